@@ -1,0 +1,42 @@
+-- The event store is append-only. Routing state lives in a separate small queue table so that routing never
+-- updates event rows (no dead tuples on the big table) and a stored event is routed even if the process that
+-- accepted it dies: the queue row commits in the same transaction as the event.
+
+-- Events are routed in 16 partitions by user, so that one router at a time handles a given user's events in
+-- order while partitions spread across workers. `& 15` keeps hashtext's negative values in range.
+CREATE FUNCTION hogsend_partition(user_id text) RETURNS smallint
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  AS $$ SELECT (hashtext(user_id) & 15)::smallint $$;
+
+CREATE TABLE events (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  message_id text NOT NULL UNIQUE,
+  event text NOT NULL,
+  user_id text NOT NULL,
+  user_email text,
+  properties jsonb NOT NULL DEFAULT '{}'::jsonb,
+  occurred_at timestamptz NOT NULL,
+  received_at timestamptz NOT NULL DEFAULT now(),
+  -- api | journey | system | webhook | import
+  source text NOT NULL DEFAULT 'api'
+);
+CREATE INDEX events_user_event_time ON events (user_id, event, occurred_at DESC);
+CREATE INDEX events_user_timeline ON events (user_id, id DESC);
+
+CREATE TABLE event_routing_queue (
+  event_id bigint PRIMARY KEY,
+  partition smallint NOT NULL
+);
+CREATE INDEX event_routing_queue_partition ON event_routing_queue (partition, event_id);
+
+CREATE TABLE contacts (
+  user_id text PRIMARY KEY,
+  email text,
+  properties jsonb NOT NULL DEFAULT '{}'::jsonb,
+  -- global unsubscribe; category preferences live with email delivery
+  unsubscribed_at timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  last_seen_at timestamptz
+);
+CREATE INDEX contacts_email ON contacts (lower(email));

@@ -1,0 +1,77 @@
+import { randomUUID } from "node:crypto";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { createApiKeyAuthenticator } from "../auth/authenticate-api-key.js";
+import type { Database } from "../db/database.js";
+import { ErrorCodes, HogsendError } from "../errors.js";
+import type { Logger } from "../lib/logger.js";
+import type { ApiEnv } from "./api-env.js";
+import { errorResponse } from "./error-response.js";
+import { createHealthRoutes } from "./health-routes.js";
+
+export interface ApiDependencies {
+  db: Database;
+  logger: Logger;
+  maxBodyBytes: number;
+  bootstrapApiKey: string | undefined;
+  version: string;
+  /** Product route groups mounted after the basics; each brings its own auth. */
+  routes?: ReadonlyArray<(deps: RouteContext) => Hono<ApiEnv>>;
+}
+
+export interface RouteContext {
+  db: Database;
+  logger: Logger;
+  authenticate: ReturnType<typeof createApiKeyAuthenticator>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function createApi(deps: ApiDependencies): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+  const authenticate = createApiKeyAuthenticator(deps.db, deps.bootstrapApiKey);
+
+  app.use(async (c, next) => {
+    const incoming = c.req.header("x-request-id");
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const logger = deps.logger.child({ requestId });
+    c.set("requestId", requestId);
+    c.set("logger", logger);
+    c.header("X-Request-Id", requestId);
+    const started = performance.now();
+    await next();
+    logger.debug(
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      },
+      "request",
+    );
+  });
+  app.use(
+    bodyLimit({
+      maxSize: deps.maxBodyBytes,
+      onError: () => {
+        throw new HogsendError(
+          ErrorCodes.PAYLOAD_TOO_LARGE,
+          `The request body is larger than the limit of ${deps.maxBodyBytes} bytes`,
+        );
+      },
+    }),
+  );
+
+  app.route("/", createHealthRoutes(deps.db, deps.version));
+  const context: RouteContext = { db: deps.db, logger: deps.logger, authenticate };
+  for (const build of deps.routes ?? []) app.route("/", build(context));
+
+  app.notFound((c) =>
+    c.json(
+      { error: { code: ErrorCodes.NOT_FOUND, message: `No route for ${c.req.method} ${c.req.path}` } },
+      404,
+    ),
+  );
+  app.onError((error, c) => errorResponse(error, c));
+  return app;
+}

@@ -1,0 +1,148 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { serve } from "@hono/node-server";
+import type { Hono } from "hono";
+import type { ApiEnv } from "./api/api-env.js";
+import { createApi } from "./api/create-api.js";
+import type { Config } from "./config.js";
+import { createDatabase, type Database } from "./db/database.js";
+import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "./db/embedded-postgres.js";
+import { migrationStatus } from "./db/migrate.js";
+import { ErrorCodes, HogsendError } from "./errors.js";
+import { type Clock, systemClock } from "./lib/clock.js";
+import { createLogger, type Logger } from "./lib/logger.js";
+
+export const VERSION: string = JSON.parse(
+  readFileSync(new URL("../package.json", import.meta.url), "utf8"),
+).version;
+
+/**
+ * The composition root: everything is built here from Config, explicitly, with no container and no module
+ * singletons. Entry points in `main/` call `createApp` and then start the parts their run mode needs.
+ */
+export interface App {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly db: Database;
+  /** Set when this process started its own Postgres (DATABASE_URL unset). */
+  readonly embedded: EmbeddedPostgresHandle | undefined;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  logger?: Logger;
+  clock?: Clock;
+  /** Overrides config.databaseUrl (tests hand in an isolated database). */
+  databaseUrl?: string;
+}
+
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const logger =
+    options.logger ??
+    createLogger({ level: config.logLevel, pretty: config.env === "development", name: "hogsend" });
+  let embedded: EmbeddedPostgresHandle | undefined;
+  let url = options.databaseUrl ?? config.databaseUrl;
+  if (url === undefined) {
+    if (config.env === "production") {
+      throw new HogsendError(ErrorCodes.CONFIG_INVALID, "DATABASE_URL is required in production");
+    }
+    embedded = await startEmbeddedPostgres({
+      dataDir: path.join(config.dataDir, "postgres"),
+      port: config.embeddedPostgresPort,
+      logger,
+    });
+    url = embedded.url;
+  }
+  const db = createDatabase(url, { max: config.dbPoolSize });
+  let closed = false;
+  return {
+    config,
+    logger,
+    clock: options.clock ?? systemClock,
+    db,
+    embedded,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.close().catch(() => {});
+      await embedded?.stop();
+    },
+  };
+}
+
+/** Refuses to run against a schema that is behind: the api and the worker both call this at boot. */
+export async function assertSchemaCurrent(app: App): Promise<void> {
+  const { pending } = await migrationStatus(app.db);
+  if (pending.length > 0) {
+    throw new HogsendError(
+      ErrorCodes.MIGRATION_PENDING,
+      `The database schema is behind: ${pending.length} pending migration(s): ${pending.join(", ")}. ` +
+        "Run `hogsend migrate` first.",
+      { details: { pending } },
+    );
+  }
+}
+
+export function buildApi(app: App): Hono<ApiEnv> {
+  return createApi({
+    db: app.db,
+    logger: app.logger,
+    maxBodyBytes: app.config.maxBodyBytes,
+    bootstrapApiKey: app.config.bootstrapApiKey,
+    version: VERSION,
+    routes: [],
+  });
+}
+
+export interface RunningServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export function startApiServer(app: App, port = app.config.port): Promise<RunningServer> {
+  const api = buildApi(app);
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: api.fetch, port, hostname: "0.0.0.0" }, (info) => {
+      resolve({
+        port: info.port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            // Idle keep-alive sockets would hold close() open for their timeout.
+            (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+          }),
+      });
+    });
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === "EADDRINUSE"
+          ? new HogsendError(
+              ErrorCodes.CONFIG_INVALID,
+              `Port ${port} is already in use; set PORT to a free port`,
+            )
+          : error,
+      );
+    });
+  });
+}
+
+export interface BackgroundWork {
+  /** Stops taking new work, waits up to `graceMs` for work in hand, then resolves. */
+  stop(graceMs: number): Promise<void>;
+}
+
+export interface WorkerOptions {
+  /** Module path of the journeys array (`--journeys`), or undefined for none. */
+  journeysModule?: string | undefined;
+}
+
+/** Starts the worker's loops. The durable runtime, routing and delivery register here as they land. */
+export async function startWorker(app: App, _options: WorkerOptions = {}): Promise<BackgroundWork> {
+  app.logger.debug("worker started");
+  return {
+    async stop() {
+      app.logger.debug("worker stopped");
+    },
+  };
+}

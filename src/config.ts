@@ -1,0 +1,260 @@
+import { z } from "zod";
+import { ErrorCodes, HogsendError } from "./errors.js";
+
+/**
+ * The env contract, parsed once by `loadConfig(env)`. A function, not an import-time parse, so tests and the
+ * CLI pass their own environment. In production nothing required has a default; in development and tests the
+ * defaults give a working system with no variables at all (embedded Postgres, capture email provider, a
+ * printed dev API key).
+ */
+
+const DEV_AUTH_SECRET = "hogsend-development-secret-do-not-use-in-production";
+export const DEV_API_KEY = "hs_dev_0123456789abcdefdevelopmentkey";
+
+const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const positiveInt = (fallback: number) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().int().positive().default(fallback));
+const postgresUrl = z
+  .string()
+  .refine((value) => /^postgres(ql)?:\/\//.test(value), "must be a postgres:// or postgresql:// URL");
+const redisUrl = z
+  .string()
+  .refine((value) => /^rediss?:\/\//.test(value), "must be a redis:// or rediss:// URL");
+const httpUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return url.protocol === "http:" || url.protocol === "https:";
+  } catch {
+    return false;
+  }
+}, "must be an http:// or https:// URL");
+
+export const EMAIL_PROVIDERS = ["resend", "postmark", "smtp", "capture"] as const;
+export type EmailProviderName = (typeof EMAIL_PROVIDERS)[number];
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+const envSchema = z.object({
+  NODE_ENV: z.preprocess(
+    emptyToUndefined,
+    z.enum(["development", "production", "test"]).default("development"),
+  ),
+  LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(LOG_LEVELS).optional()),
+  PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(3002)),
+  DATABASE_URL: z.preprocess(emptyToUndefined, postgresUrl.optional()),
+  REDIS_URL: z.preprocess(emptyToUndefined, redisUrl.optional()),
+  BETTER_AUTH_SECRET: z.preprocess(
+    emptyToUndefined,
+    z.string().min(32, "must be at least 32 characters (openssl rand -base64 32)").optional(),
+  ),
+  BETTER_AUTH_URL: z.preprocess(emptyToUndefined, httpUrl.optional()),
+  API_PUBLIC_URL: z.preprocess(emptyToUndefined, httpUrl.optional()),
+  HOGSEND_API_KEY: z.preprocess(
+    emptyToUndefined,
+    z.string().min(24, "must be at least 24 characters").optional(),
+  ),
+  ENABLED_JOURNEYS: z.preprocess(emptyToUndefined, z.string().default("*")),
+  HOGSEND_JOURNEYS: optionalString,
+  EMAIL_PROVIDER: z.preprocess(emptyToUndefined, z.enum(EMAIL_PROVIDERS).optional()),
+  EMAIL_FROM: optionalString,
+  RESEND_API_KEY: optionalString,
+  RESEND_FROM_EMAIL: optionalString,
+  RESEND_BASE_URL: z.preprocess(emptyToUndefined, httpUrl.optional()),
+  RESEND_WEBHOOK_SECRET: optionalString,
+  POSTMARK_SERVER_TOKEN: optionalString,
+  POSTMARK_MESSAGE_STREAM: optionalString,
+  POSTMARK_WEBHOOK_USER: optionalString,
+  POSTMARK_WEBHOOK_PASS: optionalString,
+  SMTP_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine((value) => /^smtps?:\/\//.test(value), "must be an smtp:// or smtps:// URL")
+      .optional(),
+  ),
+  HOGSEND_DATA_DIR: z.preprocess(emptyToUndefined, z.string().default(".hogsend")),
+  HOGSEND_EMBEDDED_PG_PORT: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int().min(1).max(65535).default(5488),
+  ),
+  HOGSEND_MAX_BODY_BYTES: positiveInt(1_048_576),
+  HOGSEND_DB_POOL_SIZE: positiveInt(10),
+  HOGSEND_WORKER_CONCURRENCY: positiveInt(50),
+  HOGSEND_LEASE_SECONDS: positiveInt(30),
+  HOGSEND_POLL_INTERVAL_MS: positiveInt(1000),
+  HOGSEND_SHUTDOWN_GRACE_SECONDS: positiveInt(25),
+});
+
+type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  env: "development" | "production" | "test";
+  logLevel: (typeof LOG_LEVELS)[number];
+  port: number;
+  /** Unset outside production means: start an embedded Postgres under `dataDir`. */
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  authSecret: string;
+  authUrl: string;
+  publicUrl: string;
+  bootstrapApiKey: string | undefined;
+  enabledJourneys: "*" | string[];
+  journeysModule: string | undefined;
+  dataDir: string;
+  embeddedPostgresPort: number;
+  maxBodyBytes: number;
+  dbPoolSize: number;
+  email: {
+    provider: EmailProviderName;
+    from: string;
+    resend: { apiKey: string | undefined; baseUrl: string | undefined; webhookSecret: string | undefined };
+    postmark: {
+      serverToken: string | undefined;
+      messageStream: string;
+      webhookUser: string | undefined;
+      webhookPass: string | undefined;
+    };
+    smtpUrl: string | undefined;
+  };
+  worker: {
+    concurrency: number;
+    leaseMs: number;
+    pollIntervalMs: number;
+    shutdownGraceMs: number;
+  };
+}
+
+interface Problem {
+  variable: string;
+  reason: string;
+}
+
+function crossFieldProblems(env: Env): Problem[] {
+  const problems: Problem[] = [];
+  const production = env.NODE_ENV === "production";
+  const require = (variable: keyof Env, reason: string) => {
+    if (env[variable] === undefined) problems.push({ variable, reason });
+  };
+  if (production) {
+    require("DATABASE_URL", "is required in production (embedded Postgres is for development only)");
+    require("REDIS_URL", "is required in production (Studio sessions and cross-replica auth rate limits)");
+    require("BETTER_AUTH_SECRET", "is required in production");
+    require("API_PUBLIC_URL", "is required in production (unsubscribe and tracking links point at it)");
+    require("EMAIL_PROVIDER", "is required in production (resend, postmark or smtp)");
+    if (env.EMAIL_PROVIDER === "capture") {
+      problems.push({
+        variable: "EMAIL_PROVIDER",
+        reason: "capture stores mail instead of sending it; not allowed in production",
+      });
+    }
+  }
+  const provider = env.EMAIL_PROVIDER;
+  if (provider === "resend") {
+    require("RESEND_API_KEY", "is required when EMAIL_PROVIDER=resend");
+    if (env.RESEND_FROM_EMAIL === undefined && env.EMAIL_FROM === undefined) {
+      problems.push({
+        variable: "RESEND_FROM_EMAIL",
+        reason: "is required when EMAIL_PROVIDER=resend (or set EMAIL_FROM)",
+      });
+    }
+  }
+  if (provider === "postmark") require("POSTMARK_SERVER_TOKEN", "is required when EMAIL_PROVIDER=postmark");
+  if (provider === "smtp") require("SMTP_URL", "is required when EMAIL_PROVIDER=smtp");
+  if (production && (provider === "postmark" || provider === "smtp") && env.EMAIL_FROM === undefined) {
+    problems.push({
+      variable: "EMAIL_FROM",
+      reason: `is required in production when EMAIL_PROVIDER=${provider}`,
+    });
+  }
+  if ((env.POSTMARK_WEBHOOK_USER === undefined) !== (env.POSTMARK_WEBHOOK_PASS === undefined)) {
+    problems.push({
+      variable: "POSTMARK_WEBHOOK_PASS",
+      reason: "POSTMARK_WEBHOOK_USER and POSTMARK_WEBHOOK_PASS go together",
+    });
+  }
+  const journeys = env.ENABLED_JOURNEYS.trim();
+  if (journeys !== "*" && parseJourneyList(journeys).length === 0) {
+    problems.push({
+      variable: "ENABLED_JOURNEYS",
+      reason: 'must be "*" or a comma-separated list of journey ids',
+    });
+  }
+  return problems;
+}
+
+function parseJourneyList(value: string): string[] {
+  return value
+    .split(",")
+    .map((id) => id.trim())
+    .filter((id) => id.length > 0);
+}
+
+/** Parses the environment once. Throws one `CONFIG_INVALID` error naming every bad variable and why. */
+export function loadConfig(source: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => ({
+      variable: String(issue.path[0] ?? "environment"),
+      reason: issue.message,
+    }));
+    throw configError(problems);
+  }
+  const env = parsed.data;
+  const problems = crossFieldProblems(env);
+  if (problems.length > 0) throw configError(problems);
+
+  const production = env.NODE_ENV === "production";
+  const publicUrl = (env.API_PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, "");
+  const provider = env.EMAIL_PROVIDER ?? "capture";
+  const enabled = env.ENABLED_JOURNEYS.trim();
+  return {
+    env: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL ?? (env.NODE_ENV === "test" ? "silent" : "info"),
+    port: env.PORT,
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    authSecret: env.BETTER_AUTH_SECRET ?? (production ? unreachable() : DEV_AUTH_SECRET),
+    authUrl: env.BETTER_AUTH_URL ?? publicUrl,
+    publicUrl,
+    bootstrapApiKey: env.HOGSEND_API_KEY ?? (production ? undefined : DEV_API_KEY),
+    enabledJourneys: enabled === "*" ? "*" : parseJourneyList(enabled),
+    journeysModule: env.HOGSEND_JOURNEYS,
+    dataDir: env.HOGSEND_DATA_DIR,
+    embeddedPostgresPort: env.HOGSEND_EMBEDDED_PG_PORT,
+    maxBodyBytes: env.HOGSEND_MAX_BODY_BYTES,
+    dbPoolSize: env.HOGSEND_DB_POOL_SIZE,
+    email: {
+      provider,
+      from: env.EMAIL_FROM ?? env.RESEND_FROM_EMAIL ?? "Hogsend <hello@hogsend.localhost>",
+      resend: {
+        apiKey: env.RESEND_API_KEY,
+        baseUrl: env.RESEND_BASE_URL,
+        webhookSecret: env.RESEND_WEBHOOK_SECRET,
+      },
+      postmark: {
+        serverToken: env.POSTMARK_SERVER_TOKEN,
+        messageStream: env.POSTMARK_MESSAGE_STREAM ?? "outbound",
+        webhookUser: env.POSTMARK_WEBHOOK_USER,
+        webhookPass: env.POSTMARK_WEBHOOK_PASS,
+      },
+      smtpUrl: env.SMTP_URL,
+    },
+    worker: {
+      concurrency: env.HOGSEND_WORKER_CONCURRENCY,
+      leaseMs: env.HOGSEND_LEASE_SECONDS * 1000,
+      pollIntervalMs: env.HOGSEND_POLL_INTERVAL_MS,
+      shutdownGraceMs: env.HOGSEND_SHUTDOWN_GRACE_SECONDS * 1000,
+    },
+  };
+}
+
+function unreachable(): never {
+  throw new HogsendError(ErrorCodes.INTERNAL, "production config reached a development default");
+}
+
+function configError(problems: Problem[]): HogsendError {
+  const lines = problems.map((p) => `  - ${p.variable} ${p.reason}`);
+  return new HogsendError(ErrorCodes.CONFIG_INVALID, `Invalid configuration:\n${lines.join("\n")}`, {
+    details: problems,
+  });
+}

@@ -1,0 +1,28 @@
+/** An event as it is stored and routed. */
+export interface StoredEvent {
+  id: number;
+  messageId: string;
+  event: string;
+  userId: string;
+  userEmail: string | null;
+  properties: Record<string, unknown>;
+  occurredAt: Date;
+  receivedAt: Date;
+  source: EventSource;
+}
+
+export type EventSource = "api" | "journey" | "system" | "webhook" | "import";
+
+/** An event about to be stored. `messageId` makes the write idempotent. */
+export interface NewEvent {
+  messageId: string;
+  event: string;
+  userId: string;
+  userEmail?: string | null | undefined;
+  properties?: Record<string, unknown> | undefined;
+  occurredAt: Date;
+  source?: EventSource | undefined;
+}
+
+/** Fired on commit of every event write; routers LISTEN on it so new work is picked up at once. */
+export const EVENTS_CHANNEL = "hogsend_events";

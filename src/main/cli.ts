@@ -1,0 +1,57 @@
+import { Command, Option } from "commander";
+import { VERSION } from "../app.js";
+import { API_KEY_SCOPES } from "../auth/api-key-store.js";
+import { runApi } from "./run-api.js";
+import { runCommand } from "./run-command.js";
+import { runDev } from "./run-dev.js";
+import { createKey, listKeys, revokeKey } from "./run-keys.js";
+import { runMigrate } from "./run-migrate.js";
+import { runWorker } from "./run-worker.js";
+
+const program = new Command()
+  .name("hogsend")
+  .description("Lifecycle email where journeys are durable TypeScript code")
+  .version(VERSION)
+  .showHelpAfterError();
+
+const journeysOption = () =>
+  new Option("--journeys <path>", "module exporting the array of journeys (default: HOGSEND_JOURNEYS)");
+
+program
+  .command("migrate")
+  .description("Apply pending database migrations, then exit (0 when the schema is current)")
+  .action(runCommand(runMigrate));
+
+program
+  .command("api")
+  .description("Serve the HTTP API on PORT (refuses to start against an unmigrated schema)")
+  .addOption(journeysOption())
+  .action(runCommand(runApi));
+
+program
+  .command("worker")
+  .description("Run journeys, routing and delivery; no port (refuses to start against an unmigrated schema)")
+  .addOption(journeysOption())
+  .action(runCommand(runWorker));
+
+program
+  .command("dev")
+  .description("Everything in one process for local development: embedded Postgres, migrate, api and worker")
+  .addOption(journeysOption())
+  .action(runCommand(runDev));
+
+const keys = program.command("keys").description("Manage API keys");
+keys
+  .command("create")
+  .description("Create an API key and print it once")
+  .requiredOption("--name <name>", "a label for the key")
+  .addOption(new Option("--scope <scope>", "what the key may do").choices(API_KEY_SCOPES).default("ingest"))
+  .action(runCommand(createKey));
+keys.command("list").description("List API keys (never the keys themselves)").action(runCommand(listKeys));
+keys
+  .command("revoke")
+  .description("Revoke an API key by id or prefix")
+  .argument("<idOrPrefix>", "the key's id or the prefix shown by `keys list`")
+  .action(runCommand(revokeKey));
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,17 @@
+import { assertSchemaCurrent, createApp, startApiServer } from "../app.js";
+import type { Config } from "../config.js";
+import { waitForShutdownSignal } from "./run-command.js";
+
+export async function runApi(config: Config): Promise<void> {
+  const app = await createApp(config);
+  try {
+    await assertSchemaCurrent(app);
+    const server = await startApiServer(app);
+    app.logger.info({ port: server.port }, "api listening");
+    const signal = await waitForShutdownSignal();
+    app.logger.info({ signal }, "api shutting down");
+    await server.close();
+  } finally {
+    await app.close();
+  }
+}
