@@ -1,0 +1,94 @@
+import type { Queryable } from "../db/database.js";
+import type { StoredEvent } from "../events/event-types.js";
+
+/**
+ * Every routed event upserts its contact: `userId`, the email when the event carries one, and properties from
+ * `properties.$set` (overwrite) and `properties.$set_once` (only when absent). Other event properties describe the
+ * event, not the person, and are not copied. Applied in event order inside the routing transaction.
+ */
+export async function upsertContactsFromEvents(q: Queryable, events: readonly StoredEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  // Fold the batch per user first so one statement covers the batch and later events win.
+  const byUser = new Map<
+    string,
+    { email: string | null; set: Record<string, unknown>; setOnce: Record<string, unknown>; seen: Date }
+  >();
+  for (const event of events) {
+    const entry = byUser.get(event.userId) ?? { email: null, set: {}, setOnce: {}, seen: event.occurredAt };
+    if (event.userEmail) entry.email = event.userEmail;
+    const set = objectOrEmpty(event.properties.$set);
+    const setOnce = objectOrEmpty(event.properties.$set_once);
+    Object.assign(entry.set, set);
+    for (const [key, value] of Object.entries(setOnce))
+      if (!(key in entry.setOnce)) entry.setOnce[key] = value;
+    if (event.occurredAt > entry.seen) entry.seen = event.occurredAt;
+    byUser.set(event.userId, entry);
+  }
+  const users = [...byUser.entries()];
+  const params = [
+    users.map(([userId]) => userId),
+    users.map(([, e]) => e.email),
+    users.map(([, e]) => JSON.stringify(e.set)),
+    users.map(([, e]) => JSON.stringify(e.setOnce)),
+    users.map(([, e]) => e.seen.toISOString()),
+  ];
+  await q.query(
+    `INSERT INTO contacts AS c (user_id, email, properties, last_seen_at)
+     SELECT t.user_id, t.email, t.set_once || t.set, t.seen
+       FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[], $5::timestamptz[])
+         AS t(user_id, email, set, set_once, seen)
+     ON CONFLICT (user_id) DO UPDATE SET
+       email = COALESCE(EXCLUDED.email, c.email),
+       last_seen_at = GREATEST(c.last_seen_at, EXCLUDED.last_seen_at),
+       updated_at = now()`,
+    params,
+  );
+  // Property merge for existing contacts: $set_once only fills gaps, $set overwrites. Re-applying it to a row
+  // the insert just created is a no-op, so one statement serves both cases.
+  await q.query(
+    `UPDATE contacts c SET properties = (t.set_once || c.properties) || t.set
+       FROM unnest($1::text[], $2::jsonb[], $3::jsonb[]) AS t(user_id, set, set_once)
+      WHERE c.user_id = t.user_id AND (t.set <> '{}'::jsonb OR t.set_once <> '{}'::jsonb)`,
+    [params[0], params[2], params[3]],
+  );
+}
+
+function objectOrEmpty(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+export interface ContactSnapshot {
+  userId: string;
+  email: string | null;
+  properties: Record<string, unknown>;
+  unsubscribedAt: Date | null;
+}
+
+export async function getContact(q: Queryable, userId: string): Promise<ContactSnapshot | undefined> {
+  const result = await q.query<{
+    user_id: string;
+    email: string | null;
+    properties: Record<string, unknown>;
+    unsubscribed_at: Date | null;
+  }>("SELECT user_id, email, properties, unsubscribed_at FROM contacts WHERE user_id = $1", [userId]);
+  const row = result.rows[0];
+  return row
+    ? {
+        userId: row.user_id,
+        email: row.email,
+        properties: row.properties,
+        unsubscribedAt: row.unsubscribed_at,
+      }
+    : undefined;
+}
+
+/** Global subscription: false once the contact has unsubscribed from everything. Unknown contacts are subscribed. */
+export async function isUserSubscribed(q: Queryable, userId: string): Promise<boolean> {
+  const result = await q.query<{ unsubscribed: boolean }>(
+    "SELECT unsubscribed_at IS NOT NULL AS unsubscribed FROM contacts WHERE user_id = $1",
+    [userId],
+  );
+  return result.rows[0]?.unsubscribed !== true;
+}
