@@ -3,6 +3,7 @@ import path from "node:path";
 import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
 import type { ApiEnv } from "./api/api-env.js";
+import { createApiKeyRoutes } from "./api/api-key-routes.js";
 import { createApi } from "./api/create-api.js";
 import type { Config } from "./config.js";
 import { createDatabase, type Database } from "./db/database.js";
@@ -91,7 +92,7 @@ export function buildApi(app: App): Hono<ApiEnv> {
     maxBodyBytes: app.config.maxBodyBytes,
     bootstrapApiKey: app.config.bootstrapApiKey,
     version: VERSION,
-    routes: [],
+    routes: [createApiKeyRoutes],
   });
 }
 
