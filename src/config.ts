@@ -65,6 +65,12 @@ const envSchema = z.object({
   POSTMARK_MESSAGE_STREAM: optionalString,
   POSTMARK_WEBHOOK_USER: optionalString,
   POSTMARK_WEBHOOK_PASS: optionalString,
+  POSTMARK_WEBHOOK_SECRET: optionalString,
+  HOGSEND_UNSUBSCRIBE_SECRETS: optionalString,
+  HOGSEND_POSTAL_ADDRESS: optionalString,
+  HOGSEND_EMAIL_TRACKING: z.preprocess(emptyToUndefined, z.enum(["on", "off", "true", "false"]).default("off")),
+  HOGSEND_SOFT_BOUNCE_THRESHOLD: positiveInt(3),
+  HOGSEND_SOFT_BOUNCE_WINDOW_HOURS: positiveInt(168),
   SMTP_URL: z.preprocess(
     emptyToUndefined,
     z
@@ -113,8 +119,18 @@ export interface Config {
       messageStream: string;
       webhookUser: string | undefined;
       webhookPass: string | undefined;
+      /** Alternative to basic auth: the value of an `X-Hogsend-Webhook-Secret` header set on the webhook. */
+      webhookSecret: string | undefined;
     };
     smtpUrl: string | undefined;
+    /** Signs unsubscribe and tracking links. The first signs; all verify, so a secret can be rotated in. */
+    linkSecrets: string[];
+    /** Postal address printed in the footer of every non-transactional email (CAN-SPAM). */
+    postalAddress: string | undefined;
+    /** Open pixel and click redirects through signed links. */
+    tracking: boolean;
+    /** Soft bounces suppress an address once `threshold` of them fall within `windowMs`. */
+    softBounce: { threshold: number; windowMs: number };
   };
   worker: {
     concurrency: number;
@@ -172,6 +188,12 @@ function crossFieldProblems(env: Env): Problem[] {
       reason: "POSTMARK_WEBHOOK_USER and POSTMARK_WEBHOOK_PASS go together",
     });
   }
+  if (parseSecretList(env.HOGSEND_UNSUBSCRIBE_SECRETS)?.some((secret) => secret.length < 32)) {
+    problems.push({
+      variable: "HOGSEND_UNSUBSCRIBE_SECRETS",
+      reason: "each comma-separated secret must be at least 32 characters",
+    });
+  }
   const journeys = env.ENABLED_JOURNEYS.trim();
   if (journeys !== "*" && parseJourneyList(journeys).length === 0) {
     problems.push({
@@ -180,6 +202,14 @@ function crossFieldProblems(env: Env): Problem[] {
     });
   }
   return problems;
+}
+
+function parseSecretList(value: string | undefined): string[] | undefined {
+  const secrets = (value ?? "")
+    .split(",")
+    .map((secret) => secret.trim())
+    .filter((secret) => secret.length > 0);
+  return secrets.length > 0 ? secrets : undefined;
 }
 
 function parseJourneyList(value: string): string[] {
@@ -236,8 +266,18 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
         messageStream: env.POSTMARK_MESSAGE_STREAM ?? "outbound",
         webhookUser: env.POSTMARK_WEBHOOK_USER,
         webhookPass: env.POSTMARK_WEBHOOK_PASS,
+        webhookSecret: env.POSTMARK_WEBHOOK_SECRET,
       },
       smtpUrl: env.SMTP_URL,
+      linkSecrets: parseSecretList(env.HOGSEND_UNSUBSCRIBE_SECRETS) ?? [
+        env.BETTER_AUTH_SECRET ?? (production ? unreachable() : DEV_AUTH_SECRET),
+      ],
+      postalAddress: env.HOGSEND_POSTAL_ADDRESS,
+      tracking: env.HOGSEND_EMAIL_TRACKING === "on" || env.HOGSEND_EMAIL_TRACKING === "true",
+      softBounce: {
+        threshold: env.HOGSEND_SOFT_BOUNCE_THRESHOLD,
+        windowMs: env.HOGSEND_SOFT_BOUNCE_WINDOW_HOURS * 3_600_000,
+      },
     },
     worker: {
       concurrency: env.HOGSEND_WORKER_CONCURRENCY,
