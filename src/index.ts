@@ -1,0 +1,19 @@
+/**
+ * The public SDK for journey authors: `import { defineJourney, days, NonRetryableError } from "hogsend"`.
+ * Nothing server-side is imported from here.
+ */
+export { defineJourney } from "./journeys/define-journey.js";
+export { NonRetryableError, RetryAfterError } from "./journeys/journey-errors.js";
+export type {
+  ConditionOperator,
+  DefinedJourney,
+  EventRule,
+  JourneyContext,
+  JourneyMeta,
+  JourneyRunFunction,
+  JourneyUser,
+  PropertyCondition,
+  ReceivedEvent,
+  RetryPolicy,
+} from "./journeys/journey-types.js";
+export { type DurationObject, days, hours, minutes, seconds } from "./lib/duration.js";
