@@ -34,6 +34,15 @@ export const EMAIL_PROVIDERS = ["resend", "postmark", "smtp", "capture"] as cons
 export type EmailProviderName = (typeof EMAIL_PROVIDERS)[number];
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
+// Resend's default account limit is 5 requests/s per team (2/s on older accounts); Postmark and SMTP relays
+// take far more. Raise EMAIL_RATE_LIMIT_PER_SECOND once the provider raises yours.
+const DELIVERY_DEFAULTS: Record<EmailProviderName, { ratePerSecond: number; concurrency: number }> = {
+  resend: { ratePerSecond: 5, concurrency: 5 },
+  postmark: { ratePerSecond: 50, concurrency: 20 },
+  smtp: { ratePerSecond: 20, concurrency: 5 },
+  capture: { ratePerSecond: 0, concurrency: 50 },
+};
+
 const envSchema = z.object({
   NODE_ENV: z.preprocess(
     emptyToUndefined,
@@ -68,9 +77,17 @@ const envSchema = z.object({
   POSTMARK_WEBHOOK_SECRET: optionalString,
   HOGSEND_UNSUBSCRIBE_SECRETS: optionalString,
   HOGSEND_POSTAL_ADDRESS: optionalString,
-  HOGSEND_EMAIL_TRACKING: z.preprocess(emptyToUndefined, z.enum(["on", "off", "true", "false"]).default("off")),
+  HOGSEND_EMAIL_TRACKING: z.preprocess(
+    emptyToUndefined,
+    z.enum(["on", "off", "true", "false"]).default("off"),
+  ),
   HOGSEND_SOFT_BOUNCE_THRESHOLD: positiveInt(3),
   HOGSEND_SOFT_BOUNCE_WINDOW_HOURS: positiveInt(168),
+  EMAIL_RATE_LIMIT_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().min(0).optional()),
+  EMAIL_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().positive().optional()),
+  EMAIL_MAX_ATTEMPTS: positiveInt(8),
+  EMAIL_RETRY_BASE_SECONDS: positiveInt(30),
+  EMAIL_SEND_TIMEOUT_MS: positiveInt(15_000),
   SMTP_URL: z.preprocess(
     emptyToUndefined,
     z
@@ -89,6 +106,12 @@ const envSchema = z.object({
   HOGSEND_LEASE_SECONDS: positiveInt(30),
   HOGSEND_POLL_INTERVAL_MS: positiveInt(1000),
   HOGSEND_SHUTDOWN_GRACE_SECONDS: positiveInt(25),
+  // Per API key token bucket on POST /v1/ingest, in events per second; 0 turns the limit off.
+  HOGSEND_INGEST_RATE_LIMIT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(50_000)),
+  // Bucket size: how far above the sustained rate a key may burst. Defaults to twice the rate.
+  HOGSEND_INGEST_RATE_BURST: z.preprocess(emptyToUndefined, z.coerce.number().int().positive().optional()),
+  // Unset keeps events forever; otherwise the worker prunes events older than this many days.
+  HOGSEND_EVENT_RETENTION_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().int().positive().optional()),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -110,6 +133,13 @@ export interface Config {
   embeddedPostgresPort: number;
   maxBodyBytes: number;
   dbPoolSize: number;
+  ingest: {
+    /** Events per second per API key; 0 = unlimited. */
+    rateLimitPerSecond: number;
+    rateLimitBurst: number;
+  };
+  /** Events older than this are pruned by `pruneEvents`; undefined keeps them forever. */
+  eventRetentionDays: number | undefined;
   email: {
     provider: EmailProviderName;
     from: string;
@@ -131,6 +161,16 @@ export interface Config {
     tracking: boolean;
     /** Soft bounces suppress an address once `threshold` of them fall within `windowMs`. */
     softBounce: { threshold: number; windowMs: number };
+    delivery: {
+      /** Provider calls per second per worker process; 0 = unlimited. */
+      ratePerSecond: number;
+      /** Provider calls in flight per worker process. */
+      concurrency: number;
+      maxAttempts: number;
+      /** First retry delay; doubles per attempt (with jitter), capped at an hour. */
+      retryBaseMs: number;
+      sendTimeoutMs: number;
+    };
   };
   worker: {
     concurrency: number;
@@ -253,6 +293,11 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     embeddedPostgresPort: env.HOGSEND_EMBEDDED_PG_PORT,
     maxBodyBytes: env.HOGSEND_MAX_BODY_BYTES,
     dbPoolSize: env.HOGSEND_DB_POOL_SIZE,
+    ingest: {
+      rateLimitPerSecond: env.HOGSEND_INGEST_RATE_LIMIT,
+      rateLimitBurst: env.HOGSEND_INGEST_RATE_BURST ?? env.HOGSEND_INGEST_RATE_LIMIT * 2,
+    },
+    eventRetentionDays: env.HOGSEND_EVENT_RETENTION_DAYS,
     email: {
       provider,
       from: env.EMAIL_FROM ?? env.RESEND_FROM_EMAIL ?? "Hogsend <hello@hogsend.localhost>",
@@ -277,6 +322,13 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       softBounce: {
         threshold: env.HOGSEND_SOFT_BOUNCE_THRESHOLD,
         windowMs: env.HOGSEND_SOFT_BOUNCE_WINDOW_HOURS * 3_600_000,
+      },
+      delivery: {
+        ratePerSecond: env.EMAIL_RATE_LIMIT_PER_SECOND ?? DELIVERY_DEFAULTS[provider].ratePerSecond,
+        concurrency: env.EMAIL_CONCURRENCY ?? DELIVERY_DEFAULTS[provider].concurrency,
+        maxAttempts: env.EMAIL_MAX_ATTEMPTS,
+        retryBaseMs: env.EMAIL_RETRY_BASE_SECONDS * 1000,
+        sendTimeoutMs: env.EMAIL_SEND_TIMEOUT_MS,
       },
     },
     worker: {
