@@ -8,9 +8,18 @@ CREATE FUNCTION hogsend_partition(user_id text) RETURNS smallint
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
   AS $$ SELECT (hashtext(user_id) & 15)::smallint $$;
 
+-- messageId idempotency lives in its own table rather than a UNIQUE on events: a TimescaleDB hypertable only
+-- allows unique constraints that include its time column (see 0020), and one dedupe path for both layouts keeps
+-- `insertEvents` a single statement. Rows are pruned with the events they belong to.
+CREATE TABLE event_message_ids (
+  message_id text PRIMARY KEY,
+  received_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX event_message_ids_received ON event_message_ids (received_at);
+
 CREATE TABLE events (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  message_id text NOT NULL UNIQUE,
+  message_id text NOT NULL,
   event text NOT NULL,
   user_id text NOT NULL,
   user_email text,
@@ -18,10 +27,15 @@ CREATE TABLE events (
   occurred_at timestamptz NOT NULL,
   received_at timestamptz NOT NULL DEFAULT now(),
   -- api | journey | system | webhook | import
-  source text NOT NULL DEFAULT 'api'
+  source text NOT NULL DEFAULT 'api',
+  -- top-level fields of an ingested event that Hogsend does not know, kept verbatim (NULL when none)
+  extra jsonb
 );
 CREATE INDEX events_user_event_time ON events (user_id, event, occurred_at DESC);
 CREATE INDEX events_user_timeline ON events (user_id, id DESC);
+-- admin browsing by event name across users, and retention pruning by age
+CREATE INDEX events_event_id ON events (event, id DESC);
+CREATE INDEX events_occurred_at ON events (occurred_at);
 
 CREATE TABLE event_routing_queue (
   event_id bigint PRIMARY KEY,
@@ -40,3 +54,12 @@ CREATE TABLE contacts (
   last_seen_at timestamptz
 );
 CREATE INDEX contacts_email ON contacts (lower(email));
+
+-- GDPR erase leaves only one-way hashes behind (sha256 hex of user_id and of lower(email)), so that a later event
+-- for the same person recreates the contact as unsubscribed instead of silently resurrecting the address.
+CREATE TABLE contact_tombstones (
+  user_id_hash text PRIMARY KEY,
+  email_hash text,
+  erased_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX contact_tombstones_email ON contact_tombstones (email_hash) WHERE email_hash IS NOT NULL;

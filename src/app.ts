@@ -5,6 +5,8 @@ import type { Hono } from "hono";
 import type { ApiEnv } from "./api/api-env.js";
 import { createApiKeyRoutes } from "./api/api-key-routes.js";
 import { createApi } from "./api/create-api.js";
+import { createEventRoutes } from "./api/event-routes.js";
+import { createIngestRoutes } from "./api/ingest-routes.js";
 import type { Config } from "./config.js";
 import { createDatabase, type Database } from "./db/database.js";
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "./db/embedded-postgres.js";
@@ -92,7 +94,15 @@ export function buildApi(app: App): Hono<ApiEnv> {
     maxBodyBytes: app.config.maxBodyBytes,
     bootstrapApiKey: app.config.bootstrapApiKey,
     version: VERSION,
-    routes: [createApiKeyRoutes],
+    routes: [
+      createIngestRoutes({
+        rateLimitPerSecond: app.config.ingest.rateLimitPerSecond,
+        rateLimitBurst: app.config.ingest.rateLimitBurst,
+        clock: app.clock,
+      }),
+      createEventRoutes,
+      createApiKeyRoutes,
+    ],
   });
 }
 

@@ -1,4 +1,5 @@
 import type { Queryable } from "../db/database.js";
+import { ErrorCodes, HogsendError } from "../errors.js";
 import { EVENTS_CHANNEL, type EventSource, type NewEvent, type StoredEvent } from "./event-types.js";
 
 export interface InsertEventsResult {
@@ -8,12 +9,27 @@ export interface InsertEventsResult {
   duplicates: number;
 }
 
+export interface InsertEventsOptions {
+  /**
+   * Send NOTIFY on EVENTS_CHANNEL in the same statement (default true). The ingest path passes false and
+   * coalesces notifications itself: every NOTIFY takes a cluster-wide lock at commit, which would serialise
+   * thousands of single-event commits per second. Routers also poll, so a missed wake-up only delays.
+   */
+  notify?: boolean;
+}
+
 /**
- * Appends events and queues them for routing, in the caller's transaction. One multi-row statement per call
- * (unnest over arrays), because single-row inserts top out far below the ingest target. A messageId seen before
- * is skipped; a messageId repeated inside one call keeps its first occurrence.
+ * Appends events and queues them for routing, in the caller's transaction (or as one atomic statement on a
+ * pool). One multi-row statement per call (unnest over arrays), because single-row inserts top out far below the
+ * ingest target. A messageId seen before is skipped; a messageId repeated inside one call keeps its first
+ * occurrence. Dedupe goes through `event_message_ids`, locked in messageId order so that two concurrent batches
+ * sharing ids cannot deadlock.
  */
-export async function insertEvents(q: Queryable, events: readonly NewEvent[]): Promise<InsertEventsResult> {
+export async function insertEvents(
+  q: Queryable,
+  events: readonly NewEvent[],
+  options: InsertEventsOptions = {},
+): Promise<InsertEventsResult> {
   if (events.length === 0) return { insertedIds: [], duplicates: 0 };
   const seen = new Set<string>();
   const unique = events.filter((event) => {
@@ -21,22 +37,32 @@ export async function insertEvents(q: Queryable, events: readonly NewEvent[]): P
     seen.add(event.messageId);
     return true;
   });
+  const notify = options.notify ?? true;
   const result = await q.query<{ id: number }>(
     `WITH input AS (
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[], $7::text[])
-         WITH ORDINALITY AS t(message_id, event, user_id, user_email, properties, occurred_at, source, ord)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[],
+                            $7::text[], $8::jsonb[])
+         WITH ORDINALITY AS t(message_id, event, user_id, user_email, properties, occurred_at, source, extra, ord)
+     ),
+     fresh AS (
+       INSERT INTO event_message_ids (message_id)
+       SELECT message_id FROM input ORDER BY message_id
+       ON CONFLICT (message_id) DO NOTHING
+       RETURNING message_id
      ),
      inserted AS (
-       INSERT INTO events (message_id, event, user_id, user_email, properties, occurred_at, source)
-       SELECT message_id, event, user_id, user_email, properties, occurred_at, source FROM input ORDER BY ord
-       ON CONFLICT (message_id) DO NOTHING
+       INSERT INTO events (message_id, event, user_id, user_email, properties, occurred_at, source, extra)
+       SELECT i.message_id, i.event, i.user_id, i.user_email, i.properties, i.occurred_at, i.source, i.extra
+         FROM input i JOIN fresh f ON f.message_id = i.message_id
+        ORDER BY i.ord
        RETURNING id, user_id
      ),
      queued AS (
        INSERT INTO event_routing_queue (event_id, partition)
        SELECT id, hogsend_partition(user_id) FROM inserted
      )
-     SELECT id FROM inserted ORDER BY id`,
+     SELECT id${notify ? `, CASE WHEN id = min(id) OVER () THEN pg_notify('${EVENTS_CHANNEL}', '') END AS n` : ""}
+       FROM inserted ORDER BY id`,
     [
       unique.map((e) => e.messageId),
       unique.map((e) => e.event),
@@ -45,10 +71,10 @@ export async function insertEvents(q: Queryable, events: readonly NewEvent[]): P
       unique.map((e) => JSON.stringify(e.properties ?? {})),
       unique.map((e) => e.occurredAt.toISOString()),
       unique.map((e) => e.source ?? "api"),
+      unique.map((e) => (e.extra === undefined ? null : JSON.stringify(e.extra))),
     ],
   );
   const insertedIds = result.rows.map((row) => row.id);
-  if (insertedIds.length > 0) await q.query(`SELECT pg_notify($1, '')`, [EVENTS_CHANNEL]);
   return { insertedIds, duplicates: events.length - insertedIds.length };
 }
 
@@ -101,4 +127,84 @@ export async function countUserEvents(
     [params.userId, params.event, params.since?.toISOString() ?? null],
   );
   return result.rows[0]?.count ?? 0;
+}
+
+export interface EventPage {
+  events: Array<StoredEvent & { extra: Record<string, unknown> | null }>;
+  /** Pass back as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/**
+ * Newest first, keyset-paginated on id so a page costs the same at any depth. The cursor is the last id seen,
+ * base64url-encoded only so that clients treat it as opaque.
+ */
+export async function listEvents(
+  q: Queryable,
+  params: {
+    userId?: string | undefined;
+    event?: string | undefined;
+    cursor?: string | undefined;
+    limit: number;
+  },
+): Promise<EventPage> {
+  const before = params.cursor === undefined ? null : decodeCursor(params.cursor);
+  const result = await q.query<EventRow & { extra: Record<string, unknown> | null }>(
+    `SELECT ${EVENT_COLUMNS}, extra FROM events
+      WHERE ($1::text IS NULL OR user_id = $1) AND ($2::text IS NULL OR event = $2)
+        AND ($3::bigint IS NULL OR id < $3)
+      ORDER BY id DESC LIMIT $4`,
+    [params.userId ?? null, params.event ?? null, before, params.limit + 1],
+  );
+  const rows = result.rows.slice(0, params.limit);
+  const last = rows[rows.length - 1];
+  return {
+    events: rows.map((row) => ({ ...toStoredEvent(row), extra: row.extra })),
+    nextCursor: result.rows.length > params.limit && last ? encodeCursor(last.id) : null,
+  };
+}
+
+export function encodeCursor(id: number): string {
+  return Buffer.from(String(id)).toString("base64url");
+}
+
+/** Throws VALIDATION_FAILED for anything that is not a cursor this API handed out. */
+export function decodeCursor(cursor: string): number {
+  const id = Number(Buffer.from(cursor, "base64url").toString());
+  if (!Number.isSafeInteger(id) || id < 0) {
+    throw new HogsendError(ErrorCodes.VALIDATION_FAILED, "Invalid cursor", {
+      details: [{ field: "cursor", reason: "not a cursor returned by this API" }],
+    });
+  }
+  return id;
+}
+
+/**
+ * Retention: deletes events that occurred before `olderThan`, with their messageId dedupe rows, in batches so
+ * no statement holds locks for long. Events still waiting in the routing queue are kept until routed. Returns
+ * how many events were deleted. A retried event whose messageId was pruned is accepted again as new.
+ */
+export async function pruneEvents(
+  db: Queryable,
+  options: { olderThan: Date; batchSize?: number },
+): Promise<number> {
+  const batchSize = options.batchSize ?? 10_000;
+  let total = 0;
+  for (;;) {
+    const result = await db.query<{ deleted: number }>(
+      `WITH doomed AS (
+         SELECT e.id, e.message_id FROM events e
+          WHERE e.occurred_at < $1
+            AND NOT EXISTS (SELECT 1 FROM event_routing_queue q WHERE q.event_id = e.id)
+          LIMIT $2
+       ),
+       gone AS (DELETE FROM events e USING doomed d WHERE e.id = d.id RETURNING e.message_id),
+       ids AS (DELETE FROM event_message_ids m USING gone g WHERE m.message_id = g.message_id)
+       SELECT count(*)::int AS deleted FROM gone`,
+      [options.olderThan.toISOString(), batchSize],
+    );
+    const deleted = result.rows[0]?.deleted ?? 0;
+    total += deleted;
+    if (deleted < batchSize) return total;
+  }
 }

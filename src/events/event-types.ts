@@ -22,6 +22,8 @@ export interface NewEvent {
   properties?: Record<string, unknown> | undefined;
   occurredAt: Date;
   source?: EventSource | undefined;
+  /** Unknown top-level fields of an ingested event, stored verbatim in `events.extra`. */
+  extra?: Record<string, unknown> | undefined;
 }
 
 /** Fired on commit of every event write; routers LISTEN on it so new work is picked up at once. */
