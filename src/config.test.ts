@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { DEV_API_KEY, loadConfig } from "./config.js";
+import { DEV_API_KEY, ENV_VARIABLES, loadConfig } from "./config.js";
 import { HogsendError } from "./errors.js";
 
 const production = {
@@ -132,5 +133,21 @@ describe("loadConfig", () => {
 
   it("is silent by default under test", () => {
     expect(loadConfig({ NODE_ENV: "test" }).logLevel).toBe("silent");
+  });
+});
+
+describe(".env.example", () => {
+  it("documents exactly the variables of the schema, each with a comment", () => {
+    const text = readFileSync(new URL("../.env.example", import.meta.url), "utf8");
+    const lines = text.split("\n");
+    const documented = lines.flatMap((line) => line.match(/^([A-Z][A-Z0-9_]*)=/)?.[1] ?? []);
+    expect([...documented].sort()).toEqual([...ENV_VARIABLES].sort());
+    for (const variable of documented) {
+      const index = lines.findIndex((line) => line.startsWith(`${variable}=`));
+      // Variables grouped under one comment share it; walk up to the nearest comment line.
+      const above = lines.slice(0, index).reverse();
+      const comment = above.find((line) => line.startsWith("#") || line.trim() === "");
+      expect(comment?.startsWith("#"), `${variable} has no comment above it`).toBe(true);
+    }
   });
 });

@@ -116,6 +116,9 @@ const envSchema = z.object({
 
 type Env = z.infer<typeof envSchema>;
 
+/** Every variable of the env contract; `.env.example` documents exactly these (a test checks it). */
+export const ENV_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 export interface Config {
   env: "development" | "production" | "test";
   logLevel: (typeof LOG_LEVELS)[number];
