@@ -84,10 +84,15 @@ export async function getContact(q: Queryable, userId: string): Promise<ContactS
     : undefined;
 }
 
-/** Global subscription: false once the contact has unsubscribed from everything. Unknown contacts are subscribed. */
+/**
+ * Global subscription: false once the contact has unsubscribed from everything or its address is suppressed
+ * (bounced, complained, suppressed by an admin), since no email would reach it. Unknown contacts are subscribed.
+ */
 export async function isUserSubscribed(q: Queryable, userId: string): Promise<boolean> {
   const result = await q.query<{ unsubscribed: boolean }>(
-    "SELECT unsubscribed_at IS NOT NULL AS unsubscribed FROM contacts WHERE user_id = $1",
+    `SELECT c.unsubscribed_at IS NOT NULL
+            OR EXISTS (SELECT 1 FROM suppressions s WHERE s.email = lower(c.email)) AS unsubscribed
+       FROM contacts c WHERE c.user_id = $1`,
     [userId],
   );
   return result.rows[0]?.unsubscribed !== true;
