@@ -1,0 +1,75 @@
+import type { Queryable } from "../../db/database.js";
+
+export const SUPPRESSION_REASONS = ["hard_bounce", "soft_bounce", "complaint", "manual"] as const;
+export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
+
+export interface Suppression {
+  email: string;
+  reason: SuppressionReason;
+  source: string;
+  note: string | null;
+  createdAt: Date;
+}
+
+interface SuppressionRow {
+  email: string;
+  reason: SuppressionReason;
+  source: string;
+  note: string | null;
+  created_at: Date;
+}
+
+const COLUMNS = "email, reason, source, note, created_at";
+
+const toSuppression = (row: SuppressionRow): Suppression => ({
+  email: row.email,
+  reason: row.reason,
+  source: row.source,
+  note: row.note,
+  createdAt: row.created_at,
+});
+
+/**
+ * Suppresses an address. An address already suppressed keeps its first reason: the first cause is the one an
+ * admin needs to see, and a later soft bounce must not soften an earlier complaint. Returns whether a row was
+ * written.
+ */
+export async function addSuppression(
+  q: Queryable,
+  input: { email: string; reason: SuppressionReason; source: string; note?: string | null | undefined },
+): Promise<boolean> {
+  const result = await q.query(
+    `INSERT INTO suppressions (email, reason, source, note) VALUES (lower($1), $2, $3, $4)
+     ON CONFLICT (email) DO NOTHING`,
+    [input.email.trim(), input.reason, input.source, input.note ?? null],
+  );
+  return (result.rowCount ?? 0) > 0;
+}
+
+export async function removeSuppression(q: Queryable, email: string): Promise<boolean> {
+  const result = await q.query("DELETE FROM suppressions WHERE email = lower($1)", [email.trim()]);
+  return (result.rowCount ?? 0) > 0;
+}
+
+export async function getSuppression(q: Queryable, email: string): Promise<Suppression | undefined> {
+  const result = await q.query<SuppressionRow>(
+    `SELECT ${COLUMNS} FROM suppressions WHERE email = lower($1)`,
+    [email.trim()],
+  );
+  const row = result.rows[0];
+  return row ? toSuppression(row) : undefined;
+}
+
+/** Newest first, keyset-paginated on (created_at, email). */
+export async function listSuppressions(
+  q: Queryable,
+  params: { limit: number; reason?: SuppressionReason | undefined; before?: Date | undefined },
+): Promise<Suppression[]> {
+  const result = await q.query<SuppressionRow>(
+    `SELECT ${COLUMNS} FROM suppressions
+      WHERE ($1::text IS NULL OR reason = $1) AND ($2::timestamptz IS NULL OR created_at < $2)
+      ORDER BY created_at DESC, email LIMIT $3`,
+    [params.reason ?? null, params.before?.toISOString() ?? null, params.limit],
+  );
+  return result.rows.map(toSuppression);
+}

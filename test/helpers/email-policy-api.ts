@@ -1,0 +1,52 @@
+import type { Hono } from "hono";
+import type { ApiEnv } from "../../src/api/api-env.js";
+import { createApi, type RouteContext } from "../../src/api/create-api.js";
+import type { Database } from "../../src/db/database.js";
+import { createLogger } from "../../src/lib/logger.js";
+
+export const POLICY_ADMIN_KEY = "test-admin-bootstrap-key-email-policy-0123";
+
+/** An API with only the given route groups, so email-policy tests do not depend on other groups' wiring. */
+export function createPolicyApi(
+  db: Database,
+  routes: ReadonlyArray<(deps: RouteContext) => Hono<ApiEnv>>,
+): Hono<ApiEnv> {
+  return createApi({
+    db,
+    logger: createLogger({ level: "silent", pretty: false }),
+    maxBodyBytes: 1_048_576,
+    bootstrapApiKey: POLICY_ADMIN_KEY,
+    version: "test",
+    routes,
+  });
+}
+
+/** Inserts a sent message and its contact; returns the message id. */
+export async function insertSentMessage(
+  db: Database,
+  input: {
+    userId: string;
+    email: string;
+    providerMessageId?: string;
+    template?: string;
+    category?: string | null;
+  },
+): Promise<string> {
+  await db.query(
+    `INSERT INTO contacts (user_id, email) VALUES ($1, $2)
+     ON CONFLICT (user_id) DO UPDATE SET email = EXCLUDED.email`,
+    [input.userId, input.email],
+  );
+  const result = await db.query<{ id: string }>(
+    `INSERT INTO messages (user_id, to_email, template, subject, category, status, provider_message_id, sent_at)
+     VALUES ($1, $2, $3, 'Subject', $4, 'sent', $5, now()) RETURNING id`,
+    [
+      input.userId,
+      input.email,
+      input.template ?? "activation/welcome",
+      input.category === undefined ? "marketing" : input.category,
+      input.providerMessageId ?? null,
+    ],
+  );
+  return result.rows[0]!.id;
+}
