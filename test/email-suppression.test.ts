@@ -8,6 +8,9 @@ import { createTestDatabase, type TestDatabase } from "./helpers/test-database.j
 
 let testDb: TestDatabase;
 let api: ReturnType<typeof createPolicyApi>;
+interface ListBody {
+  data: Array<{ email: string }>;
+}
 const admin = { Authorization: `Bearer ${POLICY_ADMIN_KEY}`, "content-type": "application/json" };
 
 beforeAll(async () => {
@@ -31,7 +34,7 @@ describe("admin suppressions API", () => {
     });
     expect(post.status).toBe(401);
     const rows = await testDb.db.query("SELECT count(*)::int AS n FROM suppressions");
-    expect(rows.rows[0].n).toBe(0);
+    expect(rows.rows[0]?.n).toBe(0);
   });
 
   it("adds, lists, finds by any casing and removes", async () => {
@@ -59,18 +62,15 @@ describe("admin suppressions API", () => {
     expect(await again.json()).toMatchObject({ created: false, suppression: { reason: "manual" } });
 
     await addSuppression(testDb.db, { email: "b@example.com", reason: "hard_bounce", source: "resend" });
-    const list = await (await api.request("/v1/admin/suppressions", { headers: admin })).json();
-    expect(list.data.map((s: { email: string }) => s.email).sort()).toEqual([
-      "b@example.com",
-      "someone@example.com",
-    ]);
-    const byReason = await (
+    const list = (await (await api.request("/v1/admin/suppressions", { headers: admin })).json()) as ListBody;
+    expect(list.data.map((s) => s.email).sort()).toEqual(["b@example.com", "someone@example.com"]);
+    const byReason = (await (
       await api.request("/v1/admin/suppressions?reason=hard_bounce", { headers: admin })
-    ).json();
+    ).json()) as ListBody;
     expect(byReason.data).toHaveLength(1);
-    const one = await (
+    const one = (await (
       await api.request("/v1/admin/suppressions?email=SOMEONE%40example.com", { headers: admin })
-    ).json();
+    ).json()) as ListBody;
     expect(one.data).toHaveLength(1);
 
     const del = await api.request("/v1/admin/suppressions/SomeOne%40example.com", {

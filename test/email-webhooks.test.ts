@@ -207,7 +207,7 @@ describe("Resend webhooks", () => {
     expect(await ignored.json()).toEqual({ status: "ignored" });
     const rows = await testDb.db.query("SELECT type, details FROM message_events ORDER BY id");
     expect(rows.rows.map((r) => r.type)).toEqual(["opened", "clicked"]);
-    expect(rows.rows[1].details).toMatchObject({ link: "https://resend.com" });
+    expect(rows.rows[1]?.details).toMatchObject({ link: "https://resend.com" });
     const stored = await testDb.db.query("SELECT event FROM events ORDER BY id");
     expect(stored.rows.map((r) => r.event)).toEqual(["email.opened", "email.clicked"]);
     expect((await counts()).suppressions).toBe(0);
