@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEV_API_KEY } from "../src/config.js";
-import { freePort, type LongRunning, startCli, waitForHealthy } from "./helpers/run-cli.js";
+import { freePort, type LongRunning, runCli, startCli, waitForHealthy } from "./helpers/run-cli.js";
 
 const started: LongRunning[] = [];
 let dataDir: string | undefined;
@@ -65,6 +65,12 @@ describe("hogsend dev", () => {
     const keys = await fetch(`${base}/v1/admin/api-keys`, { headers: admin });
     const names = ((await keys.json()) as { data: Array<{ name: string }> }).data.map((k) => k.name);
     expect(names).toContain("survives-kill");
+
+    // A second command on the same data directory while dev runs shares its cluster instead of stopping it.
+    const listed = await runCli(["keys", "list"], env);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toContain("survives-kill");
+    expect((await waitForHealthy(`${base}/v1/health`, 5_000)).status).toBe("healthy");
 
     second.child.kill("SIGTERM");
     const exit = await second.exited;

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { chmod, mkdir, readFile, rm, stat } from "node:fs/promises";
+import { chmod, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import pg from "pg";
@@ -90,6 +90,21 @@ export async function startEmbeddedPostgres(
     }
   }
 
+  const urlOn = (port: number) => (name: string) =>
+    `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${name}`;
+  const ownerFile = `${dataDir}.owner.json`;
+  const shared = await findLiveOwner(dataDir, ownerFile);
+  if (shared) {
+    // Another live Hogsend process (`hogsend dev` in another terminal) owns this cluster: use it, never stop it.
+    log?.info(
+      { ownerPid: shared.ownerPid, port: shared.port },
+      "using the embedded Postgres another process runs",
+    );
+    const urlFor = urlOn(shared.port);
+    await ensureDatabase(urlFor("postgres"), database);
+    return { url: urlFor(database), urlFor, dataDir, port: shared.port, stop: async () => {} };
+  }
+
   await recoverFromUncleanExit(dataDir, log);
   if (!(await isPortFree(options.port))) {
     throw new HogsendError(
@@ -104,7 +119,8 @@ export async function startEmbeddedPostgres(
     throw startError("could not start the embedded Postgres", dataDir, recentLines, error);
   }
 
-  const urlFor = (name: string) => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${name}`;
+  await writeFile(ownerFile, JSON.stringify({ pid: process.pid }));
+  const urlFor = urlOn(options.port);
   await ensureDatabase(urlFor("postgres"), database);
   log?.debug({ dataDir, port: options.port }, "embedded Postgres ready");
   let stopped = false;
@@ -117,6 +133,7 @@ export async function startEmbeddedPostgres(
       if (stopped) return;
       stopped = true;
       await instance.stop();
+      await rm(ownerFile, { force: true });
     },
   };
 }
@@ -188,6 +205,43 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
 }
 
 /**
+ * The cluster is in use by another live process when its postmaster runs and the process recorded as its owner
+ * is alive. An owner that died (SIGKILL) leaves an orphan instead, which `recoverFromUncleanExit` stops.
+ */
+async function findLiveOwner(
+  dataDir: string,
+  ownerFile: string,
+): Promise<{ ownerPid: number; port: number } | undefined> {
+  let owner: { pid?: unknown };
+  let pidLines: string[];
+  try {
+    owner = JSON.parse(await readFile(ownerFile, "utf8"));
+    pidLines = (await readFile(path.join(dataDir, "postmaster.pid"), "utf8")).split("\n");
+  } catch {
+    return undefined;
+  }
+  const ownerPid = typeof owner.pid === "number" ? owner.pid : 0;
+  const postmasterPid = Number.parseInt(pidLines[0] ?? "", 10);
+  const port = Number.parseInt(pidLines[3] ?? "", 10);
+  if (ownerPid <= 0 || ownerPid === process.pid || !Number.isInteger(port)) return undefined;
+  if (!(await isProcess(ownerPid, "node")) || !(await isPostgresProcess(postmasterPid))) return undefined;
+  return { ownerPid, port };
+}
+
+async function isProcess(pid: number, name: string): Promise<boolean> {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  try {
+    return (await readFile(`/proc/${pid}/cmdline`, "utf8")).includes(name);
+  } catch {
+    return true;
+  }
+}
+
+/**
  * After SIGKILL of the process that owned the cluster, its postmaster keeps running (an orphan) and holds the
  * data directory. Stop it with a fast shutdown so we own the cluster again; a pid file whose process is gone is
  * stale and removed.
@@ -228,20 +282,8 @@ async function recoverFromUncleanExit(dataDir: string, log: Logger | undefined):
   await rm(pidFile, { force: true });
 }
 
-async function isPostgresProcess(pid: number): Promise<boolean> {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    // EPERM: it exists but belongs to another user (the postgres user when we run as root... as non-root).
-    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
-  }
-  try {
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8");
-    return cmdline.includes("postgres");
-  } catch {
-    // No /proc (macOS): trust that a live pid from our pid file is the postmaster.
-    return true;
-  }
+function isPostgresProcess(pid: number): Promise<boolean> {
+  return Number.isInteger(pid) && pid > 0 ? isProcess(pid, "postgres") : Promise.resolve(false);
 }
 
 async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
