@@ -7,6 +7,7 @@ CREATE TABLE messages (
   run_id uuid,
   run_position integer,
   journey_id text,
+  journey_name text,
   user_id text,
   to_email text NOT NULL,
   from_email text,

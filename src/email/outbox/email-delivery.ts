@@ -1,0 +1,270 @@
+import { randomBytes } from "node:crypto";
+import os from "node:os";
+import pg from "pg";
+import type { Config } from "../../config.js";
+import type { Database } from "../../db/database.js";
+import { isHogsendError } from "../../errors.js";
+import type { Logger } from "../../lib/logger.js";
+import { composeEmail } from "../compose-email.js";
+import type { EmailProvider } from "../providers/email-provider.js";
+import { checkDeliverability } from "../suppression/check-deliverability.js";
+import { createTemplateRenderer } from "../templates/render-template.js";
+import {
+  type ClaimedMessage,
+  claimMessages,
+  type DeliveryOutcome,
+  nextDueInMs,
+  recordOutcomes,
+  releaseExpiredLeases,
+} from "./message-store.js";
+import { createRateLimiter } from "./rate-limiter.js";
+import { retryDelayMs } from "./retry-delay.js";
+
+export const MESSAGES_CHANNEL = "hogsend_messages";
+const MAX_RETRY_DELAY_MS = 3_600_000;
+
+export interface EmailDeliveryOptions {
+  db: Database;
+  config: Config;
+  logger: Logger;
+  provider: EmailProvider;
+  /** Overrides config.worker.leaseMs (tests use short leases). */
+  leaseMs?: number;
+}
+
+export interface EmailDeliveryStats {
+  sent: number;
+  retried: number;
+  failed: number;
+  refused: number;
+}
+
+export interface EmailDelivery {
+  readonly owner: string;
+  stats(): EmailDeliveryStats;
+  /** Stops claiming, waits up to `graceMs` for sends in flight; anything left is retaken after its lease. */
+  stop(graceMs: number): Promise<void>;
+}
+
+/**
+ * The outbox delivery loop: claims due messages (SKIP LOCKED + lease), checks deliverability, composes, calls the
+ * provider under a rate limit and a concurrency cap, and records each outcome fenced on the lease. A queued message
+ * wakes it through LISTEN/NOTIFY; polling is only the backstop. Outcomes are written in batches: while one write
+ * is in progress the next ones accumulate, so under load one UPDATE records many sends.
+ */
+export async function startEmailDelivery(options: EmailDeliveryOptions): Promise<EmailDelivery> {
+  const { db, config, logger, provider } = options;
+  const settings = config.email.delivery;
+  const leaseMs = options.leaseMs ?? config.worker.leaseMs;
+  if (leaseMs <= settings.sendTimeoutMs) {
+    logger.warn(
+      { leaseMs, sendTimeoutMs: settings.sendTimeoutMs },
+      "email lease shorter than the send timeout",
+    );
+  }
+  const owner = `${os.hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+  const log = logger.child({ component: "email-delivery", provider: provider.name });
+  const limiter = createRateLimiter(settings.ratePerSecond);
+  const render = createTemplateRenderer();
+  const concurrency = settings.concurrency;
+  // Claim in batches: waking for every single freed slot would cost one claim query per email.
+  const claimThreshold = Math.max(1, Math.floor(concurrency / 4));
+  const stats: EmailDeliveryStats = { sent: 0, retried: 0, failed: 0, refused: 0 };
+  let inFlight = 0;
+  let stopping = false;
+  let wake: (() => void) | undefined;
+  let nextReleaseAt = 0;
+  const drained: Array<() => void> = [];
+
+  const signal = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+
+  const listener = new pg.Client({ connectionString: db.url, application_name: "hogsend-email-listen" });
+  listener.on("notification", signal);
+  listener.on("error", (error) =>
+    log.warn({ err: error }, "email LISTEN connection lost; polling continues"),
+  );
+  try {
+    await listener.connect();
+    await listener.query(`LISTEN ${MESSAGES_CHANNEL}`);
+  } catch (error) {
+    log.warn({ err: error }, "email LISTEN unavailable; polling only");
+  }
+
+  // Outcome batching: one writer at a time, everything that arrived meanwhile goes in the next statement.
+  let pending: Array<{ outcome: DeliveryOutcome; done: () => void }> = [];
+  let writing = false;
+  const flush = async () => {
+    if (writing) return;
+    writing = true;
+    try {
+      while (pending.length > 0) {
+        const batch = pending;
+        pending = [];
+        try {
+          await recordOutcomes(
+            db,
+            owner,
+            batch.map((b) => b.outcome),
+          );
+        } catch (error) {
+          // The lease will expire and another attempt will be made; with Resend the idempotency key makes it safe.
+          log.error({ err: error, count: batch.length }, "recording email outcomes failed");
+        }
+        for (const b of batch) b.done();
+      }
+    } finally {
+      writing = false;
+    }
+  };
+  const record = (outcome: DeliveryOutcome) =>
+    new Promise<void>((resolve) => {
+      pending.push({ outcome, done: resolve });
+      void flush();
+    });
+
+  const deliver = async (message: ClaimedMessage): Promise<DeliveryOutcome> => {
+    const check = await checkDeliverability(db, {
+      email: message.toEmail,
+      userId: message.userId,
+      category: message.category,
+    });
+    if (!check.ok) {
+      const status = check.reason.startsWith("suppressed") ? "suppressed" : "skipped";
+      return { kind: "refused", id: message.id, status, reason: check.reason };
+    }
+    let email: Awaited<ReturnType<typeof composeEmail>>;
+    try {
+      email = await composeEmail(
+        {
+          messageId: message.id,
+          to: message.toEmail,
+          from: message.fromEmail ?? config.email.from,
+          userId: message.userId,
+          template: message.template,
+          subject: message.subject,
+          props: message.props,
+        },
+        { config, render },
+      );
+    } catch (error) {
+      // Unknown template or props it rejects: the same input will fail the same way every time.
+      if (isHogsendError(error)) return { kind: "failed", id: message.id, error: error.message };
+      throw error;
+    }
+    await limiter.take();
+    let result: Awaited<ReturnType<EmailProvider["send"]>>;
+    try {
+      result = await provider.send(email);
+    } catch (error) {
+      result = {
+        ok: false,
+        retryable: true,
+        reason: `provider threw: ${(error as Error)?.message ?? error}`,
+      };
+    }
+    if (result.ok) {
+      return {
+        kind: "sent",
+        id: message.id,
+        provider: provider.name,
+        providerMessageId: result.providerMessageId,
+        headers: email.headers,
+        html: email.html,
+        text: email.text,
+      };
+    }
+    if (!result.retryable || message.attempts >= settings.maxAttempts) {
+      const suffix = result.retryable ? ` (gave up after ${message.attempts} attempts)` : "";
+      return { kind: "failed", id: message.id, error: `${result.reason}${suffix}` };
+    }
+    const delayMs = Math.min(
+      MAX_RETRY_DELAY_MS,
+      result.retryAfterMs ?? retryDelayMs(message.attempts, settings.retryBaseMs),
+    );
+    return { kind: "retry", id: message.id, delayMs, error: result.reason };
+  };
+
+  const run = async (message: ClaimedMessage) => {
+    let outcome: DeliveryOutcome;
+    try {
+      outcome = await deliver(message);
+    } catch (error) {
+      log.error({ err: error, messageId: message.id }, "email delivery crashed; retrying later");
+      outcome = {
+        kind: "retry",
+        id: message.id,
+        delayMs: retryDelayMs(message.attempts, settings.retryBaseMs),
+        error: String((error as Error)?.message ?? error),
+      };
+    }
+    await record(outcome);
+    if (outcome.kind === "sent") stats.sent++;
+    else if (outcome.kind === "retry") stats.retried++;
+    else if (outcome.kind === "failed") stats.failed++;
+    else stats.refused++;
+    if (outcome.kind === "failed") log.warn({ messageId: message.id, error: outcome.error }, "email failed");
+  };
+
+  const loop = async () => {
+    while (!stopping) {
+      let sleepMs = config.worker.pollIntervalMs;
+      try {
+        if (Date.now() >= nextReleaseAt) {
+          nextReleaseAt = Date.now() + Math.min(5_000, Math.max(250, leaseMs / 4));
+          const released = await releaseExpiredLeases(db);
+          if (released > 0) log.warn({ released }, "retaking emails whose worker stopped mid-send");
+        }
+        const free = concurrency - inFlight;
+        if (free >= claimThreshold || (free > 0 && inFlight === 0)) {
+          const claimed = await claimMessages(db, { owner, leaseMs, limit: free });
+          for (const message of claimed) {
+            inFlight++;
+            void run(message).finally(() => {
+              inFlight--;
+              if (inFlight === 0) for (const d of drained.splice(0)) d();
+              if (concurrency - inFlight >= claimThreshold) signal();
+            });
+          }
+          if (claimed.length === free) continue;
+          if (claimed.length === 0 && inFlight === 0) {
+            const due = await nextDueInMs(db);
+            if (due !== null) sleepMs = Math.min(sleepMs, Math.max(10, due));
+          }
+        }
+      } catch (error) {
+        log.error({ err: error }, "email delivery loop error");
+      }
+      if (stopping) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, sleepMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  };
+  const looping = loop();
+
+  return {
+    owner,
+    stats: () => ({ ...stats }),
+    async stop(graceMs) {
+      stopping = true;
+      signal();
+      await looping;
+      if (inFlight > 0) {
+        await Promise.race([
+          new Promise<void>((resolve) => drained.push(resolve)),
+          new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref()),
+        ]);
+      }
+      await listener.end().catch(() => {});
+      await provider.close?.();
+    },
+  };
+}

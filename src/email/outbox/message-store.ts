@@ -1,0 +1,251 @@
+import type { Queryable } from "../../db/database.js";
+
+export const MESSAGE_STATUSES = ["queued", "sending", "sent", "failed", "suppressed", "skipped"] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+export interface NewMessage {
+  toEmail: string;
+  fromEmail?: string | null | undefined;
+  userId?: string | null | undefined;
+  template: string;
+  subject: string;
+  category: string;
+  props: Record<string, unknown>;
+  journeyId?: string | null | undefined;
+  journeyName?: string | null | undefined;
+  runId?: string | null | undefined;
+  runPosition?: number | null | undefined;
+  idempotencyKey?: string | null | undefined;
+  /** `skipped` records a send that was decided against before it was queued (suppress window). */
+  status?: "queued" | "skipped";
+  statusReason?: string | null | undefined;
+  /** The engine clock inside journeys, so windows and history agree with virtual time in tests. */
+  createdAt?: Date | undefined;
+}
+
+export interface InsertedMessage {
+  id: string;
+  status: MessageStatus;
+  /** False when an idempotency key or (run, position) matched an existing row. */
+  created: boolean;
+}
+
+/**
+ * Adds a message to the outbox. Idempotent on `idempotencyKey` and on (run, position): the second insert returns
+ * the first row instead of queueing the email twice.
+ */
+export async function insertMessage(q: Queryable, message: NewMessage): Promise<InsertedMessage> {
+  const result = await q.query<{ id: string; status: MessageStatus; created: boolean }>(
+    `WITH inserted AS (
+       INSERT INTO messages (to_email, from_email, user_id, template, subject, category, props, journey_id,
+                             journey_name, run_id, run_position, idempotency_key, status, status_reason,
+                             created_at, next_attempt_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, COALESCE($15, now()), now())
+       ON CONFLICT DO NOTHING
+       RETURNING id, status, true AS created)
+     SELECT * FROM inserted
+     UNION ALL
+     SELECT id, status, false FROM messages
+      WHERE ($12::text IS NOT NULL AND idempotency_key = $12)
+         OR ($10::uuid IS NOT NULL AND run_id = $10 AND run_position = $11)
+     LIMIT 1`,
+    [
+      message.toEmail,
+      message.fromEmail ?? null,
+      message.userId ?? null,
+      message.template,
+      message.subject,
+      message.category,
+      JSON.stringify(message.props),
+      message.journeyId ?? null,
+      message.journeyName ?? null,
+      message.runId ?? null,
+      message.runPosition ?? null,
+      message.idempotencyKey ?? null,
+      message.status ?? "queued",
+      message.statusReason ?? null,
+      message.createdAt ?? null,
+    ],
+  );
+  const row = result.rows[0];
+  if (row) return row;
+  // A concurrent insert with the same key committed after this statement's snapshot: read it now.
+  const existing = await q.query<{ id: string; status: MessageStatus }>(
+    `SELECT id, status FROM messages
+      WHERE ($1::text IS NOT NULL AND idempotency_key = $1) OR ($2::uuid IS NOT NULL AND run_id = $2 AND run_position = $3)
+      LIMIT 1`,
+    [message.idempotencyKey ?? null, message.runId ?? null, message.runPosition ?? null],
+  );
+  const found = existing.rows[0];
+  if (!found) throw new Error("insertMessage: neither inserted nor found");
+  return { ...found, created: false };
+}
+
+/**
+ * When this journey last emailed this user (queued or sent, not skipped or refused): the journey's `suppress`
+ * window is measured from it.
+ */
+export async function lastJourneySendAt(
+  q: Queryable,
+  params: { journeyId: string; userId: string },
+): Promise<Date | null> {
+  const result = await q.query<{ last: Date | null }>(
+    `SELECT max(created_at) AS last FROM messages
+      WHERE journey_id = $1 AND user_id = $2 AND status IN ('queued', 'sending', 'sent')`,
+    [params.journeyId, params.userId],
+  );
+  return result.rows[0]?.last ?? null;
+}
+
+export interface ClaimedMessage {
+  id: string;
+  toEmail: string;
+  fromEmail: string | null;
+  userId: string | null;
+  template: string;
+  subject: string;
+  category: string | null;
+  props: Record<string, unknown>;
+  attempts: number;
+}
+
+/**
+ * Takes up to `limit` due messages for delivery: status `sending`, leased to `owner` until the lease expires.
+ * SKIP LOCKED lets any number of workers claim side by side without waiting on each other.
+ */
+export async function claimMessages(
+  q: Queryable,
+  params: { owner: string; leaseMs: number; limit: number },
+): Promise<ClaimedMessage[]> {
+  const result = await q.query<{
+    id: string;
+    to_email: string;
+    from_email: string | null;
+    user_id: string | null;
+    template: string;
+    subject: string;
+    category: string | null;
+    props: Record<string, unknown>;
+    attempts: number;
+  }>(
+    `UPDATE messages m
+        SET status = 'sending', lease_owner = $1, lease_expires_at = now() + $2 * interval '1 millisecond',
+            attempts = m.attempts + 1, updated_at = now()
+      WHERE m.id IN (
+        SELECT id FROM messages WHERE status = 'queued' AND next_attempt_at <= now()
+         ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+      RETURNING m.id, m.to_email, m.from_email, m.user_id, m.template, m.subject, m.category, m.props, m.attempts`,
+    [params.owner, params.leaseMs, params.limit],
+  );
+  return result.rows.map((row) => ({
+    id: row.id,
+    toEmail: row.to_email,
+    fromEmail: row.from_email,
+    userId: row.user_id,
+    template: row.template,
+    subject: row.subject,
+    category: row.category,
+    props: row.props,
+    attempts: row.attempts,
+  }));
+}
+
+/**
+ * Puts messages whose worker died mid-send back in the queue. They go out again with the same id, which is
+ * Resend's idempotency key and everyone's Message-ID. Returns how many were released.
+ */
+export async function releaseExpiredLeases(q: Queryable): Promise<number> {
+  const result = await q.query(
+    `UPDATE messages SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, updated_at = now(),
+            last_error = COALESCE(last_error, 'lease expired: the delivering worker stopped')
+      WHERE id IN (SELECT id FROM messages WHERE status = 'sending' AND lease_expires_at < now()
+                    ORDER BY lease_expires_at LIMIT 1000 FOR UPDATE SKIP LOCKED)`,
+  );
+  return result.rowCount ?? 0;
+}
+
+/** Seconds until the earliest queued message is due (for the loop's sleep), or null when none is waiting. */
+export async function nextDueInMs(q: Queryable): Promise<number | null> {
+  const result = await q.query<{ ms: number | null }>(
+    `SELECT (extract(epoch FROM min(next_attempt_at) - now()) * 1000)::float8 AS ms
+       FROM messages WHERE status = 'queued'`,
+  );
+  const ms = result.rows[0]?.ms;
+  return ms === null || ms === undefined ? null : Math.max(0, ms);
+}
+
+export type DeliveryOutcome =
+  | {
+      kind: "sent";
+      id: string;
+      provider: string;
+      providerMessageId: string;
+      headers: Record<string, string>;
+      html: string;
+      text: string;
+    }
+  | { kind: "retry"; id: string; delayMs: number; error: string }
+  | { kind: "failed"; id: string; error: string }
+  | { kind: "refused"; id: string; status: "suppressed" | "skipped"; reason: string };
+
+/**
+ * Records delivery outcomes in one statement per kind. Fenced on the lease: a worker that lost its lease (it was
+ * presumed dead and another took the message) records nothing. Returns how many rows it changed.
+ */
+export async function recordOutcomes(
+  q: Queryable,
+  owner: string,
+  outcomes: readonly DeliveryOutcome[],
+): Promise<number> {
+  let changed = 0;
+  const sent = outcomes.filter((o) => o.kind === "sent");
+  if (sent.length > 0) {
+    const result = await q.query(
+      `UPDATE messages m SET status = 'sent', provider = t.provider, provider_message_id = t.pid,
+              headers = t.headers, html = t.html, text_body = t.text, sent_at = now(), updated_at = now(),
+              lease_owner = NULL, lease_expires_at = NULL, last_error = NULL
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::text[])
+           AS t(id, provider, pid, headers, html, text)
+        WHERE m.id = t.id AND m.status = 'sending' AND m.lease_owner = $1`,
+      [
+        owner,
+        sent.map((o) => o.id),
+        sent.map((o) => o.provider),
+        sent.map((o) => o.providerMessageId),
+        sent.map((o) => JSON.stringify(o.headers)),
+        sent.map((o) => o.html),
+        sent.map((o) => o.text),
+      ],
+    );
+    changed += result.rowCount ?? 0;
+  }
+  const retries = outcomes.filter((o) => o.kind === "retry");
+  if (retries.length > 0) {
+    const result = await q.query(
+      `UPDATE messages m SET status = 'queued', next_attempt_at = now() + t.delay * interval '1 millisecond',
+              last_error = t.error, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+         FROM unnest($2::uuid[], $3::float8[], $4::text[]) AS t(id, delay, error)
+        WHERE m.id = t.id AND m.status = 'sending' AND m.lease_owner = $1`,
+      [owner, retries.map((o) => o.id), retries.map((o) => o.delayMs), retries.map((o) => o.error)],
+    );
+    changed += result.rowCount ?? 0;
+  }
+  const ended = outcomes.filter((o) => o.kind === "failed" || o.kind === "refused");
+  if (ended.length > 0) {
+    const result = await q.query(
+      `UPDATE messages m SET status = t.status, status_reason = t.reason,
+              last_error = CASE WHEN t.status = 'failed' THEN t.reason ELSE m.last_error END,
+              lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+         FROM unnest($2::uuid[], $3::text[], $4::text[]) AS t(id, status, reason)
+        WHERE m.id = t.id AND m.status = 'sending' AND m.lease_owner = $1`,
+      [
+        owner,
+        ended.map((o) => o.id),
+        ended.map((o) => (o.kind === "failed" ? "failed" : o.kind === "refused" ? o.status : "failed")),
+        ended.map((o) => (o.kind === "failed" ? o.error : o.kind === "refused" ? o.reason : "")),
+      ],
+    );
+    changed += result.rowCount ?? 0;
+  }
+  return changed;
+}

@@ -1,0 +1,173 @@
+import type pg from "pg";
+import { z } from "zod";
+import type { Queryable } from "../db/database.js";
+import { ErrorCodes, HogsendError, isHogsendError } from "../errors.js";
+import { type ActiveRun, currentRun } from "../journeys/durable-effect.js";
+import { NonRetryableError } from "../journeys/journey-errors.js";
+import { durationToMs } from "../lib/duration.js";
+import { insertMessage, lastJourneySendAt, type MessageStatus } from "./outbox/message-store.js";
+import { parseTemplateProps } from "./templates/render-template.js";
+import { getTemplate } from "./templates/template-registry.js";
+
+/** What a journey (or any caller) asks to send. */
+export interface SendEmailInput {
+  /** Recipient address. */
+  to: string;
+  /** The contact the email is for; checked for unsubscribes and preferences. */
+  userId?: string | null | undefined;
+  /** A registered template key, e.g. `Templates.ACTIVATION_WELCOME` (`"activation/welcome"`). */
+  template: string;
+  subject: string;
+  /** The journey sending it (informational; inside a journey the run's own id is recorded). */
+  journeyName?: string | undefined;
+  /** Template props, validated against the template's schema. */
+  props?: Record<string, unknown> | undefined;
+  /** Overrides EMAIL_FROM for this email. */
+  from?: string | undefined;
+  /** Transactional sends only: the same key twice queues one email. */
+  idempotencyKey?: string | undefined;
+}
+
+export interface SendEmailResult {
+  /** The outbox message id (also the provider idempotency key and Message-ID). */
+  messageId: string;
+  /** `queued` for delivery, or `skipped` when the journey's suppress window refused it. */
+  status: MessageStatus;
+  reason?: string;
+}
+
+export const sendEmailInputSchema = z.object({
+  to: z.email().max(320),
+  userId: z.string().min(1).max(200).nullish(),
+  template: z.string().min(1).max(200),
+  subject: z.string().min(1).max(998),
+  journeyName: z.string().max(200).optional(),
+  props: z.record(z.string(), z.unknown()).optional(),
+  from: z.string().min(3).max(320).optional(),
+  idempotencyKey: z.string().min(1).max(200).optional(),
+});
+
+/** Reason recorded on a journey email sent inside the journey's `suppress` window. */
+export const SUPPRESS_WINDOW_REASON = "suppress_window";
+
+// The database a transactional `sendEmail` (outside any journey) writes to. Bound by the worker and the API when
+// they start (`bindEmailOutbox` in app.ts), because journey authors import `sendEmail` as a plain function and
+// cannot pass a handle. Inside a journey it is not used: the run's own transaction is.
+let boundOutbox: Queryable | undefined;
+
+/** Makes `sendEmail` outside journeys write to `db`; returns the unbind function. Last bind wins. */
+export function bindEmailOutbox(db: Queryable): () => void {
+  boundOutbox = db;
+  return () => {
+    if (boundOutbox === db) boundOutbox = undefined;
+  };
+}
+
+/**
+ * Sends an email through the outbox.
+ *
+ * Inside a journey it is a durable step: recorded once in the run's journal together with its outbox row, never
+ * repeated on replay or after a crash. A send within the journey's `suppress` window of its previous email to the
+ * same user is not sent: it is recorded with status `skipped` and reason `suppress_window`, and the journey
+ * continues. An unknown template or invalid props fail the run without retries.
+ *
+ * Outside a journey it queues a transactional email at once (the worker or API process must be running in this
+ * process; otherwise use `POST /v1/send`).
+ *
+ * @example
+ * await sendEmail({ to: user.email, userId: user.id, template: Templates.ACTIVATION_WELCOME,
+ *   subject: "Welcome to Hogsend", journeyName: user.journeyName });
+ */
+export async function sendEmail(input: SendEmailInput): Promise<SendEmailResult> {
+  const run = currentRun();
+  if (run) return sendFromJourney(run, input);
+  if (!boundOutbox) {
+    throw new HogsendError(
+      ErrorCodes.INTERNAL,
+      "sendEmail was called outside a journey in a process without a Hogsend worker or API; use POST /v1/send",
+    );
+  }
+  return enqueueEmail(boundOutbox, input);
+}
+
+/** Validates and queues one transactional email (the body of `POST /v1/send` and standalone `sendEmail`). */
+export async function enqueueEmail(q: Queryable, input: SendEmailInput): Promise<SendEmailResult> {
+  const parsed = validate(input);
+  const inserted = await insertMessage(q, {
+    toEmail: parsed.to,
+    fromEmail: parsed.from,
+    userId: parsed.userId,
+    template: parsed.template,
+    subject: parsed.subject,
+    category: parsed.category,
+    props: parsed.props,
+    journeyName: parsed.journeyName,
+    idempotencyKey: parsed.idempotencyKey,
+  });
+  return { messageId: inserted.id, status: inserted.status };
+}
+
+async function sendFromJourney(run: ActiveRun, input: SendEmailInput): Promise<SendEmailResult> {
+  let parsed: ReturnType<typeof validate>;
+  try {
+    parsed = validate(input);
+  } catch (error) {
+    // The same code will pass the same bad input on every retry: fail the run now, with the reason.
+    if (isHogsendError(error)) {
+      throw new NonRetryableError(`sendEmail in journey "${run.journeyId}": ${error.message}`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  return run.effect("email", parsed.template, async (tx: pg.PoolClient, key) => {
+    const now = run.now();
+    const windowMs = durationToMs(run.meta.suppress);
+    let status: "queued" | "skipped" = "queued";
+    let reason: string | undefined;
+    if (windowMs > 0) {
+      const last = await lastJourneySendAt(tx, { journeyId: run.journeyId, userId: run.userId });
+      if (last && now.getTime() - last.getTime() < windowMs) {
+        status = "skipped";
+        reason = SUPPRESS_WINDOW_REASON;
+      }
+    }
+    const inserted = await insertMessage(tx, {
+      toEmail: parsed.to,
+      fromEmail: parsed.from,
+      userId: parsed.userId ?? run.userId,
+      template: parsed.template,
+      subject: parsed.subject,
+      category: parsed.category,
+      props: parsed.props,
+      journeyId: run.journeyId,
+      journeyName: parsed.journeyName ?? run.journeyName,
+      runId: key.runId,
+      runPosition: key.position,
+      status,
+      statusReason: reason,
+      createdAt: now,
+    });
+    return reason === undefined
+      ? { messageId: inserted.id, status: inserted.status }
+      : { messageId: inserted.id, status: inserted.status, reason };
+  });
+}
+
+function validate(input: SendEmailInput) {
+  const parsed = sendEmailInputSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new HogsendError(ErrorCodes.VALIDATION_FAILED, "Invalid sendEmail input", {
+      details: parsed.error.issues.map((issue) => ({ path: issue.path, message: issue.message })),
+    });
+  }
+  const template = getTemplate(parsed.data.template);
+  const props = parseTemplateProps(template.key, parsed.data.props ?? {});
+  return {
+    ...parsed.data,
+    // Stored as given (defaults are applied at render), so the row shows what the caller passed.
+    props: parsed.data.props ?? {},
+    validatedProps: props,
+    category: template.category,
+  };
+}
