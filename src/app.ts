@@ -4,6 +4,7 @@ import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
 import type { ApiEnv } from "./api/api-env.js";
 import { createApiKeyRoutes } from "./api/api-key-routes.js";
+import { createContactRoutes } from "./api/contact-routes.js";
 import { createApi } from "./api/create-api.js";
 import { createEventRoutes } from "./api/event-routes.js";
 import { createIngestRoutes } from "./api/ingest-routes.js";
@@ -12,6 +13,8 @@ import { createDatabase, type Database } from "./db/database.js";
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "./db/embedded-postgres.js";
 import { migrationStatus } from "./db/migrate.js";
 import { ErrorCodes, HogsendError } from "./errors.js";
+import { createJourneyRegistry, loadJourneys } from "./journeys/journey-registry.js";
+import { startJourneyWorker } from "./journeys/journey-worker.js";
 import { type Clock, systemClock } from "./lib/clock.js";
 import { createLogger, type Logger } from "./lib/logger.js";
 
@@ -101,6 +104,7 @@ export function buildApi(app: App): Hono<ApiEnv> {
         clock: app.clock,
       }),
       createEventRoutes,
+      createContactRoutes,
       createApiKeyRoutes,
     ],
   });
@@ -148,11 +152,24 @@ export interface WorkerOptions {
   journeysModule?: string | undefined;
 }
 
-/** Starts the worker's loops. The durable runtime, routing and delivery register here as they land. */
-export async function startWorker(app: App, _options: WorkerOptions = {}): Promise<BackgroundWork> {
-  app.logger.debug("worker started");
+/** Starts the worker's loops: journey routing and execution (more register here as they land). */
+export async function startWorker(app: App, options: WorkerOptions = {}): Promise<BackgroundWork> {
+  const registry = options.journeysModule
+    ? await loadJourneys(options.journeysModule, app.config.enabledJourneys)
+    : createJourneyRegistry([], app.config.enabledJourneys);
+  const journeys = await startJourneyWorker({
+    db: app.db,
+    clock: app.clock,
+    logger: app.logger,
+    registry,
+    concurrency: app.config.worker.concurrency,
+    leaseMs: app.config.worker.leaseMs,
+    pollIntervalMs: app.config.worker.pollIntervalMs,
+  });
+  app.logger.info({ journeys: registry.journeys.map((j) => j.meta.id) }, "worker started");
   return {
-    async stop() {
+    async stop(graceMs) {
+      await journeys.stop(graceMs);
       app.logger.debug("worker stopped");
     },
   };

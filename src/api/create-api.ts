@@ -25,6 +25,7 @@ export interface RouteContext {
   authenticate: ReturnType<typeof createApiKeyAuthenticator>;
 }
 
+const STREAMED_UPLOADS = new Set(["/v1/admin/contacts/import"]);
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function createApi(deps: ApiDependencies): Hono<ApiEnv> {
@@ -50,17 +51,17 @@ export function createApi(deps: ApiDependencies): Hono<ApiEnv> {
       "request",
     );
   });
-  app.use(
-    bodyLimit({
-      maxSize: deps.maxBodyBytes,
-      onError: () => {
-        throw new HogsendError(
-          ErrorCodes.PAYLOAD_TOO_LARGE,
-          `The request body is larger than the limit of ${deps.maxBodyBytes} bytes`,
-        );
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: deps.maxBodyBytes,
+    onError: () => {
+      throw new HogsendError(
+        ErrorCodes.PAYLOAD_TOO_LARGE,
+        `The request body is larger than the limit of ${deps.maxBodyBytes} bytes`,
+      );
+    },
+  });
+  // Streamed uploads are parsed row by row and never buffered, so the JSON body limit does not apply to them.
+  app.use((c, next) => (STREAMED_UPLOADS.has(c.req.path) ? next() : limitBody(c, next)));
 
   app.route("/", createHealthRoutes(deps.db, deps.version));
   const context: RouteContext = { db: deps.db, logger: deps.logger, authenticate };

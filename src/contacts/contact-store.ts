@@ -2,9 +2,21 @@ import type { Queryable } from "../db/database.js";
 import type { StoredEvent } from "../events/event-types.js";
 
 /**
+ * SQL for a new contact's unsubscribed_at, given `t.user_id` and `t.email`: now() when a GDPR erase left a
+ * tombstone for the same user id or address, so a returning person is recreated unsubscribed rather than
+ * silently re-enrolled (an admin can resubscribe them with PUT /v1/admin/contacts/:userId).
+ */
+export const TOMBSTONED_UNSUBSCRIBE = `CASE WHEN EXISTS (
+    SELECT 1 FROM contact_tombstones ct
+     WHERE ct.user_id_hash = encode(sha256(convert_to(t.user_id, 'UTF8')), 'hex')
+        OR (t.email IS NOT NULL AND ct.email_hash = encode(sha256(convert_to(lower(t.email), 'UTF8')), 'hex'))
+  ) THEN now() END`;
+
+/**
  * Every routed event upserts its contact: `userId`, the email when the event carries one, and properties from
  * `properties.$set` (overwrite) and `properties.$set_once` (only when absent). Other event properties describe the
- * event, not the person, and are not copied. Applied in event order inside the routing transaction.
+ * event, not the person, and are not copied. Applied in event order inside the routing transaction. A contact
+ * erased earlier (see `eraseContact`) comes back unsubscribed.
  */
 export async function upsertContactsFromEvents(q: Queryable, events: readonly StoredEvent[]): Promise<void> {
   if (events.length === 0) return;
@@ -33,8 +45,8 @@ export async function upsertContactsFromEvents(q: Queryable, events: readonly St
     users.map(([, e]) => e.seen.toISOString()),
   ];
   await q.query(
-    `INSERT INTO contacts AS c (user_id, email, properties, last_seen_at)
-     SELECT t.user_id, t.email, t.set_once || t.set, t.seen
+    `INSERT INTO contacts AS c (user_id, email, properties, last_seen_at, unsubscribed_at)
+     SELECT t.user_id, t.email, t.set_once || t.set, t.seen, ${TOMBSTONED_UNSUBSCRIBE}
        FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[], $5::timestamptz[])
          AS t(user_id, email, set, set_once, seen)
      ON CONFLICT (user_id) DO UPDATE SET

@@ -186,3 +186,14 @@ function invalid(problems: IngestProblem[]): HogsendError {
     { details: problems.slice(0, MAX_PROBLEMS) },
   );
 }
+
+/**
+ * The first reserved key or over-deep nesting inside `value` (the same rules as event properties), or undefined
+ * when it is safe to store. Shared with contact import and the contacts API.
+ */
+export function findUnsafeValue(value: unknown, path = ""): { field: string; reason: string } | undefined {
+  const problems: IngestProblem[] = [];
+  checkKeysAndDepth(value, 0, path, 0, problems);
+  const first = problems[0];
+  return first ? { field: first.field, reason: first.reason } : undefined;
+}
