@@ -1,0 +1,165 @@
+import { isUserSubscribed } from "../contacts/contact-store.js";
+import { emailHistory } from "../email/email-history.js";
+import { countUserEvents, insertEvents } from "../events/event-store.js";
+import { durationToMs } from "../lib/duration.js";
+import type { JourneyContext, ReceivedEvent } from "./journey-types.js";
+import type { RunExecution } from "./run-execution.js";
+
+interface SleepRecord {
+  sleptAt: string;
+  wakeAt: string;
+  resumedAt?: string;
+}
+
+type WaitRecord =
+  | { status: "waiting"; since: string; timeoutAt: string }
+  | { status: "received"; since: string; timeoutAt: string; event: ReceivedEvent }
+  | { status: "timed_out"; since: string; timeoutAt: string };
+
+/** The `ctx` a journey's `run` receives; every member goes through the execution's journal. */
+export function createJourneyContext(execution: RunExecution): JourneyContext {
+  const db = execution.deps.db;
+  const run = execution.run;
+
+  /** A journaled read: recorded once, so a replay after a sleep takes the same branch. */
+  async function read<T>(kind: string, label: string, fetch: () => Promise<T>): Promise<T> {
+    const { position, recorded } = execution.next(kind, label);
+    if (recorded) return recorded.result as T;
+    const value = await fetch();
+    execution.buffer({ position, kind, label, result: value });
+    return value;
+  }
+
+  return {
+    async sleep({ duration, label }) {
+      const name = label ?? "sleep";
+      const { position, recorded } = execution.next("sleep", name);
+      const now = execution.now();
+      if (!recorded) {
+        const record: SleepRecord = {
+          sleptAt: now.toISOString(),
+          wakeAt: new Date(now.getTime() + durationToMs(duration)).toISOString(),
+        };
+        const wakeAt = new Date(record.wakeAt);
+        await execution.commit(
+          { type: "sleep", wakeAt },
+          [{ position, kind: "sleep", label: name, result: record }],
+          {
+            ...(label === undefined ? {} : { nodeId: label }),
+          },
+        );
+        return execution.stop({ type: "suspended", dueAt: wakeAt });
+      }
+      const record = recorded.result as SleepRecord;
+      const wakeAt = new Date(record.wakeAt);
+      if (now < wakeAt) {
+        await execution.commit({ type: "sleep", wakeAt }, []);
+        return execution.stop({ type: "suspended", dueAt: wakeAt });
+      }
+      if (record.resumedAt === undefined) {
+        // Recorded with the next durable commit so later replays report the same resume time.
+        execution.buffer({ ...recorded, result: { ...record, resumedAt: now.toISOString() } });
+        return { sleptAt: record.sleptAt, resumedAt: now.toISOString() };
+      }
+      return { sleptAt: record.sleptAt, resumedAt: record.resumedAt };
+    },
+
+    async checkpoint(label) {
+      const { position, recorded } = execution.next("checkpoint", label);
+      if (!recorded) execution.buffer({ position, kind: "checkpoint", label, result: null }, label);
+    },
+
+    async trigger({ event, userId, userEmail, properties }) {
+      await execution.effect("trigger", event, async (tx, key) => {
+        await insertEvents(tx, [
+          {
+            messageId: `journey:${key.idempotencyKey}`,
+            event,
+            userId,
+            userEmail: userEmail ?? null,
+            properties: properties ?? {},
+            occurredAt: execution.now(),
+            source: "journey",
+          },
+        ]);
+        return null;
+      });
+    },
+
+    guard: {
+      isSubscribed: () => read("guard.isSubscribed", "", () => isUserSubscribed(db, run.userId)),
+    },
+
+    history: {
+      hasEvent: ({ userId, event, within }) =>
+        read("history.hasEvent", event, async () => {
+          const since = within ? new Date(execution.now().getTime() - durationToMs(within)) : undefined;
+          const count = await countUserEvents(db, { userId, event, since });
+          return { found: count > 0, count };
+        }),
+      journey: ({ userId, journeyId }) =>
+        read("history.journey", journeyId, async () => {
+          const result = await db.query<{ entries: number; completed: number; last: Date | null }>(
+            `SELECT count(*)::int AS entries, count(*) FILTER (WHERE status = 'completed')::int AS completed,
+                    max(completed_at) FILTER (WHERE status = 'completed') AS last
+               FROM journey_runs WHERE user_id = $1 AND journey_id = $2`,
+            [userId, journeyId],
+          );
+          const row = result.rows[0];
+          return {
+            completed: (row?.completed ?? 0) > 0,
+            lastCompletedAt: row?.last ? row.last.toISOString() : null,
+            entryCount: row?.entries ?? 0,
+          };
+        }),
+      email: ({ email, template }) =>
+        read("history.email", template, () => emailHistory(db, { email, template })),
+    },
+
+    async waitForEvent({ event, where, timeout, label }) {
+      const { position, recorded } = execution.next("wait", label);
+      const now = execution.now();
+      if (!recorded) {
+        const record: WaitRecord = {
+          status: "waiting",
+          since: now.toISOString(),
+          timeoutAt: new Date(now.getTime() + durationToMs(timeout)).toISOString(),
+        };
+        const timeoutAt = new Date(record.timeoutAt);
+        await execution.commit(
+          { type: "wait", timeoutAt, event, where: where ?? null, position },
+          [{ position, kind: "wait", label, result: record }],
+          { nodeId: label },
+        );
+        return execution.stop({ type: "suspended", dueAt: timeoutAt });
+      }
+      const record = recorded.result as WaitRecord;
+      if (record.status === "received") return record.event;
+      if (record.status === "timed_out") return null;
+      const timeoutAt = new Date(record.timeoutAt);
+      if (now < timeoutAt) {
+        await execution.commit({ type: "wait", timeoutAt, event, where: where ?? null, position }, []);
+        return execution.stop({ type: "suspended", dueAt: timeoutAt });
+      }
+      execution.buffer({ ...recorded, result: { ...record, status: "timed_out" } });
+      return null;
+    },
+
+    step(name, fn) {
+      return stepOnce(execution, name, fn);
+    },
+  };
+}
+
+async function stepOnce<T>(
+  execution: RunExecution,
+  name: string,
+  fn: (info: { idempotencyKey: string }) => Promise<T> | T,
+): Promise<T> {
+  const { position, recorded } = execution.next("step", name);
+  if (recorded) return (recorded.result as { v?: T } | null)?.v as T;
+  const value = await fn({ idempotencyKey: execution.key(position).idempotencyKey });
+  const result = { v: value === undefined ? undefined : JSON.parse(JSON.stringify(value)) };
+  await execution.commit({ type: "progress" }, [{ position, kind: "step", label: name, result }]);
+  return result.v as T;
+}

@@ -1,0 +1,286 @@
+import type { Queryable } from "../db/database.js";
+import type { PropertyCondition } from "./journey-types.js";
+
+/** The run channel: notified when a run becomes due now, so idle executors claim it at once. */
+export const RUNS_CHANNEL = "hogsend_runs";
+
+export type RunStatus = "active" | "waiting" | "completed" | "failed" | "exited" | "cancelled";
+
+export interface RunRecord {
+  id: string;
+  journeyId: string;
+  userId: string;
+  userEmail: string | null;
+  properties: Record<string, string | number | boolean | null>;
+  triggerEventId: number | null;
+  status: RunStatus;
+  currentNodeId: string | null;
+  dueAt: Date | null;
+  waitEvent: string | null;
+  waitWhere: PropertyCondition[] | null;
+  waitPosition: number | null;
+  attempts: number;
+  leaseOwner: string | null;
+  leaseExpiresAt: Date | null;
+  error: string | null;
+  exitEventId: number | null;
+  createdAt: Date;
+  updatedAt: Date;
+  completedAt: Date | null;
+}
+
+export interface JournalEntry {
+  position: number;
+  kind: string;
+  label: string;
+  result: unknown;
+}
+
+export const RUN_COLUMNS = `id, journey_id, user_id, user_email, properties, trigger_event_id, status, current_node_id,
+  due_at, wait_event, wait_where, wait_position, attempts, lease_owner, lease_expires_at, error, exit_event_id,
+  created_at, updated_at, completed_at`;
+
+export interface RunRow {
+  id: string;
+  journey_id: string;
+  user_id: string;
+  user_email: string | null;
+  properties: Record<string, string | number | boolean | null>;
+  trigger_event_id: number | null;
+  status: RunStatus;
+  current_node_id: string | null;
+  due_at: Date | null;
+  wait_event: string | null;
+  wait_where: PropertyCondition[] | null;
+  wait_position: number | null;
+  attempts: number;
+  lease_owner: string | null;
+  lease_expires_at: Date | null;
+  error: string | null;
+  exit_event_id: number | null;
+  created_at: Date;
+  updated_at: Date;
+  completed_at: Date | null;
+}
+
+export function toRunRecord(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    journeyId: row.journey_id,
+    userId: row.user_id,
+    userEmail: row.user_email,
+    properties: row.properties,
+    triggerEventId: row.trigger_event_id,
+    status: row.status,
+    currentNodeId: row.current_node_id,
+    dueAt: row.due_at,
+    waitEvent: row.wait_event,
+    waitWhere: row.wait_where,
+    waitPosition: row.wait_position,
+    attempts: row.attempts,
+    leaseOwner: row.lease_owner,
+    leaseExpiresAt: row.lease_expires_at,
+    error: row.error,
+    exitEventId: row.exit_event_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    completedAt: row.completed_at,
+  };
+}
+
+/**
+ * Claims up to `limit` due runs of the given journeys for `owner`, in due order. A run whose lease has expired
+ * (its worker died) is due again and is taken over here. SKIP LOCKED lets many workers claim side by side.
+ */
+export async function claimDueRuns(
+  q: Queryable,
+  params: { owner: string; now: Date; leaseMs: number; limit: number; journeyIds: readonly string[] },
+): Promise<RunRecord[]> {
+  if (params.limit <= 0 || params.journeyIds.length === 0) return [];
+  const now = params.now.toISOString();
+  const result = await q.query<RunRow>(
+    `UPDATE journey_runs r
+        SET status = 'active', lease_owner = $1, lease_expires_at = $3, updated_at = $2
+       FROM (SELECT id FROM journey_runs
+              WHERE status IN ('active', 'waiting') AND due_at <= $2
+                AND (lease_expires_at IS NULL OR lease_expires_at < $2)
+                AND journey_id = ANY($5::text[])
+              ORDER BY due_at
+              LIMIT $4
+              FOR UPDATE SKIP LOCKED) due
+      WHERE r.id = due.id
+      RETURNING r.*`,
+    [
+      params.owner,
+      now,
+      new Date(params.now.getTime() + params.leaseMs).toISOString(),
+      params.limit,
+      params.journeyIds,
+    ],
+  );
+  return result.rows.map(toRunRecord);
+}
+
+/** The earliest due time among runs nobody holds, to know how long an idle executor may sleep. */
+export async function nextDueAt(
+  q: Queryable,
+  now: Date,
+  journeyIds: readonly string[],
+): Promise<Date | null> {
+  const result = await q.query<{ due_at: Date | null }>(
+    `SELECT due_at FROM journey_runs
+      WHERE status IN ('active', 'waiting') AND due_at IS NOT NULL
+        AND (lease_expires_at IS NULL OR lease_expires_at < $1) AND journey_id = ANY($2::text[])
+      ORDER BY due_at LIMIT 1`,
+    [now.toISOString(), journeyIds],
+  );
+  return result.rows[0]?.due_at ?? null;
+}
+
+export async function renewRunLeases(
+  q: Queryable,
+  params: { ids: readonly string[]; owner: string; now: Date; leaseMs: number },
+): Promise<void> {
+  if (params.ids.length === 0) return;
+  await q.query(
+    `UPDATE journey_runs SET lease_expires_at = $3 WHERE id = ANY($1::uuid[]) AND lease_owner = $2`,
+    [params.ids, params.owner, new Date(params.now.getTime() + params.leaseMs).toISOString()],
+  );
+}
+
+/** Lets go of runs this worker holds but will not execute (shutdown): they are due again at once. */
+export async function releaseRunLeases(q: Queryable, ids: readonly string[], owner: string): Promise<void> {
+  if (ids.length === 0) return;
+  await q.query(
+    `UPDATE journey_runs SET lease_owner = NULL, lease_expires_at = NULL
+      WHERE id = ANY($1::uuid[]) AND lease_owner = $2`,
+    [ids, owner],
+  );
+}
+
+export async function loadJournals(
+  q: Queryable,
+  runIds: readonly string[],
+): Promise<Map<string, Map<number, JournalEntry>>> {
+  const journals = new Map<string, Map<number, JournalEntry>>();
+  for (const id of runIds) journals.set(id, new Map());
+  if (runIds.length === 0) return journals;
+  const result = await q.query<{
+    run_id: string;
+    position: number;
+    kind: string;
+    label: string;
+    result: unknown;
+  }>("SELECT run_id, position, kind, label, result FROM journey_journal WHERE run_id = ANY($1::uuid[])", [
+    runIds,
+  ]);
+  for (const row of result.rows) {
+    journals.get(row.run_id)?.set(row.position, {
+      position: row.position,
+      kind: row.kind,
+      label: row.label,
+      result: row.result,
+    });
+  }
+  return journals;
+}
+
+/** How a fenced commit moves the run. */
+export type RunTransition =
+  | { type: "progress" }
+  | { type: "sleep"; wakeAt: Date }
+  | { type: "wait"; timeoutAt: Date; event: string; where: PropertyCondition[] | null; position: number }
+  | { type: "complete" }
+  | { type: "retry"; retryAt: Date; error: string }
+  | { type: "fail"; error: string };
+
+const RELEASE = "lease_owner = NULL, lease_expires_at = NULL";
+const CLEAR_WAIT = "wait_event = NULL, wait_where = NULL, wait_position = NULL";
+
+function transitionSql(t: RunTransition, params: unknown[]): string {
+  const p = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  switch (t.type) {
+    case "progress":
+      return "";
+    case "sleep":
+      return `, status = 'waiting', due_at = ${p(t.wakeAt.toISOString())}, ${RELEASE}, ${CLEAR_WAIT}`;
+    case "wait":
+      return `, status = 'waiting', due_at = ${p(t.timeoutAt.toISOString())}, ${RELEASE},
+        wait_event = ${p(t.event)}, wait_where = ${p(t.where === null ? null : JSON.stringify(t.where))}::jsonb,
+        wait_position = ${p(t.position)}`;
+    case "complete":
+      return `, status = 'completed', due_at = NULL, ${RELEASE}, ${CLEAR_WAIT}, completed_at = $3, error = NULL`;
+    case "retry":
+      return `, due_at = ${p(t.retryAt.toISOString())}, ${RELEASE}, ${CLEAR_WAIT}, attempts = attempts + 1,
+        error = ${p(t.error)}`;
+    case "fail":
+      return `, status = 'failed', due_at = NULL, ${RELEASE}, ${CLEAR_WAIT}, completed_at = $3,
+        attempts = attempts + 1, error = ${p(t.error)}`;
+  }
+}
+
+/**
+ * The fence: in one statement, locks the run, checks it is still `active` and held by `owner` (not exited, not
+ * cancelled, lease not taken over), applies the transition and upserts the journal entries. Returns false when
+ * the fence fails; then nothing was written and the caller must stop executing the run.
+ */
+export async function commitRunProgress(
+  q: Queryable,
+  params: {
+    runId: string;
+    owner: string;
+    now: Date;
+    entries: readonly JournalEntry[];
+    currentNodeId: string | undefined;
+    transition: RunTransition;
+  },
+): Promise<boolean> {
+  const values: unknown[] = [
+    params.runId,
+    params.owner,
+    params.now.toISOString(),
+    params.currentNodeId ?? null,
+  ];
+  const transition = transitionSql(params.transition, values);
+  let journal = "";
+  if (params.entries.length > 0) {
+    values.push(
+      params.entries.map((e) => e.position),
+      params.entries.map((e) => e.kind),
+      params.entries.map((e) => e.label),
+      params.entries.map((e) => (e.result === undefined ? null : JSON.stringify(e.result))),
+    );
+    const n = values.length;
+    journal = `, entries AS (
+      INSERT INTO journey_journal (run_id, position, kind, label, result, created_at)
+      SELECT $1, t.position, t.kind, t.label, t.result, $3
+        FROM unnest($${n - 3}::int[], $${n - 2}::text[], $${n - 1}::text[], $${n}::jsonb[]) AS t(position, kind, label, result)
+       WHERE EXISTS (SELECT 1 FROM fence)
+      ON CONFLICT (run_id, position) DO UPDATE SET result = EXCLUDED.result)`;
+  }
+  const result = await q.query<{ n: number }>(
+    `WITH fence AS (
+       UPDATE journey_runs SET updated_at = $3, current_node_id = COALESCE($4, current_node_id)${transition}
+        WHERE id = $1 AND status = 'active' AND lease_owner = $2
+        RETURNING id
+     )${journal}
+     SELECT count(*)::int AS n FROM fence`,
+    values,
+  );
+  return (result.rows[0]?.n ?? 0) > 0;
+}
+
+export async function insertJournalEntry(
+  q: Queryable,
+  runId: string,
+  entry: JournalEntry,
+  now: Date,
+): Promise<void> {
+  await q.query(
+    `INSERT INTO journey_journal (run_id, position, kind, label, result, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [runId, entry.position, entry.kind, entry.label, JSON.stringify(entry.result ?? null), now.toISOString()],
+  );
+}

@@ -1,0 +1,196 @@
+import { randomUUID } from "node:crypto";
+import os from "node:os";
+import pg from "pg";
+import type { Database } from "../db/database.js";
+import { EVENTS_CHANNEL } from "../events/event-types.js";
+import type { Clock } from "../lib/clock.js";
+import type { Logger } from "../lib/logger.js";
+import { routeBatch } from "./event-router.js";
+import type { JourneyRegistry } from "./journey-registry.js";
+import { nextDueAt, RUNS_CHANNEL } from "./journey-store.js";
+import { rebalancePartitions, releasePartitions } from "./routing-partitions.js";
+import { RunExecutor } from "./run-executor.js";
+import { WakeSignal } from "./wake-signal.js";
+
+export interface JourneyWorkerOptions {
+  db: Database;
+  clock: Clock;
+  logger: Logger;
+  registry: JourneyRegistry;
+  concurrency: number;
+  leaseMs: number;
+  pollIntervalMs: number;
+  routeBatchSize?: number;
+  retry?: { attempts: number; backoffMs: number };
+  owner?: string;
+}
+
+export interface JourneyWorker {
+  readonly owner: string;
+  /** Stops claiming, lets executions finish up to `graceMs`, releases what is left, closes LISTEN. */
+  stop(graceMs: number): Promise<void>;
+}
+
+export const DEFAULT_RETRY = { attempts: 3, backoffMs: 10_000 };
+
+/**
+ * The worker's loops: a router (routing partitions leased from Postgres, batches of queued events) and an
+ * executor (claims due runs, executes them by replay), woken by LISTEN/NOTIFY and by a poll as backstop.
+ */
+export async function startJourneyWorker(options: JourneyWorkerOptions): Promise<JourneyWorker> {
+  const owner = options.owner ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const { db, clock, logger } = options;
+  const log = logger.child({ component: "journeys", owner });
+  const routerWake = new WakeSignal();
+  const executorWake = new WakeSignal();
+  let stopping = false;
+  let localWakeTimer: NodeJS.Timeout | undefined;
+  let localWakeAt = Number.POSITIVE_INFINITY;
+
+  const scheduleLocalWake = (at: Date) => {
+    const ms = at.getTime() - clock.now().getTime();
+    if (ms >= options.pollIntervalMs || at.getTime() >= localWakeAt) return;
+    clearTimeout(localWakeTimer);
+    localWakeAt = at.getTime();
+    localWakeTimer = setTimeout(
+      () => {
+        localWakeAt = Number.POSITIVE_INFINITY;
+        executorWake.notify();
+      },
+      Math.max(0, ms),
+    );
+  };
+
+  const executor = new RunExecutor({
+    db,
+    clock,
+    owner,
+    registry: options.registry,
+    leaseMs: options.leaseMs,
+    logger: log,
+    retry: options.retry ?? DEFAULT_RETRY,
+    onOutcome: (outcome) => {
+      if (outcome.type === "suspended" || outcome.type === "retrying") scheduleLocalWake(outcome.dueAt);
+      executorWake.notify();
+    },
+  });
+
+  const listener = await startListener(db.url, log, () => stopping, {
+    [EVENTS_CHANNEL]: () => routerWake.notify(),
+    [RUNS_CHANNEL]: () => executorWake.notify(),
+  });
+
+  const batchSize = options.routeBatchSize ?? 500;
+  const rebalanceEveryMs = Math.max(200, Math.floor(options.leaseMs / 3));
+
+  async function routerLoop(): Promise<void> {
+    let owned: number[] = [];
+    let lastRebalance = 0;
+    while (!stopping) {
+      try {
+        if (Date.now() - lastRebalance >= rebalanceEveryMs) {
+          owned = await rebalancePartitions(db, { owner, now: clock.now(), leaseMs: options.leaseMs });
+          lastRebalance = Date.now();
+        }
+        const routed = await routeBatch({ db, clock, registry: options.registry }, owned, batchSize);
+        if (routed.events >= batchSize) continue;
+      } catch (error) {
+        log.error({ err: error }, "routing failed; retrying");
+      }
+      const untilRebalance = rebalanceEveryMs - (Date.now() - lastRebalance);
+      await routerWake.wait(Math.min(options.pollIntervalMs, Math.max(0, untilRebalance)));
+    }
+  }
+
+  async function executorLoop(): Promise<void> {
+    const ids = executor.journeyIds;
+    if (ids.length === 0) return;
+    while (!stopping) {
+      let waitMs = options.pollIntervalMs;
+      try {
+        const free = options.concurrency - executor.inFlight;
+        if (free > 0) {
+          const claimed = await executor.claimAndStart(free);
+          if (claimed === free) {
+            // A backlog: wait for half the slots to free up before claiming again, so claims stay batched.
+            await executorWake.wait(20);
+            continue;
+          }
+          if (claimed > 0) continue;
+          const next = await nextDueAt(db, clock.now(), ids);
+          if (next) waitMs = Math.min(waitMs, next.getTime() - clock.now().getTime());
+        } else {
+          waitMs = 20;
+        }
+      } catch (error) {
+        log.error({ err: error }, "claiming runs failed; retrying");
+      }
+      await executorWake.wait(waitMs);
+    }
+  }
+
+  const heartbeat = setInterval(
+    () => {
+      executor.renewLeases().catch((error: unknown) => log.warn({ err: error }, "lease renewal failed"));
+    },
+    Math.max(100, Math.floor(options.leaseMs / 3)),
+  );
+
+  const loops = Promise.all([routerLoop(), executorLoop()]);
+  log.debug({ journeys: executor.journeyIds }, "journey worker started");
+
+  return {
+    owner,
+    async stop(graceMs) {
+      if (stopping) return;
+      stopping = true;
+      routerWake.notify();
+      executorWake.notify();
+      clearTimeout(localWakeTimer);
+      await loops;
+      const left = await executor.settle(graceMs);
+      clearInterval(heartbeat);
+      await executor.releaseLeases(left).catch(() => {});
+      await releasePartitions(db, owner).catch(() => {});
+      await listener.close();
+      log.debug({ abandoned: left.length }, "journey worker stopped");
+    },
+  };
+}
+
+interface Listener {
+  close(): Promise<void>;
+}
+
+/** One dedicated connection LISTENing on the wake-up channels; reconnects after a drop. */
+async function startListener(
+  url: string,
+  log: Logger,
+  stopped: () => boolean,
+  handlers: Record<string, () => void>,
+): Promise<Listener> {
+  let client: pg.Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = async () => {
+    const next = new pg.Client({ connectionString: url, application_name: "hogsend-listen" });
+    next.on("notification", (message) => handlers[message.channel]?.());
+    next.on("error", (error) => {
+      log.warn({ err: error }, "LISTEN connection lost; reconnecting (polling meanwhile)");
+      next.end().catch(() => {});
+      if (client === next) client = undefined;
+      if (!stopped()) retry = setTimeout(() => void connect().catch(() => {}), 1000);
+    });
+    await next.connect();
+    for (const channel of Object.keys(handlers)) await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    client = next;
+    // Anything notified while disconnected is found by this immediate sweep.
+    for (const handler of Object.values(handlers)) handler();
+  };
+  await connect();
+  return {
+    async close() {
+      clearTimeout(retry);
+      await client?.end().catch(() => {});
+    },
+  };
+}

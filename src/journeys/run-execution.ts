@@ -1,0 +1,275 @@
+import type pg from "pg";
+import type { Database } from "../db/database.js";
+import { ErrorCodes, HogsendError } from "../errors.js";
+import { insertEvents } from "../events/event-store.js";
+import type { Clock } from "../lib/clock.js";
+import { durationToMs } from "../lib/duration.js";
+import { activeRunStorage } from "./active-run-storage.js";
+import type { ActiveRun, EffectKey } from "./durable-effect.js";
+import { createJourneyContext } from "./journey-context.js";
+import { NonRetryableError, RetryAfterError } from "./journey-errors.js";
+import {
+  commitRunProgress,
+  insertJournalEntry,
+  type JournalEntry,
+  type RunRecord,
+  type RunTransition,
+} from "./journey-store.js";
+import type { DefinedJourney, JourneyUser } from "./journey-types.js";
+
+export interface ExecutionDeps {
+  db: Database;
+  clock: Clock;
+  /** This worker's lease owner id. */
+  owner: string;
+  retry: { attempts: number; backoffMs: number };
+}
+
+export type ExecutionOutcome =
+  | { type: "completed" }
+  | { type: "suspended"; dueAt: Date }
+  | { type: "retrying"; dueAt: Date }
+  | { type: "failed"; error: string }
+  | { type: "aborted" };
+
+/** Thrown through the journey's code to stop it: suspended (sleep/wait) or aborted (the fence failed). */
+class StopSignal extends Error {
+  constructor(readonly outcome: ExecutionOutcome) {
+    super(`journey execution stopped: ${outcome.type}`);
+  }
+}
+
+const MAX_BACKOFF_MS = 24 * 3600_000;
+
+/**
+ * One execution of a claimed run by deterministic replay: `run` is called from the top; each ctx operation takes
+ * the next journal position and returns the recorded result when there is one. New reads and checkpoints are
+ * buffered and committed with the next durable write (a crash before that re-runs them, and nothing durable
+ * depended on them yet); every durable write is fenced by `commitRunProgress`.
+ */
+export class RunExecution {
+  #position = 0;
+  #pending: JournalEntry[] = [];
+  #pendingNodeId: string | undefined;
+  #stopped: ExecutionOutcome | undefined;
+
+  constructor(
+    readonly deps: ExecutionDeps,
+    readonly journey: DefinedJourney,
+    readonly run: RunRecord,
+    readonly journal: Map<number, JournalEntry>,
+  ) {}
+
+  now(): Date {
+    return this.deps.clock.now();
+  }
+
+  key(position: number): EffectKey {
+    return {
+      runId: this.run.id,
+      journeyId: this.run.journeyId,
+      userId: this.run.userId,
+      position,
+      idempotencyKey: `${this.run.id}:${position}`,
+    };
+  }
+
+  /** Takes the next position; returns its recorded entry after checking it is the same operation. */
+  next(kind: string, label: string): { position: number; recorded: JournalEntry | undefined } {
+    if (this.#stopped) throw new StopSignal(this.#stopped);
+    const position = this.#position++;
+    const recorded = this.journal.get(position);
+    if (recorded && (recorded.kind !== kind || recorded.label !== label)) {
+      throw new HogsendError(
+        ErrorCodes.NONDETERMINISTIC_JOURNEY,
+        `Journey "${this.journey.meta.id}" is nondeterministic at position ${position}: recorded ` +
+          `${recorded.kind} "${recorded.label}", found ${kind} "${label}". The code changed under an in-flight ` +
+          "run; see the versioning policy in ARCHITECTURE.md.",
+        { details: { journeyId: this.journey.meta.id, position, recorded, found: { kind, label } } },
+      );
+    }
+    return { position, recorded };
+  }
+
+  /** Buffers an entry (a read, a checkpoint, an updated sleep/wait result) for the next durable commit. */
+  buffer(entry: JournalEntry, nodeId?: string): void {
+    this.journal.set(entry.position, entry);
+    const index = this.#pending.findIndex((e) => e.position === entry.position);
+    if (index >= 0) this.#pending[index] = entry;
+    else this.#pending.push(entry);
+    if (nodeId !== undefined) this.#pendingNodeId = nodeId;
+  }
+
+  /**
+   * A fenced commit of the buffered entries plus `entries`, moving the run by `transition`. With `perform`, it
+   * runs in one transaction after the fence, so its writes commit with the journal or not at all.
+   */
+  async commit(
+    transition: RunTransition,
+    entries: JournalEntry[],
+    options: { nodeId?: string; perform?: (tx: pg.PoolClient) => Promise<void> } = {},
+  ): Promise<void> {
+    if (this.#stopped) throw new StopSignal(this.#stopped);
+    const params = {
+      runId: this.run.id,
+      owner: this.deps.owner,
+      now: this.now(),
+      entries: [...this.#pending, ...entries],
+      currentNodeId: options.nodeId ?? this.#pendingNodeId,
+      transition,
+    };
+    const perform = options.perform;
+    let fenced: boolean;
+    if (perform === undefined) {
+      fenced = await commitRunProgress(this.deps.db, params);
+    } else {
+      fenced = await this.deps.db
+        .transaction(async (tx) => {
+          if (!(await commitRunProgress(tx, params))) throw new StopSignal({ type: "aborted" });
+          await perform(tx);
+          return true;
+        })
+        .catch((error: unknown) => {
+          if (error instanceof StopSignal) return false;
+          throw error;
+        });
+    }
+    if (!fenced) this.stop({ type: "aborted" });
+    for (const entry of entries) this.journal.set(entry.position, entry);
+    this.#pending = [];
+    this.#pendingNodeId = undefined;
+  }
+
+  /** Ends this execution (a suspend or an abort); every later ctx call throws the same signal. */
+  stop(outcome: ExecutionOutcome): never {
+    this.#stopped = outcome;
+    throw new StopSignal(outcome);
+  }
+
+  /** The durable effect behind `ActiveRun.effect` (and `ctx.step` / `ctx.trigger`). */
+  async effect<T>(
+    kind: string,
+    label: string,
+    perform: (tx: pg.PoolClient, key: EffectKey) => Promise<T>,
+  ): Promise<T> {
+    const { position, recorded } = this.next(kind, label);
+    if (recorded) return (recorded.result as { v?: T } | null)?.v as T;
+    let value: T | undefined;
+    await this.commit({ type: "progress" }, [], {
+      perform: async (tx) => {
+        value = await perform(tx, this.key(position));
+        const entry = { position, kind, label, result: { v: value } };
+        await insertJournalEntry(tx, this.run.id, entry, this.now());
+        this.journal.set(position, entry);
+      },
+    });
+    return value === undefined ? (undefined as T) : (JSON.parse(JSON.stringify(value)) as T);
+  }
+
+  /** Calls the journey's `run` and settles the run: completed, suspended, retrying, failed or aborted. */
+  async execute(): Promise<ExecutionOutcome> {
+    const user: JourneyUser = {
+      id: this.run.userId,
+      email: this.run.userEmail ?? "",
+      properties: this.run.properties,
+      stateId: this.run.id,
+      journeyId: this.journey.meta.id,
+      journeyName: this.journey.meta.name,
+    };
+    const active: ActiveRun = {
+      runId: this.run.id,
+      journeyId: this.journey.meta.id,
+      journeyName: this.journey.meta.name,
+      userId: this.run.userId,
+      meta: this.journey.meta,
+      now: () => this.now(),
+      effect: (kind, label, perform) => this.effect(kind, label, perform),
+    };
+    const ctx = createJourneyContext(this);
+    let thrown: unknown;
+    let failed = false;
+    try {
+      await activeRunStorage.run(active, () => this.journey.run(user, ctx));
+    } catch (error) {
+      failed = true;
+      thrown = error;
+    }
+    // A stop wins over whatever the code did with the signal (it may have caught it).
+    if (this.#stopped) return this.#stopped;
+    try {
+      if (!failed) {
+        await this.commit({ type: "complete" }, [], {
+          perform: (tx) => this.fireLifecycleEvent(tx, "journey:completed", {}),
+        });
+        return { type: "completed" };
+      }
+      return await this.settleFailure(thrown);
+    } catch (error) {
+      if (error instanceof StopSignal) return error.outcome;
+      throw error;
+    }
+  }
+
+  private async settleFailure(error: unknown): Promise<ExecutionOutcome> {
+    const message = describeError(error);
+    const policy = this.journey.meta.retry;
+    const maxAttempts = policy?.attempts ?? this.deps.retry.attempts;
+    const attempt = this.run.attempts + 1;
+    const permanent =
+      error instanceof NonRetryableError ||
+      (error instanceof HogsendError && error.code === ErrorCodes.NONDETERMINISTIC_JOURNEY);
+    if (!permanent && attempt < maxAttempts) {
+      const now = this.now();
+      let dueAt: Date;
+      if (error instanceof RetryAfterError) {
+        dueAt =
+          error.retryAfter instanceof Date ? error.retryAfter : new Date(now.getTime() + error.retryAfter);
+      } else {
+        const base = policy?.backoff ? durationToMs(policy.backoff) : this.deps.retry.backoffMs;
+        dueAt = new Date(now.getTime() + Math.min(base * 2 ** (attempt - 1), MAX_BACKOFF_MS));
+      }
+      // Buffered reads are dropped: the retry replays them afresh and nothing durable depended on them.
+      this.#pending = [];
+      await this.commit({ type: "retry", retryAt: dueAt, error: message }, []);
+      return { type: "retrying", dueAt };
+    }
+    this.#pending = [];
+    await this.commit({ type: "fail", error: message }, [], {
+      perform: (tx) => this.fireLifecycleEvent(tx, "journey:failed", { error: message }),
+    });
+    return { type: "failed", error: message };
+  }
+
+  private async fireLifecycleEvent(
+    tx: pg.PoolClient,
+    event: string,
+    extra: Record<string, unknown>,
+  ): Promise<void> {
+    await insertEvents(tx, [
+      {
+        messageId: `${event}:${this.run.id}`,
+        event,
+        userId: this.run.userId,
+        userEmail: this.run.userEmail,
+        properties: {
+          journeyId: this.journey.meta.id,
+          journeyName: this.journey.meta.name,
+          stateId: this.run.id,
+          ...extra,
+        },
+        occurredAt: this.now(),
+        source: "system",
+      },
+    ]);
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error)
+    return error.name && error.name !== "Error" ? `${error.name}: ${error.message}` : error.message;
+  return String(error);
+}
+
+export function isStopSignal(error: unknown): boolean {
+  return error instanceof StopSignal;
+}

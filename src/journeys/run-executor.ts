@@ -1,0 +1,95 @@
+import type { Logger } from "../lib/logger.js";
+import type { JourneyRegistry } from "./journey-registry.js";
+import { claimDueRuns, loadJournals, releaseRunLeases, renewRunLeases } from "./journey-store.js";
+import { type ExecutionDeps, type ExecutionOutcome, RunExecution } from "./run-execution.js";
+
+export interface ExecutorDeps extends ExecutionDeps {
+  registry: JourneyRegistry;
+  leaseMs: number;
+  logger: Logger;
+  /** Told about each finished execution (the worker uses it to schedule short wake-ups locally). */
+  onOutcome?: (outcome: ExecutionOutcome) => void;
+}
+
+/** Claims due runs in batches and executes them concurrently, tracking what it holds for lease renewal. */
+export class RunExecutor {
+  readonly #inFlight = new Map<string, Promise<void>>();
+  readonly #journeyIds: string[];
+
+  constructor(readonly deps: ExecutorDeps) {
+    this.#journeyIds = deps.registry.journeys.map((j) => j.meta.id);
+  }
+
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  get journeyIds(): readonly string[] {
+    return this.#journeyIds;
+  }
+
+  /** Claims up to `limit` due runs and starts executing them; returns how many it claimed. */
+  async claimAndStart(limit: number): Promise<number> {
+    const { deps } = this;
+    const runs = await claimDueRuns(deps.db, {
+      owner: deps.owner,
+      now: deps.clock.now(),
+      leaseMs: deps.leaseMs,
+      limit,
+      journeyIds: this.#journeyIds,
+    });
+    if (runs.length === 0) return 0;
+    const journals = await loadJournals(
+      deps.db,
+      runs.map((r) => r.id),
+    ).catch(async (error: unknown) => {
+      await releaseRunLeases(
+        deps.db,
+        runs.map((r) => r.id),
+        deps.owner,
+      ).catch(() => {});
+      throw error;
+    });
+    for (const run of runs) {
+      const journey = deps.registry.get(run.journeyId);
+      if (!journey) continue;
+      const execution = new RunExecution(deps, journey, run, journals.get(run.id) ?? new Map());
+      const promise = execution
+        .execute()
+        .then((outcome) => deps.onOutcome?.(outcome))
+        .catch((error: unknown) => {
+          // A database failure mid-settlement: the lease runs out and the run is taken over and replayed.
+          deps.logger.error({ err: error, runId: run.id, journeyId: run.journeyId }, "run execution failed");
+        })
+        .finally(() => this.#inFlight.delete(run.id));
+      this.#inFlight.set(run.id, promise);
+    }
+    return runs.length;
+  }
+
+  /** Waits for every execution in hand (or until `timeoutMs`); returns the ids still running. */
+  async settle(timeoutMs = Number.POSITIVE_INFINITY): Promise<string[]> {
+    const all = Promise.allSettled([...this.#inFlight.values()]);
+    if (Number.isFinite(timeoutMs)) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([all, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+      clearTimeout(timer);
+    } else {
+      await all;
+    }
+    return [...this.#inFlight.keys()];
+  }
+
+  async renewLeases(): Promise<void> {
+    await renewRunLeases(this.deps.db, {
+      ids: [...this.#inFlight.keys()],
+      owner: this.deps.owner,
+      now: this.deps.clock.now(),
+      leaseMs: this.deps.leaseMs,
+    });
+  }
+
+  async releaseLeases(ids: readonly string[]): Promise<void> {
+    await releaseRunLeases(this.deps.db, ids, this.deps.owner);
+  }
+}
