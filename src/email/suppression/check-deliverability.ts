@@ -11,7 +11,8 @@ export const TRANSACTIONAL_CATEGORY = "transactional";
  *   1. the address is suppressed (bounce, complaint, manual) -> `suppressed:<reason>`, for every category;
  *   2. the contact unsubscribed globally -> `unsubscribed` (not for transactional mail);
  *   3. the contact unsubscribed from the category -> `category_unsubscribed:<category>` (likewise).
- * Without a userId the global unsubscribe of any contact holding the address applies.
+ * Without a userId the global unsubscribe of any contact holding the address applies, and category preferences
+ * are those recorded under the lower-cased address (see preference-store).
  */
 export async function checkDeliverability(
   q: Queryable,
@@ -32,7 +33,7 @@ export async function checkDeliverability(
        ) AS unsubscribed,
        EXISTS (
          SELECT 1 FROM email_preferences
-          WHERE user_id = $2 AND category = $3 AND unsubscribed_at IS NOT NULL
+          WHERE user_id = COALESCE($2, lower($1)) AND category = $3 AND unsubscribed_at IS NOT NULL
        ) AS category_unsubscribed`,
     [params.email.trim(), params.userId ?? null, category],
   );

@@ -1,0 +1,81 @@
+import type { Queryable } from "../../db/database.js";
+import type { UnsubscribeSubject } from "./unsubscribe-token.js";
+
+/** Where a person stands: unsubscribed from everything, and per category. */
+export interface PreferenceState {
+  globallyUnsubscribed: boolean;
+  /** Categories the person left (unsubscribed_at set). */
+  unsubscribedCategories: string[];
+}
+
+/**
+ * The contact a token speaks for. Mail sent without a userId is keyed by its lower-cased address, so that an
+ * address-only recipient can still unsubscribe (checkDeliverability looks them up the same way).
+ */
+export function preferenceKey(subject: UnsubscribeSubject): string {
+  return subject.userId ?? subject.email.toLowerCase();
+}
+
+export async function getPreferenceState(
+  q: Queryable,
+  subject: UnsubscribeSubject,
+): Promise<PreferenceState> {
+  const key = preferenceKey(subject);
+  const result = await q.query<{ global: boolean; categories: string[] }>(
+    `SELECT
+       EXISTS (SELECT 1 FROM contacts WHERE unsubscribed_at IS NOT NULL
+                AND (user_id = $1 OR ($2::boolean AND lower(email) = lower($3)))) AS global,
+       COALESCE((SELECT array_agg(category ORDER BY category) FROM email_preferences
+                  WHERE user_id = $1 AND unsubscribed_at IS NOT NULL), '{}') AS categories`,
+    [key, subject.userId === null, subject.email],
+  );
+  const row = result.rows[0];
+  return { globallyUnsubscribed: row?.global ?? false, unsubscribedCategories: row?.categories ?? [] };
+}
+
+/**
+ * Sets the global unsubscribe on (`at`) or off (null). Creates the contact when it does not exist yet, so an
+ * unsubscribe that arrives before any event about the person is not lost.
+ */
+export async function setGlobalUnsubscribe(
+  q: Queryable,
+  subject: UnsubscribeSubject,
+  at: Date | null,
+): Promise<void> {
+  const key = preferenceKey(subject);
+  await q.query(
+    `INSERT INTO contacts (user_id, email, unsubscribed_at) VALUES ($1, $2, $3)
+     ON CONFLICT (user_id) DO UPDATE SET
+       unsubscribed_at = CASE WHEN $3::timestamptz IS NULL THEN NULL
+                              ELSE COALESCE(contacts.unsubscribed_at, $3) END,
+       updated_at = now()`,
+    [key, subject.email, at?.toISOString() ?? null],
+  );
+  if (subject.userId === null) {
+    // Address-only: every contact holding the address follows.
+    await q.query(
+      `UPDATE contacts SET unsubscribed_at = CASE WHEN $2::timestamptz IS NULL THEN NULL
+                                                  ELSE COALESCE(unsubscribed_at, $2) END,
+                           updated_at = now()
+        WHERE lower(email) = lower($1) AND user_id <> lower($1)`,
+      [subject.email, at?.toISOString() ?? null],
+    );
+  }
+}
+
+/** Sets one category's preference: unsubscribed at `at`, or subscribed again with null. */
+export async function setCategoryUnsubscribe(
+  q: Queryable,
+  subject: UnsubscribeSubject,
+  category: string,
+  at: Date | null,
+): Promise<void> {
+  await q.query(
+    `INSERT INTO email_preferences (user_id, category, unsubscribed_at, updated_at) VALUES ($1, $2, $3, now())
+     ON CONFLICT (user_id, category) DO UPDATE SET
+       unsubscribed_at = CASE WHEN $3::timestamptz IS NULL THEN NULL
+                              ELSE COALESCE(email_preferences.unsubscribed_at, $3) END,
+       updated_at = now()`,
+    [preferenceKey(subject), category, at?.toISOString() ?? null],
+  );
+}
