@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { VERSION } from "../app.js";
 import { API_KEY_SCOPES } from "../auth/api-key-store.js";
+import { exportContactsCommand, importContactsCommand } from "../cli/contacts-commands.js";
 import { runApi } from "./run-api.js";
 import { runCommand } from "./run-command.js";
 import { runDev } from "./run-dev.js";
@@ -53,5 +54,26 @@ keys
   .description("Revoke an API key by id or prefix")
   .argument("<idOrPrefix>", "the key's id or the prefix shown by `keys list`")
   .action(runCommand(revokeKey));
+
+const contacts = program.command("contacts").description("Import and export contacts");
+contacts
+  .command("import")
+  .description("Import contacts from a CSV or NDJSON file, streamed, with a progress bar")
+  .argument("<file>", "CSV with a userId column, or NDJSON with one { userId, ... } object per line")
+  .addOption(
+    new Option("--format <format>", "file format (default: from the extension)").choices(["csv", "ndjson"]),
+  )
+  .action(runCommand(importContactsCommand));
+contacts
+  .command("export")
+  .description("Export every contact as CSV or NDJSON")
+  .addOption(
+    new Option("--format <format>", "output format (default: from --out, else ndjson)").choices([
+      "csv",
+      "ndjson",
+    ]),
+  )
+  .option("--out <file>", "write to this file instead of stdout")
+  .action(runCommand(exportContactsCommand));
 
 await program.parseAsync(process.argv);
