@@ -2,16 +2,22 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
+import { createAdminMessageRoutes } from "./api/admin-message-routes.js";
+import { createAdminTemplateRoutes } from "./api/admin-template-routes.js";
 import type { ApiEnv } from "./api/api-env.js";
 import { createApiKeyRoutes } from "./api/api-key-routes.js";
 import { createContactRoutes } from "./api/contact-routes.js";
 import { createApi } from "./api/create-api.js";
+import { createEmailSendRoutes } from "./api/email-send-routes.js";
 import { createEventRoutes } from "./api/event-routes.js";
 import { createIngestRoutes } from "./api/ingest-routes.js";
 import type { Config } from "./config.js";
 import { createDatabase, type Database } from "./db/database.js";
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "./db/embedded-postgres.js";
 import { migrationStatus } from "./db/migrate.js";
+import { startEmailDelivery } from "./email/outbox/email-delivery.js";
+import { createEmailProvider } from "./email/providers/create-email-provider.js";
+import { bindEmailOutbox } from "./email/send-email.js";
 import { ErrorCodes, HogsendError } from "./errors.js";
 import { createJourneyRegistry, loadJourneys } from "./journeys/journey-registry.js";
 import { startJourneyWorker } from "./journeys/journey-worker.js";
@@ -106,6 +112,9 @@ export function buildApi(app: App): Hono<ApiEnv> {
       createEventRoutes,
       createContactRoutes,
       createApiKeyRoutes,
+      createEmailSendRoutes,
+      createAdminMessageRoutes,
+      createAdminTemplateRoutes,
     ],
   });
 }
@@ -166,10 +175,18 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     leaseMs: app.config.worker.leaseMs,
     pollIntervalMs: app.config.worker.pollIntervalMs,
   });
+  const email = await startEmailDelivery({
+    db: app.db,
+    config: app.config,
+    logger: app.logger,
+    provider: createEmailProvider(app.config, app.db),
+  });
+  const unbindEmailOutbox = bindEmailOutbox(app.db);
   app.logger.info({ journeys: registry.journeys.map((j) => j.meta.id) }, "worker started");
   return {
     async stop(graceMs) {
-      await journeys.stop(graceMs);
+      await Promise.all([journeys.stop(graceMs), email.stop(graceMs)]);
+      unbindEmailOutbox();
       app.logger.debug("worker stopped");
     },
   };

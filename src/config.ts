@@ -86,7 +86,7 @@ const envSchema = z.object({
   EMAIL_RATE_LIMIT_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().min(0).optional()),
   EMAIL_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().positive().optional()),
   EMAIL_MAX_ATTEMPTS: positiveInt(8),
-  EMAIL_RETRY_BASE_SECONDS: positiveInt(30),
+  EMAIL_RETRY_BASE_MS: positiveInt(30_000),
   EMAIL_SEND_TIMEOUT_MS: positiveInt(15_000),
   SMTP_URL: z.preprocess(
     emptyToUndefined,
@@ -330,7 +330,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
         ratePerSecond: env.EMAIL_RATE_LIMIT_PER_SECOND ?? DELIVERY_DEFAULTS[provider].ratePerSecond,
         concurrency: env.EMAIL_CONCURRENCY ?? DELIVERY_DEFAULTS[provider].concurrency,
         maxAttempts: env.EMAIL_MAX_ATTEMPTS,
-        retryBaseMs: env.EMAIL_RETRY_BASE_SECONDS * 1000,
+        retryBaseMs: env.EMAIL_RETRY_BASE_MS,
         sendTimeoutMs: env.EMAIL_SEND_TIMEOUT_MS,
       },
     },
