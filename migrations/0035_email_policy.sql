@@ -49,8 +49,3 @@ CREATE TABLE email_preferences (
   PRIMARY KEY (user_id, category)
 );
 
--- Webhooks name the provider's id for a message; the delivery loop records it here. IF NOT EXISTS because the
--- outbox migration may declare the same column.
-ALTER TABLE messages ADD COLUMN IF NOT EXISTS provider_message_id text;
-CREATE INDEX IF NOT EXISTS messages_provider_message_id ON messages (provider_message_id)
-  WHERE provider_message_id IS NOT NULL;

@@ -2,6 +2,8 @@ import type { Config } from "../config.js";
 import type { OutgoingEmail } from "./providers/email-provider.js";
 import type { EmailCategory } from "./templates/email-template.js";
 import type { renderTemplate } from "./templates/render-template.js";
+import { applyTracking } from "./tracking/apply-tracking.js";
+import { buildPolicyAdditions } from "./unsubscribe/unsubscribe-links.js";
 
 /** One outbox row's worth of input: everything needed to build the email the provider receives. */
 export interface ComposeInput {
@@ -67,25 +69,34 @@ export interface PolicyAdditions {
 }
 
 /**
- * CALL SITE FOR EMAIL POLICY (issue 5 part B): `List-Unsubscribe` + `List-Unsubscribe-Post` headers (RFC 8058), the
- * visible unsubscribe link and postal address footer for every non-transactional email. Part B replaces this body.
+ * Email policy: `List-Unsubscribe` + `List-Unsubscribe-Post` headers (RFC 8058), the visible unsubscribe link and
+ * postal address footer for every non-transactional email (see `unsubscribe/unsubscribe-links.ts`).
  */
-export function policyAdditions(_params: {
+export function policyAdditions(params: {
   config: Config;
   messageId: string;
   email: string;
   userId: string | null;
   category: EmailCategory;
 }): PolicyAdditions {
-  return { headers: {}, footerHtml: "", footerText: "" };
+  return buildPolicyAdditions(
+    {
+      publicUrl: params.config.publicUrl,
+      secrets: params.config.email.linkSecrets,
+      postalAddress: params.config.email.postalAddress,
+    },
+    { email: params.email, userId: params.userId, category: params.category },
+  );
 }
 
 /**
- * CALL SITE FOR TRACKING (issue 5 part B): open pixel and click links rewritten to signed redirects when
- * `config.email.tracking` is on. Part B replaces this body.
+ * Open pixel and click links rewritten to signed redirects when `config.email.tracking` is on (see
+ * `tracking/apply-tracking.ts`).
  */
-export function trackEmail(html: string, _params: { config: Config; messageId: string }): string {
-  return html;
+export function trackEmail(html: string, params: { config: Config; messageId: string }): string {
+  const secret = params.config.email.linkSecrets[0];
+  if (!params.config.email.tracking || secret === undefined) return html;
+  return applyTracking(html, { messageId: params.messageId, publicUrl: params.config.publicUrl, secret });
 }
 
 function insertBeforeBodyEnd(html: string, fragment: string): string {

@@ -37,6 +37,8 @@ export function createPostmarkProvider(options: PostmarkProviderOptions): EmailP
           TextBody: email.text,
           MessageStream: options.messageStream,
           Headers: Object.entries(email.headers).map(([Name, Value]) => ({ Name, Value })),
+          // Echoed back in webhooks, so a bounce that races our provider-id write still finds its message.
+          Metadata: { hogsend_message_id: email.messageId },
         });
         return { ok: true, providerMessageId: response.MessageID };
       } catch (error) {

@@ -26,6 +26,8 @@ export function createResendProvider(options: ResendProviderOptions): EmailProvi
           html: email.html,
           text: email.text,
           headers: email.headers,
+          // Echoed back in webhooks, so a bounce that races our provider-id write still finds its message.
+          tags: [{ name: "hogsend_message_id", value: email.messageId }],
         },
         { idempotencyKey: email.messageId, signal: AbortSignal.timeout(options.timeoutMs) },
       );
