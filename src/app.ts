@@ -19,7 +19,8 @@ import { startEmailDelivery } from "./email/outbox/email-delivery.js";
 import { createEmailProvider } from "./email/providers/create-email-provider.js";
 import { bindEmailOutbox } from "./email/send-email.js";
 import { ErrorCodes, HogsendError } from "./errors.js";
-import { createJourneyRegistry, loadJourneys } from "./journeys/journey-registry.js";
+import { createJourneyAdminRoutes } from "./journeys/journey-admin-routes.js";
+import { createJourneyRegistry, lazyJourneyRegistry, loadJourneys } from "./journeys/journey-registry.js";
 import { startJourneyWorker } from "./journeys/journey-worker.js";
 import { type Clock, systemClock } from "./lib/clock.js";
 import { createLogger, type Logger } from "./lib/logger.js";
@@ -112,6 +113,10 @@ export function buildApi(app: App): Hono<ApiEnv> {
       createEventRoutes,
       createContactRoutes,
       createApiKeyRoutes,
+      createJourneyAdminRoutes({
+        clock: app.clock,
+        registry: lazyJourneyRegistry(app.config.journeysModule, app.config.enabledJourneys),
+      }),
       createEmailSendRoutes,
       createAdminMessageRoutes,
       createAdminTemplateRoutes,

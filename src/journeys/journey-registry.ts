@@ -93,3 +93,15 @@ export async function loadJourneys(
   }
   return createJourneyRegistry(list, enabled);
 }
+
+/** A memoised loader for processes that need journey meta but do not run journeys (the api). */
+export function lazyJourneyRegistry(
+  modulePath: string | undefined,
+  enabled: "*" | readonly string[] = "*",
+): () => Promise<JourneyRegistry | undefined> {
+  let loading: Promise<JourneyRegistry | undefined> | undefined;
+  return () => {
+    loading ??= modulePath ? loadJourneys(modulePath, enabled) : Promise.resolve(undefined);
+    return loading;
+  };
+}

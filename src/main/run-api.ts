@@ -2,8 +2,9 @@ import { assertSchemaCurrent, createApp, startApiServer } from "../app.js";
 import type { Config } from "../config.js";
 import { waitForShutdownSignal } from "./run-command.js";
 
-export async function runApi(config: Config): Promise<void> {
-  const app = await createApp(config);
+export async function runApi(config: Config, options: { journeys?: string } = {}): Promise<void> {
+  // The api needs journey meta for the admin API; --journeys wins over HOGSEND_JOURNEYS.
+  const app = await createApp(options.journeys ? { ...config, journeysModule: options.journeys } : config);
   try {
     await assertSchemaCurrent(app);
     const server = await startApiServer(app);

@@ -1,0 +1,106 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import type { ApiEnv } from "../api/api-env.js";
+import type { RouteContext } from "../api/create-api.js";
+import { parseBody } from "../api/parse-body.js";
+import { requireApiKey } from "../api/require-api-key.js";
+import { ErrorCodes, HogsendError } from "../errors.js";
+import type { Clock } from "../lib/clock.js";
+import {
+  cancelRun,
+  countRunsByStatus,
+  countSkipsByReason,
+  getJournal,
+  getRun,
+  listJourneyRuns,
+  listUserRuns,
+  toRunView,
+} from "./journey-admin-store.js";
+import type { JourneyRegistry } from "./journey-registry.js";
+
+const STATUSES = ["active", "waiting", "completed", "failed", "exited", "cancelled"] as const;
+const runsQuery = z.strictObject({
+  userId: z.string().min(1).max(500).optional(),
+  status: z.enum(STATUSES).optional(),
+  cursor: z.string().min(1).max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface JourneyAdminOptions {
+  clock: Clock;
+  /** The journeys this deployment runs, for their meta; runs of journeys not loaded are still listed. */
+  registry: () => Promise<JourneyRegistry | undefined>;
+}
+
+/**
+ * Journey state admin API (admin key): journeys with run counts by status and skip counts by reason, runs of a
+ * journey (cursor-paginated) or of a user, one run with its journal, and cancelling a run.
+ */
+export function createJourneyAdminRoutes(options: JourneyAdminOptions) {
+  return ({ db, authenticate }: RouteContext): Hono<ApiEnv> => {
+    const routes = new Hono<ApiEnv>();
+    const admin = requireApiKey(authenticate, ["admin"]);
+
+    routes.get("/v1/admin/journeys", admin, async (c) => {
+      const [registry, runs, skips] = [
+        await options.registry(),
+        await countRunsByStatus(db),
+        await countSkipsByReason(db),
+      ];
+      const ids = new Set([
+        ...(registry?.journeys.map((j) => j.meta.id) ?? []),
+        ...runs.keys(),
+        ...skips.keys(),
+      ]);
+      const data = [...ids].sort().map((id) => {
+        const meta = registry?.get(id)?.meta;
+        return {
+          id,
+          loaded: meta !== undefined,
+          name: meta?.name ?? null,
+          description: meta?.description ?? null,
+          enabled: meta?.enabled ?? null,
+          trigger: meta?.trigger ?? null,
+          entryLimit: meta?.entryLimit ?? null,
+          entryPeriod: meta?.entryPeriod ?? null,
+          exitOn: meta?.exitOn ?? [],
+          suppress: meta?.suppress ?? null,
+          runs: runs.get(id) ?? {},
+          skips: skips.get(id) ?? {},
+        };
+      });
+      return c.json({ data });
+    });
+
+    routes.get("/v1/admin/journeys/:journeyId/runs", admin, async (c) => {
+      const query = parseBody(runsQuery, c.req.query());
+      const page = await listJourneyRuns(db, { journeyId: c.req.param("journeyId"), ...query });
+      if (!page) throw new HogsendError(ErrorCodes.VALIDATION_FAILED, "The cursor is invalid");
+      return c.json({ data: page.runs.map(toRunView), nextCursor: page.nextCursor });
+    });
+
+    routes.get("/v1/admin/users/:userId/journeys", admin, async (c) => {
+      const runs = await listUserRuns(db, c.req.param("userId"));
+      return c.json({ data: runs.map(toRunView) });
+    });
+
+    routes.get("/v1/admin/runs/:runId", admin, async (c) => {
+      const runId = c.req.param("runId");
+      const run = UUID.test(runId) ? await getRun(db, runId) : undefined;
+      if (!run) throw new HogsendError(ErrorCodes.NOT_FOUND, `No journey run ${runId}`);
+      return c.json({ data: { ...toRunView(run), journal: await getJournal(db, run.id) } });
+    });
+
+    routes.post("/v1/admin/runs/:runId/cancel", admin, async (c) => {
+      const runId = c.req.param("runId");
+      const outcome = UUID.test(runId) ? await cancelRun(db, runId, options.clock.now()) : undefined;
+      if (!outcome) throw new HogsendError(ErrorCodes.NOT_FOUND, `No journey run ${runId}`);
+      if (!outcome.cancelled) {
+        throw new HogsendError(ErrorCodes.CONFLICT, `Run ${runId} has already ended (${outcome.run.status})`);
+      }
+      return c.json({ data: toRunView(outcome.run) });
+    });
+    return routes;
+  };
+}

@@ -1,0 +1,167 @@
+import type { Queryable } from "../db/database.js";
+import { type JournalEntry, RUN_COLUMNS, type RunRecord, type RunRow, toRunRecord } from "./journey-store.js";
+
+/** A run as the admin API shows it. */
+export interface RunView {
+  stateId: string;
+  journeyId: string;
+  userId: string;
+  userEmail: string | null;
+  status: string;
+  currentNodeId: string | null;
+  properties: Record<string, unknown>;
+  attempts: number;
+  error: string | null;
+  exitEventId: number | null;
+  triggerEventId: number | null;
+  dueAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+}
+
+export function toRunView(run: RunRecord): RunView {
+  return {
+    stateId: run.id,
+    journeyId: run.journeyId,
+    userId: run.userId,
+    userEmail: run.userEmail,
+    status: run.status,
+    currentNodeId: run.currentNodeId,
+    properties: run.properties,
+    attempts: run.attempts,
+    error: run.error,
+    exitEventId: run.exitEventId,
+    triggerEventId: run.triggerEventId,
+    dueAt: run.dueAt?.toISOString() ?? null,
+    createdAt: run.createdAt.toISOString(),
+    updatedAt: run.updatedAt.toISOString(),
+    completedAt: run.completedAt?.toISOString() ?? null,
+  };
+}
+
+export async function countRunsByStatus(q: Queryable): Promise<Map<string, Record<string, number>>> {
+  const result = await q.query<{ journey_id: string; status: string; n: number }>(
+    "SELECT journey_id, status, count(*)::int AS n FROM journey_runs GROUP BY journey_id, status",
+  );
+  const counts = new Map<string, Record<string, number>>();
+  for (const row of result.rows) {
+    const entry = counts.get(row.journey_id) ?? {};
+    entry[row.status] = row.n;
+    counts.set(row.journey_id, entry);
+  }
+  return counts;
+}
+
+export async function countSkipsByReason(q: Queryable): Promise<Map<string, Record<string, number>>> {
+  const result = await q.query<{ journey_id: string; reason: string; count: number }>(
+    "SELECT journey_id, reason, count FROM journey_skip_counts",
+  );
+  const counts = new Map<string, Record<string, number>>();
+  for (const row of result.rows) {
+    const entry = counts.get(row.journey_id) ?? {};
+    entry[row.reason] = row.count;
+    counts.set(row.journey_id, entry);
+  }
+  return counts;
+}
+
+function encodeCursor(run: RunRecord): string {
+  return Buffer.from(`${run.createdAt.toISOString()}|${run.id}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string): { createdAt: string; id: string } | undefined {
+  const [createdAt, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
+  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/i.test(id))
+    return undefined;
+  return { createdAt, id };
+}
+
+/** Runs of one journey, newest first, optionally for one user and/or status; keyset-paginated. */
+export async function listJourneyRuns(
+  q: Queryable,
+  params: {
+    journeyId: string;
+    userId?: string | undefined;
+    status?: string | undefined;
+    cursor?: string | undefined;
+    limit: number;
+  },
+): Promise<{ runs: RunRecord[]; nextCursor: string | null } | undefined> {
+  const after = params.cursor === undefined ? undefined : decodeCursor(params.cursor);
+  if (params.cursor !== undefined && after === undefined) return undefined;
+  const result = await q.query<RunRow>(
+    `SELECT ${RUN_COLUMNS} FROM journey_runs
+      WHERE journey_id = $1 AND ($2::text IS NULL OR user_id = $2) AND ($3::text IS NULL OR status = $3)
+        AND ($4::timestamptz IS NULL OR (created_at, id) < ($4, $5::uuid))
+      ORDER BY created_at DESC, id DESC LIMIT $6`,
+    [
+      params.journeyId,
+      params.userId ?? null,
+      params.status ?? null,
+      after?.createdAt ?? null,
+      after?.id ?? null,
+      params.limit + 1,
+    ],
+  );
+  const runs = result.rows.slice(0, params.limit).map(toRunRecord);
+  const last = runs[runs.length - 1];
+  return { runs, nextCursor: result.rows.length > params.limit && last ? encodeCursor(last) : null };
+}
+
+export async function listUserRuns(q: Queryable, userId: string, limit = 500): Promise<RunRecord[]> {
+  const result = await q.query<RunRow>(
+    `SELECT ${RUN_COLUMNS} FROM journey_runs WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
+    [userId, limit],
+  );
+  return result.rows.map(toRunRecord);
+}
+
+export async function getRun(q: Queryable, runId: string): Promise<RunRecord | undefined> {
+  const result = await q.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM journey_runs WHERE id = $1`, [runId]);
+  return result.rows[0] ? toRunRecord(result.rows[0]) : undefined;
+}
+
+export async function getJournal(
+  q: Queryable,
+  runId: string,
+): Promise<Array<JournalEntry & { createdAt: string }>> {
+  const result = await q.query<{
+    position: number;
+    kind: string;
+    label: string;
+    result: unknown;
+    created_at: Date;
+  }>(
+    "SELECT position, kind, label, result, created_at FROM journey_journal WHERE run_id = $1 ORDER BY position",
+    [runId],
+  );
+  return result.rows.map((row) => ({
+    position: row.position,
+    kind: row.kind,
+    label: row.label,
+    result: row.result,
+    createdAt: row.created_at.toISOString(),
+  }));
+}
+
+/**
+ * Cancels a live run: it will not execute again, and an execution in progress fails its next fence and stops.
+ * Returns undefined when the run does not exist, and the run unchanged when it had already ended.
+ */
+export async function cancelRun(
+  q: Queryable,
+  runId: string,
+  now: Date,
+): Promise<{ run: RunRecord; cancelled: boolean } | undefined> {
+  const result = await q.query<RunRow>(
+    `UPDATE journey_runs SET status = 'cancelled', due_at = NULL, lease_owner = NULL, lease_expires_at = NULL,
+            wait_event = NULL, wait_where = NULL, wait_position = NULL, completed_at = $2, updated_at = $2
+      WHERE id = $1 AND status IN ('active', 'waiting')
+      RETURNING ${RUN_COLUMNS}`,
+    [runId, now.toISOString()],
+  );
+  if (result.rows[0]) return { run: toRunRecord(result.rows[0]), cancelled: true };
+  const run = await getRun(q, runId);
+  return run ? { run, cancelled: false } : undefined;
+}

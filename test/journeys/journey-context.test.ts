@@ -1,0 +1,244 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  days,
+  defineJourney,
+  hours,
+  minutes,
+  NonRetryableError,
+  RetryAfterError,
+  seconds,
+} from "../../src/index.js";
+import { currentRun } from "../../src/journeys/durable-effect.js";
+import { createJourneyHarness, type JourneyHarness } from "../../src/testing/index.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
+
+const base = { enabled: true, entryLimit: "unlimited" as const, suppress: hours(1) };
+const stepCalls = new Map<string, number>();
+const effectCalls = new Map<string, number>();
+const observed = new Map<string, unknown[]>();
+const observe = (key: string, value: unknown) => observed.set(key, [...(observed.get(key) ?? []), value]);
+
+const reads = defineJourney({
+  meta: { ...base, id: "reads", name: "Reads", trigger: { event: "reads.go" } },
+  run: async (user, ctx) => {
+    const subscribed = await ctx.guard.isSubscribed();
+    const any = await ctx.history.hasEvent({ userId: user.id, event: "feature.used" });
+    const recent = await ctx.history.hasEvent({ userId: user.id, event: "feature.used", within: hours(1) });
+    const journey = await ctx.history.journey({ userId: user.id, journeyId: "steps" });
+    const email = await ctx.history.email({ email: user.email, template: "welcome" });
+    await ctx.sleep({ duration: minutes(5), label: "after-reads" });
+    observe(user.id, { subscribed, any, recent, journey, email });
+  },
+});
+
+const steps = defineJourney({
+  meta: { ...base, id: "steps", name: "Steps", trigger: { event: "steps.go" } },
+  run: async (user, ctx) => {
+    const value = await ctx.step("compute", ({ idempotencyKey }) => {
+      stepCalls.set(user.id, (stepCalls.get(user.id) ?? 0) + 1);
+      return { n: 41, key: idempotencyKey };
+    });
+    const sent = await currentRun()!.effect("test-effect", "row", async (tx, key) => {
+      effectCalls.set(user.id, (effectCalls.get(user.id) ?? 0) + 1);
+      await tx.query("INSERT INTO journey_skip_counts (journey_id, reason, count) VALUES ($1, $2, 1)", [
+        `effect:${user.id}`,
+        key.idempotencyKey,
+      ]);
+      return { position: key.position };
+    });
+    await ctx.sleep({ duration: hours(1), label: "nap" });
+    observe(user.id, { value, sent });
+  },
+});
+
+const waiter = defineJourney({
+  meta: { ...base, id: "waiter", name: "Waiter", trigger: { event: "cart.started" } },
+  run: async (user, ctx) => {
+    const got = await ctx.waitForEvent({
+      event: "cart.paid",
+      where: [
+        {
+          type: "property",
+          source: "context",
+          property: "cart",
+          operator: "eq",
+          value: user.properties.cart ?? null,
+        },
+      ],
+      timeout: hours(2),
+      label: "await-paid",
+    });
+    await ctx.checkpoint(got ? `paid:${got.properties.amount}` : "timed-out");
+  },
+});
+
+let attemptsSeen = 0;
+const flaky = defineJourney({
+  meta: {
+    ...base,
+    id: "flaky",
+    name: "Flaky",
+    trigger: { event: "flaky.go" },
+    retry: { attempts: 3, backoff: seconds(10) },
+  },
+  run: async (user, ctx) => {
+    await ctx.trigger({ event: "flaky.before", userId: user.id });
+    attemptsSeen++;
+    const mode = user.properties.mode;
+    if (mode === "fatal") throw new NonRetryableError("card declined for good");
+    if (mode === "later") throw new RetryAfterError("rate limited", 3_600_000);
+    if (mode === "always") throw new Error("boom");
+    if (mode === "twice" && attemptsSeen < 3) throw new Error("transient");
+  },
+});
+
+let version = 1;
+const changing = defineJourney({
+  meta: { ...base, id: "changing", name: "Changing", trigger: { event: "changing.go" } },
+  run: async (_user, ctx) => {
+    await ctx.sleep({ duration: days(1), label: version === 1 ? "v1-wait" : "v2-wait" });
+  },
+});
+
+let database: TestDatabase;
+let h: JourneyHarness;
+beforeAll(async () => {
+  database = await createTestDatabase();
+  h = await createJourneyHarness({
+    databaseUrl: database.url,
+    journeys: [reads, steps, waiter, flaky, changing],
+  });
+});
+afterAll(async () => {
+  await h?.close();
+  await database?.drop();
+});
+
+describe("ctx reads are journaled", () => {
+  it("guard and history return real data and the same values on replay", async () => {
+    await h.send({ event: "feature.used", userId: "r1" });
+    await h.advance(hours(2));
+    await h.db.query(
+      "INSERT INTO journey_runs (journey_id, user_id, status, created_at, updated_at, completed_at) VALUES ('steps', 'r1', 'completed', now(), now(), now())",
+    );
+    await h.db.query(
+      "INSERT INTO messages (to_email, template, subject, status) VALUES ('r1@example.com', 'welcome', 'Hi', 'sent')",
+    );
+    await h.send({ event: "reads.go", userId: "r1", userEmail: "r1@example.com" });
+    // Change the world under the sleeping run: the replay must still see what was read before the sleep.
+    await h.db.query("UPDATE contacts SET unsubscribed_at = now() WHERE user_id = 'r1'");
+    await h.send({ event: "feature.used", userId: "r1" });
+    await h.advance(minutes(5));
+    const [value] = observed.get("r1") ?? [];
+    expect(value).toMatchObject({
+      subscribed: true,
+      any: { found: true, count: 1 },
+      recent: { found: false, count: 0 },
+      journey: { completed: true, entryCount: 1 },
+      email: { sent: true, count: 1 },
+    });
+    expect((await h.runs({ journeyId: "reads", userId: "r1" }))[0]?.status).toBe("completed");
+  });
+});
+
+describe("ctx.step and durable effects", () => {
+  it("run once and return the recorded result on replay", async () => {
+    await h.send({ event: "steps.go", userId: "s1" });
+    await h.advance(hours(1));
+    const [run] = await h.runs({ journeyId: "steps", userId: "s1" });
+    expect(run?.status).toBe("completed");
+    expect(stepCalls.get("s1")).toBe(1);
+    expect(effectCalls.get("s1")).toBe(1);
+    expect(observed.get("s1")).toEqual([{ value: { n: 41, key: `${run!.id}:0` }, sent: { position: 1 } }]);
+    const rows = await h.db.query("SELECT reason FROM journey_skip_counts WHERE journey_id = 'effect:s1'");
+    expect(rows.rows).toEqual([{ reason: `${run!.id}:1` }]);
+  });
+});
+
+describe("ctx.waitForEvent", () => {
+  it("resumes with the matching event", async () => {
+    await h.send({ event: "cart.started", userId: "w1", properties: { cart: "A" } });
+    await h.send({ event: "cart.paid", userId: "w1", properties: { cart: "B", amount: 1 } });
+    let [run] = await h.runs({ journeyId: "waiter", userId: "w1" });
+    expect(run?.status).toBe("waiting");
+    await h.advance(minutes(30));
+    await h.send({ event: "cart.paid", userId: "w1", properties: { cart: "A", amount: 99 } });
+    [run] = await h.runs({ journeyId: "waiter", userId: "w1" });
+    expect(run?.status).toBe("completed");
+    expect(run?.currentNodeId).toBe("paid:99");
+  });
+
+  it("resolves null at the timeout", async () => {
+    await h.send({ event: "cart.started", userId: "w2", properties: { cart: "C" } });
+    await h.advance(minutes(119));
+    expect((await h.runs({ journeyId: "waiter", userId: "w2" }))[0]?.status).toBe("waiting");
+    await h.advance(minutes(1));
+    const [run] = await h.runs({ journeyId: "waiter", userId: "w2" });
+    expect(run?.status).toBe("completed");
+    expect(run?.currentNodeId).toBe("timed-out");
+    // A late event changes nothing.
+    await h.send({ event: "cart.paid", userId: "w2", properties: { cart: "C", amount: 5 } });
+    expect((await h.runs({ journeyId: "waiter", userId: "w2" }))[0]?.currentNodeId).toBe("timed-out");
+  });
+});
+
+describe("retries", () => {
+  it("retries with backoff without repeating journaled effects", async () => {
+    attemptsSeen = 0;
+    await h.send({ event: "flaky.go", userId: "f1", properties: { mode: "twice" } });
+    let [run] = await h.runs({ journeyId: "flaky", userId: "f1" });
+    expect(run?.status).toBe("active");
+    expect(run?.attempts).toBe(1);
+    expect(run?.error).toBe("transient");
+    expect(run?.dueAt?.getTime()).toBe(h.clock.now().getTime() + 10_000);
+    await h.advance(seconds(10));
+    [run] = await h.runs({ journeyId: "flaky", userId: "f1" });
+    expect(run?.attempts).toBe(2);
+    expect(run?.dueAt?.getTime()).toBe(h.clock.now().getTime() + 20_000);
+    await h.advance(seconds(20));
+    [run] = await h.runs({ journeyId: "flaky", userId: "f1" });
+    expect(run?.status).toBe("completed");
+    expect(await h.events({ event: "flaky.before", userId: "f1" })).toHaveLength(1);
+  });
+
+  it("fails after the last attempt, keeps the error and fires journey:failed", async () => {
+    await h.send({ event: "flaky.go", userId: "f2", properties: { mode: "always" } });
+    await h.advance(minutes(5));
+    const [run] = await h.runs({ journeyId: "flaky", userId: "f2" });
+    expect(run?.status).toBe("failed");
+    expect(run?.attempts).toBe(3);
+    expect(run?.error).toBe("boom");
+    const failed = await h.events({ event: "journey:failed", userId: "f2" });
+    expect(failed).toHaveLength(1);
+    expect(failed[0]?.properties).toMatchObject({ journeyId: "flaky", stateId: run!.id, error: "boom" });
+  });
+
+  it("NonRetryableError fails at once", async () => {
+    await h.send({ event: "flaky.go", userId: "f3", properties: { mode: "fatal" } });
+    const [run] = await h.runs({ journeyId: "flaky", userId: "f3" });
+    expect(run?.status).toBe("failed");
+    expect(run?.attempts).toBe(1);
+    expect(run?.error).toBe("NonRetryableError: card declined for good");
+  });
+
+  it("RetryAfterError retries at the time it names", async () => {
+    await h.send({ event: "flaky.go", userId: "f4", properties: { mode: "later" } });
+    const [run] = await h.runs({ journeyId: "flaky", userId: "f4" });
+    expect(run?.status).toBe("active");
+    expect(run?.dueAt?.getTime()).toBe(h.clock.now().getTime() + 3_600_000);
+  });
+});
+
+describe("nondeterminism", () => {
+  it("fails a run whose code no longer matches its journal, naming journey, position, recorded and found", async () => {
+    version = 1;
+    await h.send({ event: "changing.go", userId: "n1" });
+    version = 2;
+    await h.advance(days(1));
+    const [run] = await h.runs({ journeyId: "changing", userId: "n1" });
+    expect(run?.status).toBe("failed");
+    expect(run?.error).toContain('Journey "changing" is nondeterministic at position 0');
+    expect(run?.error).toContain('recorded sleep "v1-wait", found sleep "v2-wait"');
+    expect(run?.attempts).toBe(1);
+  });
+});
