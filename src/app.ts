@@ -9,8 +9,12 @@ import { createApiKeyRoutes } from "./api/api-key-routes.js";
 import { createContactRoutes } from "./api/contact-routes.js";
 import { createApi } from "./api/create-api.js";
 import { createEmailSendRoutes } from "./api/email-send-routes.js";
+import { emailWebhookRoutes } from "./api/email-webhook-routes.js";
 import { createEventRoutes } from "./api/event-routes.js";
 import { createIngestRoutes } from "./api/ingest-routes.js";
+import { createSuppressionRoutes } from "./api/suppression-routes.js";
+import { trackingRoutes } from "./api/tracking-routes.js";
+import { unsubscribeRoutes } from "./api/unsubscribe-routes.js";
 import type { Config } from "./config.js";
 import { createDatabase, type Database } from "./db/database.js";
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "./db/embedded-postgres.js";
@@ -120,6 +124,14 @@ export function buildApi(app: App): Hono<ApiEnv> {
       createEmailSendRoutes,
       createAdminMessageRoutes,
       createAdminTemplateRoutes,
+      emailWebhookRoutes({ email: app.config.email }),
+      createSuppressionRoutes,
+      unsubscribeRoutes({ secrets: app.config.email.linkSecrets, clock: app.clock }),
+      trackingRoutes({
+        secrets: app.config.email.linkSecrets,
+        softBounce: app.config.email.softBounce,
+        clock: app.clock,
+      }),
     ],
   });
 }
