@@ -73,7 +73,9 @@ async function waitFor<T>(
 
 async function message(id: string) {
   const result = await app.db.query("SELECT * FROM messages WHERE id = $1", [id]);
-  return result.rows[0];
+  const row = result.rows[0];
+  if (!row) throw new Error(`no message ${id}`);
+  return row;
 }
 
 const api = () => buildApi(app);

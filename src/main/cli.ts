@@ -2,6 +2,7 @@ import { Command, Option } from "commander";
 import { VERSION } from "../app.js";
 import { API_KEY_SCOPES } from "../auth/api-key-store.js";
 import { exportContactsCommand, importContactsCommand } from "../cli/contacts-commands.js";
+import { listTemplatesCommand, previewTemplateCommand } from "../cli/template-commands.js";
 import { runApi } from "./run-api.js";
 import { runCommand } from "./run-command.js";
 import { runDev } from "./run-dev.js";
@@ -75,5 +76,17 @@ contacts
   )
   .option("--out <file>", "write to this file instead of stdout")
   .action(runCommand(exportContactsCommand));
+
+const templates = program.command("templates").description("Email templates");
+templates.command("list").description("List registered templates").action(runCommand(listTemplatesCommand));
+templates
+  .command("preview")
+  .description("Render a template to HTML (or --text) with the given props")
+  .argument("<key>", "template key, e.g. activation/welcome")
+  .option("--props <json>", "template props as JSON (default: the template's example props)")
+  .option("--subject <subject>", "subject passed to the template")
+  .option("--text", "write the plain-text version instead of HTML")
+  .option("--out <file>", "write to this file instead of stdout")
+  .action(runCommand(previewTemplateCommand));
 
 await program.parseAsync(process.argv);

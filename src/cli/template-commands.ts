@@ -1,0 +1,45 @@
+import { writeFile } from "node:fs/promises";
+import type { Config } from "../config.js";
+import { renderTemplate } from "../email/templates/render-template.js";
+import { getTemplate, listTemplates } from "../email/templates/template-registry.js";
+import { ErrorCodes, HogsendError } from "../errors.js";
+
+/**
+ * `hogsend templates preview KEY [--props JSON] [--subject S] [--text] [--out FILE]`: renders a template with the
+ * given props (default: its example props) and writes the HTML (or plain text) to FILE or stdout.
+ */
+export async function previewTemplateCommand(
+  _config: Config,
+  key: string,
+  options: { props?: string; subject?: string; text?: boolean; out?: string },
+): Promise<void> {
+  const template = getTemplate(key);
+  let props: unknown = template.previewProps;
+  if (options.props !== undefined) {
+    try {
+      props = JSON.parse(options.props);
+    } catch (error) {
+      throw new HogsendError(
+        ErrorCodes.VALIDATION_FAILED,
+        `--props is not valid JSON: ${(error as Error).message}`,
+      );
+    }
+  }
+  const rendered = await renderTemplate(key, props, { subject: options.subject ?? template.description });
+  const output = options.text ? rendered.text : rendered.html;
+  if (options.out) {
+    await writeFile(options.out, output);
+    process.stderr.write(`Wrote ${key} (${template.category}) to ${options.out}\n`);
+  } else {
+    process.stdout.write(`${output}\n`);
+  }
+}
+
+/** `hogsend templates list`: key, category and description of every registered template. */
+export async function listTemplatesCommand(): Promise<void> {
+  for (const template of listTemplates()) {
+    process.stdout.write(
+      `${template.key.padEnd(28)} ${template.category.padEnd(14)} ${template.description}\n`,
+    );
+  }
+}
