@@ -25,7 +25,9 @@ const drip = defineJourney({
         subject,
         journeyName: user.journeyName,
       });
-      (results[user.id] ??= []).push(result);
+      const list = results[user.id] ?? [];
+      list.push(result);
+      results[user.id] = list;
     };
     await send("activation/welcome", "Welcome");
     await ctx.sleep({ duration: hours(1), label: "one-hour" });
