@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, buildApi, createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
+import { readJson } from "./helpers/read-json.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";
 
 const ADMIN_KEY = "test-admin-bootstrap-key-0123456789";
@@ -10,9 +11,12 @@ let api: ReturnType<typeof buildApi>;
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
-  app = await createApp(loadConfig({ NODE_ENV: "test", HOGSEND_API_KEY: ADMIN_KEY, HOGSEND_MAX_BODY_BYTES: "2048" }), {
-    databaseUrl: testDb.url,
-  });
+  app = await createApp(
+    loadConfig({ NODE_ENV: "test", HOGSEND_API_KEY: ADMIN_KEY, HOGSEND_MAX_BODY_BYTES: "2048" }),
+    {
+      databaseUrl: testDb.url,
+    },
+  );
   api = buildApi(app);
 });
 
@@ -27,7 +31,7 @@ describe("health", () => {
   it("is healthy when the schema is current", async () => {
     const res = await api.request("/v1/health");
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await readJson(res);
     expect(body).toMatchObject({ status: "healthy" });
     expect(typeof body.version).toBe("string");
   });
@@ -38,7 +42,7 @@ describe("health", () => {
     try {
       const res = await buildApi(other).request("/v1/health");
       expect(res.status).toBe(503);
-      const body = await res.json();
+      const body = await readJson(res);
       expect(body.status).toBe("migration_pending");
       expect(body.pending).toContain("0001_foundation");
     } finally {
@@ -54,7 +58,7 @@ describe("health", () => {
     try {
       const res = await buildApi(dead).request("/v1/health");
       expect(res.status).toBe(503);
-      expect(await res.json()).toMatchObject({ status: "database_unreachable" });
+      expect(await readJson(res)).toMatchObject({ status: "database_unreachable" });
     } finally {
       await dead.close();
     }
@@ -65,7 +69,9 @@ describe("HTTP basics", () => {
   it("answers unknown routes with a JSON 404", async () => {
     const res = await api.request("/v1/nope");
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: { code: "NOT_FOUND", message: "No route for GET /v1/nope" } });
+    expect(await readJson(res)).toEqual({
+      error: { code: "NOT_FOUND", message: "No route for GET /v1/nope" },
+    });
   });
 
   it("puts a request id on every response, echoing a well-formed incoming one", async () => {
@@ -84,9 +90,9 @@ describe("HTTP basics", () => {
       body: JSON.stringify({ name: "x".repeat(4096) }),
     });
     expect(res.status).toBe(413);
-    expect((await res.json()).error.code).toBe("PAYLOAD_TOO_LARGE");
+    expect((await readJson(res)).error.code).toBe("PAYLOAD_TOO_LARGE");
     const count = await testDb.db.query("SELECT count(*)::int AS n FROM api_keys");
-    expect(count.rows[0].n).toBe(0);
+    expect(count.rows[0]?.n).toBe(0);
   });
 
   it("rejects malformed JSON, wrong content type and bad fields with 4xx", async () => {
@@ -98,16 +104,16 @@ describe("HTTP basics", () => {
       });
     const malformed = await post("{nope");
     expect(malformed.status).toBe(400);
-    expect((await malformed.json()).error.code).toBe("INVALID_JSON");
+    expect((await readJson(malformed)).error.code).toBe("INVALID_JSON");
     expect((await post("name=x", "application/x-www-form-urlencoded")).status).toBe(415);
     const invalid = await post(JSON.stringify({ name: 42, scope: "root" }));
     expect(invalid.status).toBe(400);
-    const details = (await invalid.json()).error.details as Array<{ path: string }>;
+    const details = (await readJson(invalid)).error.details as Array<{ path: string }>;
     expect(details.map((d) => d.path).sort()).toEqual(["name", "scope"]);
     const polluted = await post('{"name":"x","__proto__":{"admin":true}}');
     expect(polluted.status).toBe(400);
     const count = await testDb.db.query("SELECT count(*)::int AS n FROM api_keys");
-    expect(count.rows[0].n).toBe(0);
+    expect(count.rows[0]?.n).toBe(0);
   });
 });
 
@@ -119,7 +125,7 @@ describe("API keys", () => {
       body: JSON.stringify({ name: "ingest-only", scope: "ingest" }),
     });
     expect(created.status).toBe(201);
-    const ingestKey = (await created.json()).key as string;
+    const ingestKey = (await readJson(created)).key as string;
     expect(ingestKey).toMatch(/^hs_ingest_/);
 
     const responses = [
@@ -129,7 +135,9 @@ describe("API keys", () => {
     ];
     for (const res of responses) {
       expect(res.status).toBe(401);
-      expect(await res.json()).toEqual({ error: { code: "UNAUTHORIZED", message: "Missing or invalid API key" } });
+      expect(await readJson(res)).toEqual({
+        error: { code: "UNAUTHORIZED", message: "Missing or invalid API key" },
+      });
     }
   });
 
@@ -139,18 +147,21 @@ describe("API keys", () => {
       headers: { ...auth(ADMIN_KEY), "Content-Type": "application/json" },
       body: JSON.stringify({ name: "ops", scope: "admin" }),
     });
-    const { key, id } = (await created.json()) as { key: string; id: string };
+    const { key, id } = (await readJson(created)) as { key: string; id: string };
     const stored = await testDb.db.query("SELECT key_hash FROM api_keys WHERE id = $1", [id]);
-    expect(stored.rows[0].key_hash).not.toContain(key);
-    expect(stored.rows[0].key_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(stored.rows[0]?.key_hash).not.toContain(key);
+    expect(stored.rows[0]?.key_hash).toMatch(/^[0-9a-f]{64}$/);
 
     const viaXApiKey = await api.request("/v1/admin/api-keys", { headers: { "X-Api-Key": key } });
     expect(viaXApiKey.status).toBe(200);
-    const list = (await viaXApiKey.json()).data as Array<{ id: string; name: string }>;
+    const list = (await readJson(viaXApiKey)).data as Array<{ id: string; name: string }>;
     expect(list.map((k) => k.name)).toContain("ops");
     expect(JSON.stringify(list)).not.toContain(key);
 
-    const revoked = await api.request(`/v1/admin/api-keys/${id}`, { method: "DELETE", headers: auth(ADMIN_KEY) });
+    const revoked = await api.request(`/v1/admin/api-keys/${id}`, {
+      method: "DELETE",
+      headers: auth(ADMIN_KEY),
+    });
     expect(revoked.status).toBe(200);
     // A fresh API instance has no auth cache, so the revocation is seen at once.
     const after = await buildApi(app).request("/v1/admin/api-keys", { headers: auth(key) });
