@@ -1,0 +1,2 @@
+export { type EventName, Events } from "./events.js";
+export { type TemplateName, Templates } from "./templates.js";
