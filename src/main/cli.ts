@@ -1,14 +1,13 @@
+import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
-import { VERSION } from "../app.js";
 import { API_KEY_SCOPES } from "../auth/api-key-store.js";
-import { exportContactsCommand, importContactsCommand } from "../cli/contacts-commands.js";
-import { listTemplatesCommand, previewTemplateCommand } from "../cli/template-commands.js";
-import { runApi } from "./run-api.js";
 import { runCommand } from "./run-command.js";
-import { runDev } from "./run-dev.js";
-import { createKey, listKeys, revokeKey } from "./run-keys.js";
-import { runMigrate } from "./run-migrate.js";
-import { runWorker } from "./run-worker.js";
+
+// Commands load their modules only when they run, so `--help` and small commands don't import the whole product
+// (templates, providers, the engine) first.
+const VERSION: string = JSON.parse(
+  readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
+).version;
 
 const program = new Command()
   .name("hogsend")
@@ -22,25 +21,25 @@ const journeysOption = () =>
 program
   .command("migrate")
   .description("Apply pending database migrations, then exit (0 when the schema is current)")
-  .action(runCommand(runMigrate));
+  .action(runCommand(() => import("./run-migrate.js").then((m) => m.runMigrate)));
 
 program
   .command("api")
   .description("Serve the HTTP API on PORT (refuses to start against an unmigrated schema)")
   .addOption(journeysOption())
-  .action(runCommand(runApi));
+  .action(runCommand(() => import("./run-api.js").then((m) => m.runApi)));
 
 program
   .command("worker")
   .description("Run journeys, routing and delivery; no port (refuses to start against an unmigrated schema)")
   .addOption(journeysOption())
-  .action(runCommand(runWorker));
+  .action(runCommand(() => import("./run-worker.js").then((m) => m.runWorker)));
 
 program
   .command("dev")
   .description("Everything in one process for local development: embedded Postgres, migrate, api and worker")
   .addOption(journeysOption())
-  .action(runCommand(runDev));
+  .action(runCommand(() => import("./run-dev.js").then((m) => m.runDev)));
 
 const keys = program.command("keys").description("Manage API keys");
 keys
@@ -48,13 +47,16 @@ keys
   .description("Create an API key and print it once")
   .requiredOption("--name <name>", "a label for the key")
   .addOption(new Option("--scope <scope>", "what the key may do").choices(API_KEY_SCOPES).default("ingest"))
-  .action(runCommand(createKey));
-keys.command("list").description("List API keys (never the keys themselves)").action(runCommand(listKeys));
+  .action(runCommand(() => import("./run-keys.js").then((m) => m.createKey)));
+keys
+  .command("list")
+  .description("List API keys (never the keys themselves)")
+  .action(runCommand(() => import("./run-keys.js").then((m) => m.listKeys)));
 keys
   .command("revoke")
   .description("Revoke an API key by id or prefix")
   .argument("<idOrPrefix>", "the key's id or the prefix shown by `keys list`")
-  .action(runCommand(revokeKey));
+  .action(runCommand(() => import("./run-keys.js").then((m) => m.revokeKey)));
 
 const contacts = program.command("contacts").description("Import and export contacts");
 contacts
@@ -64,7 +66,7 @@ contacts
   .addOption(
     new Option("--format <format>", "file format (default: from the extension)").choices(["csv", "ndjson"]),
   )
-  .action(runCommand(importContactsCommand));
+  .action(runCommand(() => import("../cli/contacts-commands.js").then((m) => m.importContactsCommand)));
 contacts
   .command("export")
   .description("Export every contact as CSV or NDJSON")
@@ -75,10 +77,13 @@ contacts
     ]),
   )
   .option("--out <file>", "write to this file instead of stdout")
-  .action(runCommand(exportContactsCommand));
+  .action(runCommand(() => import("../cli/contacts-commands.js").then((m) => m.exportContactsCommand)));
 
 const templates = program.command("templates").description("Email templates");
-templates.command("list").description("List registered templates").action(runCommand(listTemplatesCommand));
+templates
+  .command("list")
+  .description("List registered templates")
+  .action(runCommand(() => import("../cli/template-commands.js").then((m) => m.listTemplatesCommand)));
 templates
   .command("preview")
   .description("Render a template to HTML (or --text) with the given props")
@@ -87,6 +92,6 @@ templates
   .option("--subject <subject>", "subject passed to the template")
   .option("--text", "write the plain-text version instead of HTML")
   .option("--out <file>", "write to this file instead of stdout")
-  .action(runCommand(previewTemplateCommand));
+  .action(runCommand(() => import("../cli/template-commands.js").then((m) => m.previewTemplateCommand)));
 
 await program.parseAsync(process.argv);

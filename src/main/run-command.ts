@@ -6,11 +6,12 @@ import { isHogsendError } from "../errors.js";
  * HogsendError into one clear line on stderr and exit code 1 instead of a stack trace.
  */
 export function runCommand<A extends unknown[]>(
-  action: (config: Config, ...args: A) => Promise<void>,
+  load: () => Promise<(config: Config, ...args: A) => Promise<void>>,
 ): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       const config = loadConfig(process.env);
+      const action = await load();
       await action(config, ...args);
     } catch (error) {
       if (isHogsendError(error)) {
