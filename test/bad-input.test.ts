@@ -57,6 +57,12 @@ const JSON_BODIES: Array<[string, string | Uint8Array]> = [
   ["sql in timestamp", '{"event":"x","userId":"u","timestamp":"2020-01-01\'); DROP TABLE events; --"}'],
   ["batch of junk", '{"batch":[null, 1, "x", [], {"event":"x"}]}'],
   ["batch not array", '{"batch":{"0":{"event":"x","userId":"u"}}}'],
+  ["NUL in a name", '{"event":"a\\u0000b","userId":"u","email":"a\\u0000@b.c"}'],
+  ["NUL in properties", '{"event":"x","userId":"u","properties":{"k":"v\\u0000"}}'],
+  ["NUL in a key", '{"event":"x","userId":"u","properties":{"k\\u0000":"v"}}'],
+  ["NUL in contact properties", '{"properties":{"k":"v\\u0000"}}'],
+  ["NUL in contact email", '{"email":"a\\u0000@b.c"}'],
+  ["lone surrogate", '{"event":"x","userId":"\\ud800","properties":{"k":"\\udc00"}}'],
 ];
 
 const authed = (contentType = "application/json") => ({
@@ -111,6 +117,10 @@ describe("hostile input", () => {
       "/v1/admin/events?cursor=%27%20OR%201%3D1%20--",
       `/v1/admin/events?userId=${"u".repeat(5000)}`,
       "/v1/admin/events?__proto__=x",
+      "/v1/admin/events?userId=a%00b",
+      "/v1/admin/contacts?search=%00",
+      "/v1/admin/contacts?cursor=AA",
+      "/v1/admin/contacts/a%00b",
       "/v1/admin/contacts?limit=abc",
       `/v1/admin/contacts?search=${"s".repeat(5000)}`,
       "/v1/admin/contacts?constructor=1",
@@ -169,6 +179,8 @@ describe("hostile input", () => {
       '{"userId":"ok","properties":{"__proto__":{"a":1}}}',
       deepArray,
       `{"userId":"${"u".repeat(10_000)}"}`,
+      '{"userId":"nul\\u0000"}',
+      '{"userId":"ok2","properties":{"a":"\\ud800"}}',
       "",
     ].join("\n");
     const res = await api.request("/v1/admin/contacts/import", {
@@ -178,7 +190,7 @@ describe("hostile input", () => {
     });
     expect(res.status).toBe(200);
     const summary = (await res.json()) as { imported: number; failed: number };
-    expect(summary).toMatchObject({ imported: 0, failed: 6 });
+    expect(summary).toMatchObject({ imported: 0, failed: 8 });
     expect(await tableCounts()).toBe(before);
   });
 

@@ -104,6 +104,25 @@ describe("POST /v1/ingest", () => {
     expect(rows.rows).toEqual([{ event: "a" }]);
   });
 
+  it("credits each messageId once when concurrent requests share a group commit", async () => {
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        ingest({ event: "concurrent", userId: `u-conc-${i % 7}`, messageId: `conc-${i % 20}` }).then((res) =>
+          readJson(res),
+        ),
+      ),
+    );
+    const accepted = results.reduce((sum, r) => sum + r.accepted, 0);
+    const duplicates = results.reduce((sum, r) => sum + r.duplicates, 0);
+    expect([accepted, duplicates]).toEqual([20, 20]);
+    expect(await countRows("events WHERE event = 'concurrent'")).toBe(20);
+    expect(
+      await countRows(
+        "event_routing_queue q JOIN events e ON e.id = q.event_id WHERE e.event = 'concurrent'",
+      ),
+    ).toBe(20);
+  });
+
   it("rejects a batch with any invalid event whole, naming each index, field and reason", async () => {
     // A JS literal `__proto__` would set the prototype and vanish from JSON, so the key is written as text.
     const body = JSON.stringify({

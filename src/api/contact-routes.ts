@@ -5,6 +5,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { checkEmail, checkProperties, checkUserId } from "../contacts/contact-input.js";
 import { getContactProfile } from "../contacts/contact-profile.js";
+import { decodeUserCursor } from "../contacts/contact-record.js";
 import { IMPORT_FORMATS, type ImportFormat, parseContactRows } from "../contacts/contact-row-parsers.js";
 import { eraseContact } from "../contacts/erase-contact.js";
 import { exportContacts } from "../contacts/export-contacts.js";
@@ -12,7 +13,7 @@ import { importContacts } from "../contacts/import-contacts.js";
 import { listContacts } from "../contacts/list-contacts.js";
 import { putContact } from "../contacts/put-contact.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
-import { findUnsafeValue } from "../events/validate-ingest.js";
+import { findUnsafeValue, isStorableText } from "../events/validate-ingest.js";
 import type { ApiEnv } from "./api-env.js";
 import type { RouteContext } from "./create-api.js";
 import { parseBody } from "./parse-body.js";
@@ -20,8 +21,13 @@ import { readJsonBody } from "./read-json-body.js";
 import { requireApiKey } from "./require-api-key.js";
 
 const listQuery = z.strictObject({
-  search: z.string().min(1).max(320).optional(),
-  cursor: z.string().min(1).max(400).optional(),
+  search: z.string().min(1).max(320).refine(isStorableText, "contains unstorable characters").optional(),
+  cursor: z
+    .string()
+    .min(1)
+    .max(400)
+    .refine((cursor) => isStorableText(decodeUserCursor(cursor)), "is not a cursor returned by this API")
+    .optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 const formatQuery = z.strictObject({ format: z.enum(IMPORT_FORMATS).optional() });

@@ -1,15 +1,17 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { listEvents } from "../events/event-store.js";
-import { INGEST_LIMITS } from "../events/validate-ingest.js";
+import { INGEST_LIMITS, isStorableText } from "../events/validate-ingest.js";
 import type { ApiEnv } from "./api-env.js";
 import type { RouteContext } from "./create-api.js";
 import { parseBody } from "./parse-body.js";
 import { requireApiKey } from "./require-api-key.js";
 
+const text = (max: number) =>
+  z.string().min(1).max(max).refine(isStorableText, "contains unstorable characters");
 const listQuery = z.strictObject({
-  userId: z.string().min(1).max(INGEST_LIMITS.maxUserId).optional(),
-  event: z.string().min(1).max(INGEST_LIMITS.maxEventName).optional(),
+  userId: text(INGEST_LIMITS.maxUserId).optional(),
+  event: text(INGEST_LIMITS.maxEventName).optional(),
   cursor: z.string().min(1).max(64).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });

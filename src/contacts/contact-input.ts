@@ -1,4 +1,10 @@
-import { findUnsafeValue, INGEST_LIMITS, isPlainObject } from "../events/validate-ingest.js";
+import {
+  findUnsafeValue,
+  INGEST_LIMITS,
+  isPlainObject,
+  isStorableJson,
+  isStorableText,
+} from "../events/validate-ingest.js";
 
 /** One contact to import: the same fields as PUT /v1/admin/contacts/:userId plus the user id. */
 export interface ImportContact {
@@ -15,12 +21,18 @@ export function checkUserId(value: unknown): string | undefined {
   if (typeof value !== "string" || value.length === 0) return "userId must be a non-empty string";
   if (value.length > INGEST_LIMITS.maxUserId)
     return `userId is longer than ${INGEST_LIMITS.maxUserId} characters`;
+  if (!isStorableText(value)) return "userId contains a NUL character or an unpaired surrogate";
   return undefined;
 }
 
 export function checkEmail(value: unknown): string | undefined {
   if (value === null || value === undefined) return undefined;
-  if (typeof value !== "string" || value.length > INGEST_LIMITS.maxEmail || !EMAIL.test(value)) {
+  if (
+    typeof value !== "string" ||
+    value.length > INGEST_LIMITS.maxEmail ||
+    !EMAIL.test(value) ||
+    !isStorableText(value)
+  ) {
     return "email must be an email address";
   }
   return undefined;
@@ -30,9 +42,11 @@ export function checkProperties(value: unknown): string | undefined {
   if (!isPlainObject(value)) return "properties must be an object";
   const unsafe = findUnsafeValue(value, "properties");
   if (unsafe) return `${unsafe.field} ${unsafe.reason}`;
-  if (JSON.stringify(value).length > INGEST_LIMITS.maxPropertiesChars) {
+  const serialised = JSON.stringify(value);
+  if (serialised.length > INGEST_LIMITS.maxPropertiesChars) {
     return `properties are larger than ${INGEST_LIMITS.maxPropertiesChars} characters when serialised`;
   }
+  if (!isStorableJson(serialised)) return "properties contain a NUL character or an unpaired surrogate";
   return undefined;
 }
 

@@ -7,6 +7,8 @@ export interface InsertEventsResult {
   insertedIds: number[];
   /** How many were already stored under the same messageId and were acknowledged without a second write. */
   duplicates: number;
+  /** messageIds of the events written by this call, in the same order as insertedIds. */
+  insertedMessageIds: string[];
 }
 
 export interface InsertEventsOptions {
@@ -30,7 +32,7 @@ export async function insertEvents(
   events: readonly NewEvent[],
   options: InsertEventsOptions = {},
 ): Promise<InsertEventsResult> {
-  if (events.length === 0) return { insertedIds: [], duplicates: 0 };
+  if (events.length === 0) return { insertedIds: [], duplicates: 0, insertedMessageIds: [] };
   const seen = new Set<string>();
   const unique = events.filter((event) => {
     if (seen.has(event.messageId)) return false;
@@ -38,7 +40,7 @@ export async function insertEvents(
     return true;
   });
   const notify = options.notify ?? true;
-  const result = await q.query<{ id: number }>(
+  const result = await q.query<{ id: number; message_id: string }>(
     `WITH input AS (
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[],
                             $7::text[], $8::jsonb[])
@@ -55,13 +57,13 @@ export async function insertEvents(
        SELECT i.message_id, i.event, i.user_id, i.user_email, i.properties, i.occurred_at, i.source, i.extra
          FROM input i JOIN fresh f ON f.message_id = i.message_id
         ORDER BY i.ord
-       RETURNING id, user_id
+       RETURNING id, user_id, message_id
      ),
      queued AS (
        INSERT INTO event_routing_queue (event_id, partition)
        SELECT id, hogsend_partition(user_id) FROM inserted
      )
-     SELECT id${notify ? `, CASE WHEN id = min(id) OVER () THEN pg_notify('${EVENTS_CHANNEL}', '') END AS n` : ""}
+     SELECT id, message_id${notify ? `, CASE WHEN id = min(id) OVER () THEN pg_notify('${EVENTS_CHANNEL}', '') END AS n` : ""}
        FROM inserted ORDER BY id`,
     [
       unique.map((e) => e.messageId),
@@ -75,7 +77,11 @@ export async function insertEvents(
     ],
   );
   const insertedIds = result.rows.map((row) => row.id);
-  return { insertedIds, duplicates: events.length - insertedIds.length };
+  return {
+    insertedIds,
+    duplicates: events.length - insertedIds.length,
+    insertedMessageIds: result.rows.map((row) => row.message_id),
+  };
 }
 
 interface EventRow {

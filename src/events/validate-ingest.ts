@@ -23,6 +23,21 @@ const KNOWN_FIELDS = new Set(["event", "userId", "userEmail", "properties", "tim
 // Enough to show a client what is wrong; more would only grow the error response.
 const MAX_PROBLEMS = 100;
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
+// Postgres text and jsonb cannot hold NUL or unpaired UTF-16 surrogates; letting them through would turn a bad
+// request into a database error (a 500) instead of a 400.
+const UNSTORABLE_TEXT = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+// The same, as JSON.stringify writes it: `\u0000` or a lone surrogate escape, not preceded by an escaped backslash.
+const UNSTORABLE_JSON = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
+
+/** True when a string can be stored as Postgres text. */
+export function isStorableText(value: string): boolean {
+  return !UNSTORABLE_TEXT.test(value);
+}
+
+/** True when JSON.stringify output can be stored as Postgres jsonb. */
+export function isStorableJson(serialised: string): boolean {
+  return !UNSTORABLE_JSON.test(serialised);
+}
 
 export interface IngestProblem {
   /** Position in `batch` (0 for a single event). */
@@ -99,6 +114,13 @@ function validateEvent(
     return undefined;
   }
   const value = parsed.data;
+  for (const field of ["event", "userId", "userEmail", "messageId"] as const) {
+    const text = value[field];
+    if (typeof text === "string" && !isStorableText(text)) {
+      problems.push({ index, field, reason: "contains a NUL character or an unpaired surrogate" });
+      return undefined;
+    }
+  }
   let occurredAt = now;
   if (value.timestamp !== undefined) {
     const date = new Date(value.timestamp);
@@ -116,11 +138,20 @@ function validateEvent(
     }
     occurredAt = date;
   }
-  if (value.properties && JSON.stringify(value.properties).length > INGEST_LIMITS.maxPropertiesChars) {
+  const serialised = value.properties ? JSON.stringify(value.properties) : "";
+  if (serialised.length > INGEST_LIMITS.maxPropertiesChars) {
     problems.push({
       index,
       field: "properties",
       reason: `is larger than ${INGEST_LIMITS.maxPropertiesChars} characters when serialised`,
+    });
+    return undefined;
+  }
+  if (!isStorableJson(serialised)) {
+    problems.push({
+      index,
+      field: "properties",
+      reason: "contains a NUL character or an unpaired surrogate",
     });
     return undefined;
   }
@@ -130,9 +161,12 @@ function validateEvent(
     extra ??= {};
     extra[key] = raw[key];
   }
-  if (extra && JSON.stringify(extra).length > INGEST_LIMITS.maxPropertiesChars) {
-    problems.push({ index, field: "(unknown fields)", reason: "are too large to keep" });
-    return undefined;
+  if (extra) {
+    const serialisedExtra = JSON.stringify(extra);
+    if (serialisedExtra.length > INGEST_LIMITS.maxPropertiesChars || !isStorableJson(serialisedExtra)) {
+      problems.push({ index, field: "(unknown fields)", reason: "are too large or hold unstorable text" });
+      return undefined;
+    }
   }
   return {
     messageId: value.messageId ?? uuidv7(),
