@@ -25,7 +25,7 @@ afterAll(async () => {
   await testDb?.drop();
 });
 beforeEach(async () => {
-  await testDb.db.query("TRUNCATE contacts, email_preferences, suppressions");
+  await testDb.db.query("TRUNCATE contacts, email_preferences, suppressions, events, event_routing_queue");
   await testDb.db.query("INSERT INTO contacts (user_id, email) VALUES ('u1', 'ann@example.com')");
 });
 
@@ -94,6 +94,10 @@ describe("POST /u/:token", () => {
       checkDeliverability(testDb.db, { email: "ann@example.com", userId: "u1", category });
     expect(await check("marketing")).toEqual({ ok: false, reason: "category_unsubscribed:marketing" });
     expect(await check("product")).toEqual({ ok: true });
+    const events = await testDb.db.query("SELECT event, user_id, properties FROM events");
+    expect(events.rows).toEqual([
+      { event: "email.unsubscribed", user_id: "u1", properties: { scope: "marketing", via: "one_click" } },
+    ]);
     // Repeating it is harmless.
     expect((await oneClick(`/u/${token("marketing")}`)).status).toBe(200);
   });
@@ -163,6 +167,12 @@ describe("POST /u/:token", () => {
       ["subscribed", "marketing"],
     ]);
     expect(await state()).toEqual({ global: false, categories: [] });
+    const events = await testDb.db.query<{ event: string }>("SELECT event FROM events ORDER BY id");
+    expect(events.rows.map((row) => row.event)).toEqual([
+      "email.preferences_updated",
+      "email.preferences_updated",
+      "email.preferences_updated",
+    ]);
   });
 
   it("unsubscribes an address-only recipient, keyed by the address", async () => {

@@ -1,5 +1,6 @@
+import { randomUUID } from "node:crypto";
 import { type Context, Hono } from "hono";
-import type { Database } from "../db/database.js";
+import type { Database, Queryable } from "../db/database.js";
 import {
   PREFERENCE_CATEGORIES,
   renderInvalidLinkPage,
@@ -12,6 +13,7 @@ import {
   setGlobalUnsubscribe,
 } from "../email/unsubscribe/preference-store.js";
 import { type UnsubscribeSubject, verifyUnsubscribeToken } from "../email/unsubscribe/unsubscribe-token.js";
+import { insertEvents } from "../events/event-store.js";
 import type { Clock } from "../lib/clock.js";
 import type { ApiEnv } from "./api-env.js";
 import type { RouteContext } from "./create-api.js";
@@ -30,7 +32,8 @@ export interface UnsubscribeRouteOptions {
  *   category when the token names one and from everything otherwise, answering 200 with a small page and no
  *   redirect, as mailbox providers expect;
  * - POST from the page's own forms applies the button or the saved preferences.
- * A token that does not verify gets a 400 page and changes nothing.
+ * A token that does not verify gets a 400 page and changes nothing. Changes are published as events
+ * (`email.unsubscribed`, `email.preferences_updated`) in the same transaction.
  */
 export function unsubscribeRoutes(options: UnsubscribeRouteOptions) {
   return ({ db }: RouteContext): Hono<ApiEnv> => {
@@ -68,6 +71,10 @@ export function unsubscribeRoutes(options: UnsubscribeRouteOptions) {
       await db.transaction(async (tx) => {
         if (scope === "global") await setGlobalUnsubscribe(tx, subject, now);
         else await setCategoryUnsubscribe(tx, subject, scope, now);
+        await recordPreferenceEvent(tx, subject, now, "email.unsubscribed", {
+          scope,
+          via: intent === "unsubscribe" ? "preference_center" : "one_click",
+        });
       });
       return page(c, renderUnsubscribedPage(subject, scope), 200);
     });
@@ -104,7 +111,36 @@ async function savePreferences(db: Database, subject: UnsubscribeSubject, form: 
       await setCategoryUnsubscribe(tx, subject, category, subscribed.has(category) ? null : now);
     }
     await setGlobalUnsubscribe(tx, subject, global ? now : null);
+    await recordPreferenceEvent(tx, subject, now, "email.preferences_updated", {
+      globallyUnsubscribed: global,
+      unsubscribedCategories: [...categories].filter((category) => !subscribed.has(category)).sort(),
+    });
   });
+}
+
+/**
+ * Publishes the change as an event so journeys can react (exit on `email.unsubscribed`) and it shows in the
+ * person's timeline. Address-only recipients have no user to attribute it to and are skipped.
+ */
+async function recordPreferenceEvent(
+  q: Queryable,
+  subject: UnsubscribeSubject,
+  at: Date,
+  event: string,
+  properties: Record<string, unknown>,
+): Promise<void> {
+  if (subject.userId === null) return;
+  await insertEvents(q, [
+    {
+      messageId: `${event}:${subject.userId}:${randomUUID()}`,
+      event,
+      userId: subject.userId,
+      userEmail: subject.email,
+      occurredAt: at,
+      source: "system",
+      properties,
+    },
+  ]);
 }
 
 function page(c: Context<ApiEnv>, html: string, status: 200 | 400) {
