@@ -1,6 +1,6 @@
 import { isUserSubscribed } from "../contacts/contact-store.js";
 import { emailHistory } from "../email/email-history.js";
-import { countUserEvents, insertEvents } from "../events/event-store.js";
+import { countUserEvents } from "../events/event-store.js";
 import { durationToMs } from "../lib/duration.js";
 import type { JourneyContext, ReceivedEvent } from "./journey-types.js";
 import type { RunExecution } from "./run-execution.js";
@@ -70,20 +70,15 @@ export function createJourneyContext(execution: RunExecution): JourneyContext {
     },
 
     async trigger({ event, userId, userEmail, properties }) {
-      await execution.effect("trigger", event, async (tx, key) => {
-        await insertEvents(tx, [
-          {
-            messageId: `journey:${key.idempotencyKey}`,
-            event,
-            userId,
-            userEmail: userEmail ?? null,
-            properties: properties ?? {},
-            occurredAt: execution.now(),
-            source: "journey",
-          },
-        ]);
-        return null;
-      });
+      await execution.emit("trigger", event, (key) => ({
+        messageId: `journey:${key.idempotencyKey}`,
+        event,
+        userId,
+        userEmail: userEmail ?? null,
+        properties: properties ?? {},
+        occurredAt: execution.now(),
+        source: "journey",
+      }));
     },
 
     guard: {

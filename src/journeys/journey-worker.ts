@@ -9,6 +9,7 @@ import { routeBatch } from "./event-router.js";
 import type { JourneyRegistry } from "./journey-registry.js";
 import { nextDueAt, RUNS_CHANNEL } from "./journey-store.js";
 import { rebalancePartitions, releasePartitions } from "./routing-partitions.js";
+import { createBatchingCommitter } from "./run-committer.js";
 import { RunExecutor } from "./run-executor.js";
 import { WakeSignal } from "./wake-signal.js";
 
@@ -69,6 +70,7 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
     leaseMs: options.leaseMs,
     logger: log,
     retry: options.retry ?? DEFAULT_RETRY,
+    committer: createBatchingCommitter(db),
     onOutcome: (outcome) => {
       if (outcome.type === "suspended" || outcome.type === "retrying") scheduleLocalWake(outcome.dueAt);
       executorWake.notify();

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import type { Database } from "../db/database.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
-import { insertEvents } from "../events/event-store.js";
+import type { NewEvent } from "../events/event-types.js";
 import type { Clock } from "../lib/clock.js";
 import { durationToMs } from "../lib/duration.js";
 import { activeRunStorage } from "./active-run-storage.js";
@@ -9,13 +9,13 @@ import type { ActiveRun, EffectKey } from "./durable-effect.js";
 import { createJourneyContext } from "./journey-context.js";
 import { NonRetryableError, RetryAfterError } from "./journey-errors.js";
 import {
-  commitRunProgress,
   insertJournalEntry,
   type JournalEntry,
   type RunRecord,
   type RunTransition,
 } from "./journey-store.js";
 import type { DefinedJourney, JourneyUser } from "./journey-types.js";
+import { createDirectCommitter, type RunCommitter } from "./run-committer.js";
 
 export interface ExecutionDeps {
   db: Database;
@@ -23,6 +23,8 @@ export interface ExecutionDeps {
   /** This worker's lease owner id. */
   owner: string;
   retry: { attempts: number; backoffMs: number };
+  /** Writes the fenced commits (one transaction each, or grouped under load). */
+  committer?: RunCommitter;
 }
 
 export type ExecutionOutcome =
@@ -52,13 +54,16 @@ export class RunExecution {
   #pending: JournalEntry[] = [];
   #pendingNodeId: string | undefined;
   #stopped: ExecutionOutcome | undefined;
+  readonly #committer: RunCommitter;
 
   constructor(
     readonly deps: ExecutionDeps,
     readonly journey: DefinedJourney,
     readonly run: RunRecord,
     readonly journal: Map<number, JournalEntry>,
-  ) {}
+  ) {
+    this.#committer = deps.committer ?? createDirectCommitter(deps.db);
+  }
 
   now(): Date {
     return this.deps.clock.now();
@@ -107,7 +112,7 @@ export class RunExecution {
   async commit(
     transition: RunTransition,
     entries: JournalEntry[],
-    options: { nodeId?: string; perform?: (tx: pg.PoolClient) => Promise<void> } = {},
+    options: { nodeId?: string; perform?: (tx: pg.PoolClient) => Promise<void>; events?: NewEvent[] } = {},
   ): Promise<void> {
     if (this.#stopped) throw new StopSignal(this.#stopped);
     const params = {
@@ -118,22 +123,7 @@ export class RunExecution {
       currentNodeId: options.nodeId ?? this.#pendingNodeId,
       transition,
     };
-    const perform = options.perform;
-    let fenced: boolean;
-    if (perform === undefined) {
-      fenced = await commitRunProgress(this.deps.db, params);
-    } else {
-      fenced = await this.deps.db
-        .transaction(async (tx) => {
-          if (!(await commitRunProgress(tx, params))) throw new StopSignal({ type: "aborted" });
-          await perform(tx);
-          return true;
-        })
-        .catch((error: unknown) => {
-          if (error instanceof StopSignal) return false;
-          throw error;
-        });
-    }
+    const fenced = await this.#committer.commit(params, { perform: options.perform, events: options.events });
     if (!fenced) this.stop({ type: "aborted" });
     for (const entry of entries) this.journal.set(entry.position, entry);
     this.#pending = [];
@@ -199,7 +189,7 @@ export class RunExecution {
     try {
       if (!failed) {
         await this.commit({ type: "complete" }, [], {
-          perform: (tx) => this.fireLifecycleEvent(tx, "journey:completed", {}),
+          events: [this.lifecycleEvent("journey:completed", {})],
         });
         return { type: "completed" };
       }
@@ -235,32 +225,35 @@ export class RunExecution {
     }
     this.#pending = [];
     await this.commit({ type: "fail", error: message }, [], {
-      perform: (tx) => this.fireLifecycleEvent(tx, "journey:failed", { error: message }),
+      events: [this.lifecycleEvent("journey:failed", { error: message })],
     });
     return { type: "failed", error: message };
   }
 
-  private async fireLifecycleEvent(
-    tx: pg.PoolClient,
-    event: string,
-    extra: Record<string, unknown>,
-  ): Promise<void> {
-    await insertEvents(tx, [
-      {
-        messageId: `${event}:${this.run.id}`,
-        event,
-        userId: this.run.userId,
-        userEmail: this.run.userEmail,
-        properties: {
-          journeyId: this.journey.meta.id,
-          journeyName: this.journey.meta.name,
-          stateId: this.run.id,
-          ...extra,
-        },
-        occurredAt: this.now(),
-        source: "system",
+  private lifecycleEvent(event: string, extra: Record<string, unknown>): NewEvent {
+    return {
+      messageId: `${event}:${this.run.id}`,
+      event,
+      userId: this.run.userId,
+      userEmail: this.run.userEmail,
+      properties: {
+        journeyId: this.journey.meta.id,
+        journeyName: this.journey.meta.name,
+        stateId: this.run.id,
+        ...extra,
       },
-    ]);
+      occurredAt: this.now(),
+      source: "system",
+    };
+  }
+
+  /** A durable operation whose effect is storing one event (ctx.trigger): exactly once, with its journal entry. */
+  async emit(kind: string, label: string, build: (key: EffectKey) => NewEvent): Promise<void> {
+    const { position, recorded } = this.next(kind, label);
+    if (recorded) return;
+    await this.commit({ type: "progress" }, [{ position, kind, label, result: { v: null } }], {
+      events: [build(this.key(position))],
+    });
   }
 }
 

@@ -14,6 +14,7 @@ import {
 } from "../journeys/journey-store.js";
 import type { DefinedJourney } from "../journeys/journey-types.js";
 import { PARTITION_COUNT } from "../journeys/routing-partitions.js";
+import { createBatchingCommitter } from "../journeys/run-committer.js";
 import { RunExecutor } from "../journeys/run-executor.js";
 import { VirtualClock } from "../lib/clock.js";
 import { type DurationObject, durationToMs } from "../lib/duration.js";
@@ -86,6 +87,7 @@ export async function createJourneyHarness(options: HarnessOptions): Promise<Jou
     leaseMs: 60_000,
     logger,
     retry: options.retry ?? { attempts: 3, backoffMs: 10_000 },
+    committer: createBatchingCommitter(db),
   });
 
   async function drain(): Promise<void> {
