@@ -70,6 +70,8 @@ describe("POST /v1/ingest", () => {
     expect(row.occurred_at.toISOString()).toBe("2026-01-02T03:04:05.000Z");
     expect(row.message_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
     expect(row.partition).not.toBeNull();
+    // A server-assigned id cannot be retried, so it skips the dedupe table.
+    expect(await countRows("event_message_ids WHERE message_id = $1", [row.message_id])).toBe(0);
   });
 
   it("stores a batch once and acknowledges a retry as duplicates", async () => {
@@ -106,11 +108,14 @@ describe("POST /v1/ingest", () => {
 
   it("credits each messageId once when concurrent requests share a group commit", async () => {
     const results = await Promise.all(
-      Array.from({ length: 40 }, (_, i) =>
-        ingest({ event: "concurrent", userId: `u-conc-${i % 7}`, messageId: `conc-${i % 20}` }).then((res) =>
-          readJson(res),
-        ),
-      ),
+      Array.from({ length: 40 }, async (_, i) => {
+        const res = await ingest({
+          event: "concurrent",
+          userId: `u-conc-${i % 7}`,
+          messageId: `conc-${i % 20}`,
+        });
+        return (await readJson(res)) as { accepted: number; duplicates: number };
+      }),
     );
     const accepted = results.reduce((sum, r) => sum + r.accepted, 0);
     const duplicates = results.reduce((sum, r) => sum + r.duplicates, 0);

@@ -22,6 +22,11 @@ export interface NewEvent {
   properties?: Record<string, unknown> | undefined;
   occurredAt: Date;
   source?: EventSource | undefined;
+  /**
+   * True when Hogsend generated `messageId` itself (the client sent none): no earlier write can carry it, so the
+   * dedupe check is skipped.
+   */
+  assignedId?: boolean | undefined;
   /** Unknown top-level fields of an ingested event, stored verbatim in `events.extra`. */
   extra?: Record<string, unknown> | undefined;
 }

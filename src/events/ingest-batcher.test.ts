@@ -3,7 +3,7 @@ import type { Queryable } from "../db/database.js";
 import type { NewEvent } from "./event-types.js";
 import { createIngestBatcher } from "./ingest-batcher.js";
 
-/** A stand-in for Postgres that records each statement and "inserts" every messageId it has not seen. */
+/** A stand-in for Postgres that records each statement and remembers every messageId written. */
 function fakeDb(options: { failOn?: string; connectionError?: boolean } = {}) {
   const statements: string[][] = [];
   const stored = new Set<string>();
@@ -20,8 +20,9 @@ function fakeDb(options: { failOn?: string; connectionError?: boolean } = {}) {
           code: options.connectionError ? "57P01" : "22P05",
         });
       }
-      const rows = messageIds.filter((id) => !stored.has(id)).map((id, i) => ({ id: i + 1, message_id: id }));
-      for (const row of rows) stored.add(row.message_id);
+      // appendEvents answers with the messageIds that were stored before this statement.
+      const rows = messageIds.filter((id) => stored.has(id)).map((id) => ({ message_id: id }));
+      for (const id of messageIds) stored.add(id);
       return { rows, rowCount: rows.length };
     },
   } as unknown as Queryable;
@@ -98,5 +99,14 @@ describe("createIngestBatcher", () => {
     fake.release();
     await Promise.all(all);
     expect(fake.statements).toEqual([["a"], ["b", "c", "d"], ["e", "f"]]);
+  });
+});
+
+describe("createIngestBatcher against earlier writes", () => {
+  it("counts ids stored by an earlier statement as duplicates", async () => {
+    const fake = fakeDb();
+    const batcher = createIngestBatcher(fake.db);
+    expect(await batcher.submit([event("x"), event("y")])).toEqual({ accepted: 2, duplicates: 0 });
+    expect(await batcher.submit([event("y"), event("z")])).toEqual({ accepted: 1, duplicates: 1 });
   });
 });

@@ -1,5 +1,5 @@
 import { isConnectionError, type Queryable } from "../db/database.js";
-import { insertEvents } from "./event-store.js";
+import { appendEvents } from "./event-store.js";
 import type { NewEvent } from "./event-types.js";
 
 export interface IngestOutcome {
@@ -53,18 +53,22 @@ export function createIngestBatcher(
   const write = async (jobs: Job[]): Promise<void> => {
     try {
       const all = jobs.length === 1 ? jobs[0]!.events : jobs.flatMap((job) => job.events);
-      const result = await insertEvents(db, all, { notify: false });
-      if (result.insertedIds.length > 0) options.onInserted?.();
-      // A messageId is credited to the first request (in arrival order) that carried it; later ones are
-      // duplicates, exactly as if the requests had been written one after the other.
-      const unclaimed = new Set(result.insertedMessageIds);
+      const { alreadyStored } = await appendEvents(db, all);
+      // A messageId is credited to the first request (in arrival order) that carried it; later ones, and ids
+      // stored by earlier statements, are duplicates, exactly as if the requests had been written one by one.
+      const taken = new Set(alreadyStored);
+      let inserted = 0;
       for (const job of jobs) {
         let accepted = 0;
         for (const event of job.events) {
-          if (unclaimed.delete(event.messageId)) accepted++;
+          if (taken.has(event.messageId)) continue;
+          taken.add(event.messageId);
+          accepted++;
         }
+        inserted += accepted;
         job.resolve({ accepted, duplicates: job.events.length - accepted });
       }
+      if (inserted > 0) options.onInserted?.();
     } catch (error) {
       if (jobs.length === 1 || isConnectionError(error)) {
         for (const job of jobs) job.reject(error);

@@ -170,6 +170,7 @@ function validateEvent(
   }
   return {
     messageId: value.messageId ?? uuidv7(),
+    assignedId: value.messageId === undefined,
     event: value.event,
     userId: value.userId,
     userEmail: value.userEmail ?? null,
