@@ -23,7 +23,7 @@ import { startEmailDelivery } from "./email/outbox/email-delivery.js";
 import { createEmailProvider } from "./email/providers/create-email-provider.js";
 import { bindEmailOutbox } from "./email/send-email.js";
 import { ErrorCodes, HogsendError } from "./errors.js";
-import { createJourneyAdminRoutes } from "./journeys/journey-admin-routes.js";
+import { createJourneyAdminRoutes } from "./api/journey-admin-routes.js";
 import { createJourneyRegistry, lazyJourneyRegistry, loadJourneys } from "./journeys/journey-registry.js";
 import { startJourneyWorker } from "./journeys/journey-worker.js";
 import { type Clock, systemClock } from "./lib/clock.js";

@@ -1,11 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import type { ApiEnv } from "../api/api-env.js";
-import type { RouteContext } from "../api/create-api.js";
-import { parseBody } from "../api/parse-body.js";
-import { requireApiKey } from "../api/require-api-key.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
-import type { Clock } from "../lib/clock.js";
 import {
   cancelRun,
   countRunsByStatus,
@@ -15,8 +10,13 @@ import {
   listJourneyRuns,
   listUserRuns,
   toRunView,
-} from "./journey-admin-store.js";
-import type { JourneyRegistry } from "./journey-registry.js";
+} from "../journeys/journey-admin-store.js";
+import type { JourneyRegistry } from "../journeys/journey-registry.js";
+import type { Clock } from "../lib/clock.js";
+import type { ApiEnv } from "./api-env.js";
+import type { RouteContext } from "./create-api.js";
+import { parseBody } from "./parse-body.js";
+import { requireApiKey } from "./require-api-key.js";
 
 const STATUSES = ["active", "waiting", "completed", "failed", "exited", "cancelled"] as const;
 const runsQuery = z.strictObject({
