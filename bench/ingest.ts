@@ -37,6 +37,8 @@ const DURATION = arg("duration", 10);
 
 interface Row {
   name: string;
+  /** CPU the api process used, as % of one core over the scenario. */
+  apiCpu?: number;
   eventsPerSec: number;
   requestsPerSec?: number;
   p50?: number;
@@ -69,6 +71,7 @@ async function main() {
     children.push(api);
     await waitForHealthy(`http://127.0.0.1:${port}/v1/health`);
     const target = `http://127.0.0.1:${port}/v1/ingest`;
+    const apiPid = api.pid!;
 
     const single = JSON.stringify({
       event: "bench.single",
@@ -76,13 +79,21 @@ async function main() {
       properties: { plan: "pro", n: 1 },
     });
     for (const connections of [10, 50]) {
-      const r = await cannon({ url: target, key: ingestKey, body: single, connections, duration: DURATION });
+      const r = await cannon({
+        url: target,
+        key: ingestKey,
+        body: single,
+        connections,
+        duration: DURATION,
+        apiPid,
+      });
       rows.push({
         name: `single event, ${connections} connections`,
         eventsPerSec: r.rps,
         requestsPerSec: r.rps,
         p50: r.p50,
         p99: r.p99,
+        apiCpu: r.apiCpu,
         note: r.problems,
       });
     }
@@ -94,13 +105,21 @@ async function main() {
       })),
     });
     for (const connections of [4, 16]) {
-      const r = await cannon({ url: target, key: ingestKey, body: batch, connections, duration: DURATION });
+      const r = await cannon({
+        url: target,
+        key: ingestKey,
+        body: batch,
+        connections,
+        duration: DURATION,
+        apiPid,
+      });
       rows.push({
         name: `100-event batches, ${connections} connections`,
         eventsPerSec: r.rps * 100,
         requestsPerSec: r.rps,
         p50: r.p50,
         p99: r.p99,
+        apiCpu: r.apiCpu,
         note: r.problems,
       });
     }
@@ -115,6 +134,7 @@ async function main() {
       connections: 16,
       amount: requests,
       maxSeconds: 600,
+      apiPid,
     });
     const stored = await scalar(db, "SELECT count(*)::int AS n FROM events WHERE event = 'bench.million'");
     const expected = big.ok * 100;
@@ -124,6 +144,7 @@ async function main() {
       requestsPerSec: big.rps,
       p50: big.p50,
       p99: big.p99,
+      apiCpu: big.apiCpu,
       note: `${big.ok} acked x100 = ${expected}; stored ${stored}: ${stored === expected && big.ok === requests ? "exact" : "MISMATCH"}${big.problems ? `; ${big.problems}` : ""}`,
     });
 
@@ -194,6 +215,7 @@ async function measureRawInsert(db: ReturnType<typeof createDatabase>, total: nu
 }
 
 interface CannonResult {
+  apiCpu: number;
   rps: number;
   p50: number;
   p99: number;
@@ -201,7 +223,13 @@ interface CannonResult {
   problems: string;
 }
 
-function cannon(options: {
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]?.split(" ") ?? [];
+  // utime and stime are fields 14 and 15 of /proc/PID/stat; index 11 and 12 after the command name.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function cannon(options: {
   url: string;
   key: string;
   body: string;
@@ -209,7 +237,10 @@ function cannon(options: {
   duration?: number;
   amount?: number;
   maxSeconds?: number;
+  apiPid: number;
 }): Promise<CannonResult> {
+  const cpuBefore = await cpuSeconds(options.apiPid);
+  const started = performance.now();
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -234,7 +265,17 @@ function cannon(options: {
           .filter(Boolean)
           .join(", ");
         const seconds = result.duration;
-        resolve({ rps: ok / seconds, p50: result.latency.p50, p99: result.latency.p99, ok, problems });
+        cpuSeconds(options.apiPid).then((cpuAfter) => {
+          const apiCpu = (100 * (cpuAfter - cpuBefore)) / ((performance.now() - started) / 1000);
+          resolve({
+            rps: ok / seconds,
+            p50: result.latency.p50,
+            p99: result.latency.p99,
+            ok,
+            problems,
+            apiCpu,
+          });
+        }, reject);
       },
     );
     const guard = setTimeout(() => instance.stop(), (options.maxSeconds ?? 120) * 1000);
@@ -386,7 +427,16 @@ function log(message: string) {
 function printTable(baseline: number) {
   const fmt = (n: number | undefined, digits = 0) =>
     n === undefined ? "" : n.toLocaleString("en-US", { maximumFractionDigits: digits });
-  const header = ["scenario", "events/s", "ratio to baseline", "req/s", "p50 ms", "p99 ms", "notes"];
+  const header = [
+    "scenario",
+    "events/s",
+    "ratio to baseline",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "api cpu %",
+    "notes",
+  ];
   const lines = rows.map((r) => [
     r.name,
     fmt(r.eventsPerSec),
@@ -396,6 +446,7 @@ function printTable(baseline: number) {
     fmt(r.requestsPerSec),
     fmt(r.p50, 1),
     fmt(r.p99, 1),
+    fmt(r.apiCpu),
     r.note ?? "",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));
