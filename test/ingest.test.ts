@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, buildApi, createApp } from "../src/app.js";
 import { createApiKey } from "../src/auth/api-key-store.js";
 import { loadConfig } from "../src/config.js";
+import { startEventPruning } from "../src/events/event-retention.js";
 import { countUserEvents, insertEvents, pruneEvents } from "../src/events/event-store.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";
 
@@ -335,5 +336,27 @@ describe("event store", () => {
     );
     expect(left.rows.map((r) => r.message_id)).toEqual(["new-1", "old-2"]);
     expect(await countRows("event_message_ids WHERE message_id = 'old-1'")).toBe(0);
+  });
+
+  it("runs pruning on an interval from the retention setting", async () => {
+    await insertEvents(app.db, [
+      { messageId: "ret-old", event: "x", userId: "u-ret", occurredAt: new Date("2026-01-01T00:00:00Z") },
+      { messageId: "ret-new", event: "x", userId: "u-ret", occurredAt: new Date("2026-03-01T00:00:00Z") },
+    ]);
+    await testDb.db.query("DELETE FROM event_routing_queue");
+    const pruning = startEventPruning({
+      db: app.db,
+      clock: { now: () => new Date("2026-03-10T00:00:00Z") },
+      logger: app.logger,
+      retentionDays: 30,
+      intervalMs: 20,
+    });
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline && (await countRows("events WHERE message_id = 'ret-old'")) > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await pruning.stop();
+    expect(await countRows("events WHERE user_id = 'u-ret'")).toBe(1);
+    expect(await countRows("events WHERE message_id = 'ret-new'")).toBe(1);
   });
 });
