@@ -312,6 +312,13 @@ describe("Postmark webhooks", () => {
     expect((await counts()).suppressions).toBe(0);
   });
 
+  it("acknowledges a record with no address and no known message without storing anything", async () => {
+    const auth = { authorization: basic("postmark", "hook-pass-1234") };
+    const res = await postPostmark(JSON.stringify({ RecordType: "Delivery", MessageID: "nope" }), auth);
+    expect(res.status).toBe(200);
+    expect(await counts()).toEqual({ ...nothing, receipts: 1 });
+  });
+
   it("records Delivery, Open and Click records", async () => {
     await insertSentMessage(testDb.db, { userId: "pm-3", email: "d@example.com", providerMessageId: "pm-3" });
     const auth = { authorization: basic("postmark", "hook-pass-1234") };

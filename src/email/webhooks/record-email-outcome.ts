@@ -45,6 +45,8 @@ export async function recordEmailOutcome(
 ): Promise<RecordedOutcome> {
   const message = await findMessage(q, outcome);
   const email = (outcome.email || message?.to_email || "").trim().toLowerCase();
+  // Nothing to attach it to: no address and no message of ours. Acknowledged (the receipt is kept), not stored.
+  if (email === "") return { messageId: null, userId: null, suppressed: undefined, eventStored: false };
   await q.query(
     `INSERT INTO message_events (message_id, email, type, bounce_kind, source, details, occurred_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7)`,
