@@ -370,9 +370,13 @@ export async function commitRunsProgress(
 ): Promise<Set<string>> {
   if (commits.length === 0) return new Set();
   const cols = commits.map((c) => transitionColumns(c.transition));
-  const entries = commits.flatMap((c) =>
-    c.entries.map((e) => ({ runId: c.runId, at: c.now.toISOString(), e })),
-  );
+  // One row per (run, position): ON CONFLICT cannot touch a row twice in one statement.
+  const byKey = new Map<string, { runId: string; at: string; e: JournalEntry }>();
+  for (const c of commits) {
+    for (const e of c.entries)
+      byKey.set(`${c.runId}:${e.position}`, { runId: c.runId, at: c.now.toISOString(), e });
+  }
+  const entries = [...byKey.values()];
   const result = await q.query<{ id: string }>(
     `WITH input AS (
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::bool[],

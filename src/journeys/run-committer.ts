@@ -115,7 +115,11 @@ export function createBatchingCommitter(
     try {
       await client.query("BEGIN");
       const plain = batch.filter((item) => item.options.perform === undefined).map((item) => item.params);
-      const fenced = await commitRunsProgress(client, plain);
+      const fenced = new Set<string>();
+      // One statement cannot update a row twice: concurrent ctx calls of one run (Promise.all) go in rounds.
+      for (const round of uniqueRounds(plain)) {
+        for (const id of await commitRunsProgress(client, round)) fenced.add(id);
+      }
       const outcomes: Outcome[] = batch.map((item) =>
         item.options.perform === undefined
           ? { ok: true, committed: fenced.has(item.params.runId) }
@@ -162,4 +166,16 @@ export function createBatchingCommitter(
       });
     },
   };
+}
+
+/** Splits commits into rounds in which each run appears once, keeping each run's commits in order. */
+function uniqueRounds(commits: CommitParams[]): CommitParams[][] {
+  const rounds: CommitParams[][] = [];
+  const seen = new Map<string, number>();
+  for (const commit of commits) {
+    const round = seen.get(commit.runId) ?? 0;
+    seen.set(commit.runId, round + 1);
+    (rounds[round] ??= []).push(commit);
+  }
+  return rounds;
 }

@@ -92,6 +92,20 @@ const flaky = defineJourney({
   },
 });
 
+const parallel = defineJourney({
+  meta: { ...base, id: "parallel", name: "Parallel", trigger: { event: "parallel.go" } },
+  run: async (user, ctx) => {
+    const [a, b] = await Promise.all([
+      ctx.step("a", () => "A"),
+      ctx.step("b", () => "B"),
+      ctx.trigger({ event: "parallel.fired", userId: user.id }),
+      ctx.checkpoint("together"),
+    ]);
+    await ctx.sleep({ duration: minutes(1), label: "after" });
+    observe(user.id, `${a}${b}`);
+  },
+});
+
 let version = 1;
 const changing = defineJourney({
   meta: { ...base, id: "changing", name: "Changing", trigger: { event: "changing.go" } },
@@ -106,7 +120,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   h = await createJourneyHarness({
     databaseUrl: database.url,
-    journeys: [reads, steps, waiter, flaky, changing],
+    journeys: [reads, steps, waiter, flaky, changing, parallel],
   });
 });
 afterAll(async () => {
@@ -240,5 +254,23 @@ describe("nondeterminism", () => {
     expect(run?.error).toContain('Journey "changing" is nondeterministic at position 0');
     expect(run?.error).toContain('recorded sleep "v1-wait", found sleep "v2-wait"');
     expect(run?.attempts).toBe(1);
+  });
+});
+
+describe("concurrent ctx calls", () => {
+  it("take positions in call order and commit each once", async () => {
+    await h.send({ event: "parallel.go", userId: "par1" });
+    await h.advance(minutes(1));
+    const [run] = await h.runs({ journeyId: "parallel", userId: "par1" });
+    expect(run?.status).toBe("completed");
+    expect(observed.get("par1")).toEqual(["AB"]);
+    expect((await h.journal(run!.id)).map((e) => `${e.position}:${e.kind}:${e.label}`)).toEqual([
+      "0:step:a",
+      "1:step:b",
+      "2:trigger:parallel.fired",
+      "3:checkpoint:together",
+      "4:sleep:after",
+    ]);
+    expect(await h.events({ event: "parallel.fired", userId: "par1" })).toHaveLength(1);
   });
 });
