@@ -24,7 +24,8 @@ CREATE TABLE journey_runs (
   created_at timestamptz NOT NULL,
   updated_at timestamptz NOT NULL,
   completed_at timestamptz
-);
+-- Room on each page so lease renewals and checkpoints (no indexed column changes) are HOT updates.
+) WITH (fillfactor = 80);
 -- The already_active guard under concurrency: at most one live run per user and journey.
 CREATE UNIQUE INDEX journey_runs_one_live ON journey_runs (journey_id, user_id)
   WHERE status IN ('active', 'waiting');
@@ -32,8 +33,6 @@ CREATE UNIQUE INDEX journey_runs_one_live ON journey_runs (journey_id, user_id)
 CREATE INDEX journey_runs_due ON journey_runs (due_at) WHERE status IN ('active', 'waiting');
 CREATE INDEX journey_runs_user ON journey_runs (user_id, journey_id, created_at DESC);
 CREATE INDEX journey_runs_journey ON journey_runs (journey_id, created_at DESC, id DESC);
--- Routing looks up the live runs waiting for a given event of a given user.
-CREATE INDEX journey_runs_waiting ON journey_runs (user_id, wait_event) WHERE status = 'waiting';
 
 CREATE TABLE journey_journal (
   run_id uuid NOT NULL REFERENCES journey_runs (id) ON DELETE CASCADE,
