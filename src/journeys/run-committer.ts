@@ -175,7 +175,9 @@ function uniqueRounds(commits: CommitParams[]): CommitParams[][] {
   for (const commit of commits) {
     const round = seen.get(commit.runId) ?? 0;
     seen.set(commit.runId, round + 1);
-    (rounds[round] ??= []).push(commit);
+    const list = rounds[round] ?? [];
+    list.push(commit);
+    rounds[round] = list;
   }
   return rounds;
 }

@@ -31,6 +31,7 @@ afterAll(async () => {
 
 const get = async (path: string, key = ADMIN_KEY) => {
   const res = await api.request(path, { headers: { Authorization: `Bearer ${key}` } });
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field below
   return { status: res.status, body: (await res.json()) as any };
 };
 
@@ -104,7 +105,7 @@ describe("journey admin API", () => {
       });
     const res = await cancel();
     expect(res.status).toBe(200);
-    expect(((await res.json()) as any).data.status).toBe("cancelled");
+    expect(((await res.json()) as { data: { status: string } }).data.status).toBe("cancelled");
     expect((await cancel()).status).toBe(409);
     // A cancelled run never wakes.
     await h.advance(hours(48));
