@@ -41,7 +41,8 @@ describe("hogsend contacts import/export", () => {
 
     const csv = await runCli(["contacts", "export", "--format", "csv"], { DATABASE_URL: testDb.url });
     expect(csv.stdout.split("\n")[1]).toMatch(/^cli-1,a@example.com,true,/);
-  });
+    // Each CLI start compiles TypeScript through tsx, which takes seconds on a loaded 2-core machine.
+  }, 150_000);
 
   it("refuses a file whose format it cannot tell", async () => {
     const file = path.join(dir, "people.txt");
@@ -49,5 +50,5 @@ describe("hogsend contacts import/export", () => {
     const result = await runCli(["contacts", "import", file], { DATABASE_URL: testDb.url });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("--format");
-  });
+  }, 60_000);
 });
