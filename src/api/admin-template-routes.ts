@@ -8,7 +8,7 @@ import { requireApiKey } from "./require-api-key.js";
 
 /**
  * Templates (admin key): `GET /v1/admin/templates` lists keys, categories and example props;
- * `GET /v1/admin/templates/:key/preview?props={json}&subject=&format=html|text` renders one (keys contain `/`,
+ * `GET /v1/admin/templates/:key/preview?props={json}&format=html|text` renders one (keys contain `/`,
  * e.g. `/v1/admin/templates/activation/welcome/preview`; URL-encoded keys work too). Without `props` the
  * template's example props are used.
  */
@@ -43,9 +43,7 @@ export function createAdminTemplateRoutes({ authenticate }: RouteContext): Hono<
         });
       }
     }
-    const rendered = await renderTemplate(key, props, {
-      subject: c.req.query("subject") ?? template.description,
-    });
+    const rendered = await renderTemplate(key, props);
     if (c.req.query("format") === "text") return c.text(rendered.text);
     return c.html(rendered.html);
   });

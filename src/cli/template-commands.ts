@@ -5,13 +5,13 @@ import { getTemplate, listTemplates } from "../email/templates/template-registry
 import { ErrorCodes, HogsendError } from "../errors.js";
 
 /**
- * `hogsend templates preview KEY [--props JSON] [--subject S] [--text] [--out FILE]`: renders a template with the
+ * `hogsend templates preview KEY [--props JSON] [--text] [--out FILE]`: renders a template with the
  * given props (default: its example props) and writes the HTML (or plain text) to FILE or stdout.
  */
 export async function previewTemplateCommand(
   _config: Config,
   key: string,
-  options: { props?: string; subject?: string; text?: boolean; out?: string },
+  options: { props?: string; text?: boolean; out?: string },
 ): Promise<void> {
   const template = getTemplate(key);
   let props: unknown = template.previewProps;
@@ -25,7 +25,7 @@ export async function previewTemplateCommand(
       );
     }
   }
-  const rendered = await renderTemplate(key, props, { subject: options.subject ?? template.description });
+  const rendered = await renderTemplate(key, props);
   const output = options.text ? rendered.text : rendered.html;
   if (options.out) {
     await writeFile(options.out, output);

@@ -31,7 +31,7 @@ export interface ComposeDependencies {
  * what the first attempt sent.
  */
 export async function composeEmail(input: ComposeInput, deps: ComposeDependencies): Promise<ComposedEmail> {
-  const rendered = await deps.render(input.template, input.props, { subject: input.subject });
+  const rendered = await deps.render(input.template, input.props);
   const headers: Record<string, string> = {
     // Stable across retries and workers: a receiver (or Postmark/SMTP relay) that sees it twice can drop the copy.
     "Message-ID": `<${input.messageId}@${senderDomain(input.from)}>`,

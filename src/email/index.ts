@@ -17,6 +17,5 @@ export {
   EMAIL_CATEGORIES,
   type EmailCategory,
   type EmailTemplate,
-  type TemplateContext,
 } from "./templates/email-template.js";
 export { TEMPLATES, type TemplateKey, templateExists } from "./templates/template-registry.js";

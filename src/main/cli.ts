@@ -89,7 +89,6 @@ templates
   .description("Render a template to HTML (or --text) with the given props")
   .argument("<key>", "template key, e.g. activation/welcome")
   .option("--props <json>", "template props as JSON (default: the template's example props)")
-  .option("--subject <subject>", "subject passed to the template")
   .option("--text", "write the plain-text version instead of HTML")
   .option("--out <file>", "write to this file instead of stdout")
   .action(runCommand(() => import("../cli/template-commands.js").then((m) => m.previewTemplateCommand)));

@@ -17,6 +17,7 @@ import {
   recordOutcomes,
   releaseExpiredLeases,
 } from "./message-store.js";
+import { messagesNeedingPolicyCheck } from "./policy-prefilter.js";
 import { createRateLimiter } from "./rate-limiter.js";
 import { retryDelayMs } from "./retry-delay.js";
 
@@ -70,7 +71,11 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
   // Claim in batches: waking for every single freed slot would cost one claim query per email.
   const claimThreshold = Math.max(1, Math.floor(concurrency / 4));
   const stats: EmailDeliveryStats = { sent: 0, retried: 0, failed: 0, refused: 0 };
+  /** Messages at the provider (or checking/composing before it). */
   let inFlight = 0;
+  /** Messages claimed whose outcome is not yet recorded. */
+  let unsettled = 0;
+  const maxUnsettled = concurrency * 2;
   let stopping = false;
   let wake: (() => void) | undefined;
   let nextReleaseAt = 0;
@@ -126,12 +131,14 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
       void flush();
     });
 
-  const deliver = async (message: ClaimedMessage): Promise<DeliveryOutcome> => {
-    const check = await checkDeliverability(db, {
-      email: message.toEmail,
-      userId: message.userId,
-      category: message.category,
-    });
+  const deliver = async (message: ClaimedMessage, needsPolicyCheck: boolean): Promise<DeliveryOutcome> => {
+    const check = needsPolicyCheck
+      ? await checkDeliverability(db, {
+          email: message.toEmail,
+          userId: message.userId,
+          category: message.category,
+        })
+      : { ok: true as const };
     if (!check.ok) {
       const status = check.reason.startsWith("suppressed") ? "suppressed" : "skipped";
       return { kind: "refused", id: message.id, status, reason: check.reason };
@@ -188,10 +195,12 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
     return { kind: "retry", id: message.id, delayMs, error: result.reason };
   };
 
-  const run = async (message: ClaimedMessage) => {
+  // `release` frees the provider slot as soon as the provider has answered: the outcome write that follows is
+  // batched with others and must not hold a slot, or slow commits would throttle sending.
+  const run = async (message: ClaimedMessage, needsPolicyCheck: boolean, release: () => void) => {
     let outcome: DeliveryOutcome;
     try {
-      outcome = await deliver(message);
+      outcome = await deliver(message, needsPolicyCheck);
     } catch (error) {
       log.error({ err: error, messageId: message.id }, "email delivery crashed; retrying later");
       outcome = {
@@ -201,6 +210,7 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
         error: String((error as Error)?.message ?? error),
       };
     }
+    release();
     await record(outcome);
     if (outcome.kind === "sent") stats.sent++;
     else if (outcome.kind === "retry") stats.retried++;
@@ -218,15 +228,30 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
           const released = await releaseExpiredLeases(db);
           if (released > 0) log.warn({ released }, "retaking emails whose worker stopped mid-send");
         }
-        const free = concurrency - inFlight;
+        // Bounded: sends whose outcome is not yet written never exceed twice the concurrency.
+        const free = Math.min(concurrency - inFlight, maxUnsettled - unsettled);
         if (free >= claimThreshold || (free > 0 && inFlight === 0)) {
           const claimed = await claimMessages(db, { owner, leaseMs, limit: free });
+          // If the pre-check fails, every message takes the full per-message check: slower, never wrong.
+          const needsCheck = await messagesNeedingPolicyCheck(db, claimed).catch(
+            () => new Set(claimed.map((m) => m.id)),
+          );
           for (const message of claimed) {
             inFlight++;
-            void run(message).finally(() => {
+            unsettled++;
+            let released = false;
+            const release = () => {
+              if (released) return;
+              released = true;
               inFlight--;
-              if (inFlight === 0) for (const d of drained.splice(0)) d();
               if (concurrency - inFlight >= claimThreshold) signal();
+            };
+            void run(message, needsCheck.has(message.id), release).finally(() => {
+              release();
+              unsettled--;
+              if (unsettled === 0) for (const d of drained.splice(0)) d();
+              // Idle again (a retry may now be scheduled: recompute the sleep) or back under the bound.
+              if (unsettled === 0 || unsettled === maxUnsettled - 1) signal();
             });
           }
           if (claimed.length === free) continue;
@@ -257,7 +282,7 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
       stopping = true;
       signal();
       await looping;
-      if (inFlight > 0) {
+      if (unsettled > 0) {
         await Promise.race([
           new Promise<void>((resolve) => drained.push(resolve)),
           new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref()),

@@ -9,15 +9,6 @@ export const EMAIL_CATEGORIES = ["transactional", "product", "marketing"] as con
 export type EmailCategory = (typeof EMAIL_CATEGORIES)[number];
 
 /**
- * Known to every template at render time, besides its own props. Deliberately not the recipient: a template is a
- * pure function of (props, subject), so renders are cached and shared by every recipient with the same props;
- * personalise through props (`firstName`). Per-recipient parts (unsubscribe link, tracking) are added after.
- */
-export interface TemplateContext {
-  subject: string;
-}
-
-/**
  * A React Email template registered under a key such as `activation/welcome`. `props` is a zod schema: it gives
  * the component its typed props (with defaults) and validates props arriving from journeys and `POST /v1/send`.
  */
@@ -28,7 +19,12 @@ export interface EmailTemplate<Schema extends z.ZodType = z.ZodType> {
   readonly props: Schema;
   /** Example props for previews; validated like real props. */
   readonly previewProps: z.input<Schema>;
-  readonly component: (props: z.output<Schema> & TemplateContext) => ReactElement;
+  /**
+   * Renders the email. It receives its props and nothing else (not the recipient, not the subject): a template is a
+   * pure function of its props, so renders are cached and shared by every email with the same props; personalise
+   * through props (`firstName`). Per-recipient parts (unsubscribe link, tracking) are added after rendering.
+   */
+  readonly component: (props: z.output<Schema>) => ReactElement;
 }
 
 /** Declares a template; the identity function exists so TypeScript infers the props type from the schema. */

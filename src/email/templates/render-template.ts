@@ -1,6 +1,6 @@
 import { render, toPlainText } from "@react-email/render";
 import { ErrorCodes, HogsendError } from "../../errors.js";
-import type { EmailCategory, TemplateContext } from "./email-template.js";
+import type { EmailCategory } from "./email-template.js";
 import { getTemplate } from "./template-registry.js";
 
 export interface RenderedTemplate {
@@ -28,33 +28,29 @@ export function parseTemplateProps(key: string, props: unknown): Record<string, 
  * Renders a template to HTML and plain text. The text is derived from the HTML (one React render, not two), which
  * is what mail clients without HTML show and what spam filters expect next to it.
  */
-export async function renderTemplate(
-  key: string,
-  props: unknown,
-  context: TemplateContext,
-): Promise<RenderedTemplate> {
+export async function renderTemplate(key: string, props: unknown): Promise<RenderedTemplate> {
   const template = getTemplate(key);
   const parsed = parseTemplateProps(key, props);
-  const html = await render(template.component({ ...parsed, ...context }));
+  const html = await render(template.component(parsed));
   return { html, text: toPlainText(html), category: template.category };
 }
 
 /**
- * `renderTemplate` behind a small LRU keyed by (template, props, subject). A render costs a few milliseconds of
+ * `renderTemplate` behind a small LRU keyed by (template, props). A render costs a few milliseconds of
  * CPU (React plus html-to-text), which would cap delivery near 200 emails/s per core; lifecycle mail mostly repeats
  * the same few prop sets, and templates are pure functions of their inputs, so the cache makes that cost rare.
  */
 export function createTemplateRenderer(capacity = 500): typeof renderTemplate {
   const cache = new Map<string, Promise<RenderedTemplate>>();
-  return (key, props, context) => {
-    const cacheKey = JSON.stringify([key, props ?? {}, context.subject]);
+  return (key, props) => {
+    const cacheKey = JSON.stringify([key, props ?? {}]);
     const hit = cache.get(cacheKey);
     if (hit) {
       cache.delete(cacheKey);
       cache.set(cacheKey, hit);
       return hit;
     }
-    const rendered = renderTemplate(key, props, context);
+    const rendered = renderTemplate(key, props);
     cache.set(cacheKey, rendered);
     // A failed render is not cached: the next call reports the error afresh.
     rendered.catch(() => cache.delete(cacheKey));
