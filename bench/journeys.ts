@@ -172,7 +172,7 @@ async function startWorkers(url: string, count: number, all: ChildProcess[]): Pr
           LOG_LEVEL: "error",
           DATABASE_URL: url,
           HOGSEND_POLL_INTERVAL_MS: "500",
-          HOGSEND_WORKER_CONCURRENCY: process.env.HOGSEND_WORKER_CONCURRENCY ?? "100",
+          HOGSEND_WORKER_CONCURRENCY: process.env.HOGSEND_WORKER_CONCURRENCY ?? "1000",
           HOGSEND_DB_POOL_SIZE: process.env.HOGSEND_DB_POOL_SIZE ?? "20",
         },
         stdio: ["ignore", "pipe", "inherit"],

@@ -189,6 +189,16 @@ export async function loadJournals(
   return journals;
 }
 
+/** One fenced commit of one run: journal entries to upsert and how the run moves. */
+export interface RunCommit {
+  runId: string;
+  owner: string;
+  now: Date;
+  entries: readonly JournalEntry[];
+  currentNodeId: string | undefined;
+  transition: RunTransition;
+}
+
 /** How a fenced commit moves the run. */
 export type RunTransition =
   | { type: "progress" }
@@ -198,83 +208,13 @@ export type RunTransition =
   | { type: "retry"; retryAt: Date; error: string }
   | { type: "fail"; error: string };
 
-const RELEASE = "lease_owner = NULL, lease_expires_at = NULL";
-const CLEAR_WAIT = "wait_event = NULL, wait_where = NULL, wait_position = NULL";
-
-function transitionSql(t: RunTransition, params: unknown[]): string {
-  const p = (value: unknown) => {
-    params.push(value);
-    return `$${params.length}`;
-  };
-  switch (t.type) {
-    case "progress":
-      return "";
-    case "sleep":
-      return `, status = 'waiting', due_at = ${p(t.wakeAt.toISOString())}, ${RELEASE}, ${CLEAR_WAIT}`;
-    case "wait":
-      return `, status = 'waiting', due_at = ${p(t.timeoutAt.toISOString())}, ${RELEASE},
-        wait_event = ${p(t.event)}, wait_where = ${p(t.where === null ? null : JSON.stringify(t.where))}::jsonb,
-        wait_position = ${p(t.position)}`;
-    case "complete":
-      return `, status = 'completed', due_at = NULL, ${RELEASE}, ${CLEAR_WAIT}, completed_at = $3, error = NULL`;
-    case "retry":
-      return `, due_at = ${p(t.retryAt.toISOString())}, ${RELEASE}, ${CLEAR_WAIT}, attempts = attempts + 1,
-        error = ${p(t.error)}`;
-    case "fail":
-      return `, status = 'failed', due_at = NULL, ${RELEASE}, ${CLEAR_WAIT}, completed_at = $3,
-        attempts = attempts + 1, error = ${p(t.error)}`;
-  }
-}
-
 /**
  * The fence: in one statement, locks the run, checks it is still `active` and held by `owner` (not exited, not
  * cancelled, lease not taken over), applies the transition and upserts the journal entries. Returns false when
  * the fence fails; then nothing was written and the caller must stop executing the run.
  */
-export async function commitRunProgress(
-  q: Queryable,
-  params: {
-    runId: string;
-    owner: string;
-    now: Date;
-    entries: readonly JournalEntry[];
-    currentNodeId: string | undefined;
-    transition: RunTransition;
-  },
-): Promise<boolean> {
-  const values: unknown[] = [
-    params.runId,
-    params.owner,
-    params.now.toISOString(),
-    params.currentNodeId ?? null,
-  ];
-  const transition = transitionSql(params.transition, values);
-  let journal = "";
-  if (params.entries.length > 0) {
-    values.push(
-      params.entries.map((e) => e.position),
-      params.entries.map((e) => e.kind),
-      params.entries.map((e) => e.label),
-      params.entries.map((e) => (e.result === undefined ? null : JSON.stringify(e.result))),
-    );
-    const n = values.length;
-    journal = `, entries AS (
-      INSERT INTO journey_journal (run_id, position, kind, label, result, created_at)
-      SELECT $1, t.position, t.kind, t.label, t.result, $3
-        FROM unnest($${n - 3}::int[], $${n - 2}::text[], $${n - 1}::text[], $${n}::jsonb[]) AS t(position, kind, label, result)
-       WHERE EXISTS (SELECT 1 FROM fence)
-      ON CONFLICT (run_id, position) DO UPDATE SET result = EXCLUDED.result)`;
-  }
-  const result = await q.query<{ n: number }>(
-    `WITH fence AS (
-       UPDATE journey_runs SET updated_at = $3, current_node_id = COALESCE($4, current_node_id)${transition}
-        WHERE id = $1 AND status = 'active' AND lease_owner = $2
-        RETURNING id
-     )${journal}
-     SELECT count(*)::int AS n FROM fence`,
-    values,
-  );
-  return (result.rows[0]?.n ?? 0) > 0;
+export async function commitRunProgress(q: Queryable, params: RunCommit): Promise<boolean> {
+  return (await commitRunsProgress(q, [params])).has(params.runId);
 }
 
 export async function insertJournalEntry(
@@ -364,10 +304,7 @@ function transitionColumns(t: RunTransition): TransitionColumns {
  * `commitRunProgress` for many runs in one statement (group commit). Rows are locked in id order first, the
  * order the router locks in. Returns the ids whose fence held; the others wrote nothing.
  */
-export async function commitRunsProgress(
-  q: Queryable,
-  commits: ReadonlyArray<Parameters<typeof commitRunProgress>[1]>,
-): Promise<Set<string>> {
+export async function commitRunsProgress(q: Queryable, commits: readonly RunCommit[]): Promise<Set<string>> {
   if (commits.length === 0) return new Set();
   const cols = commits.map((c) => transitionColumns(c.transition));
   // One row per (run, position): ON CONFLICT cannot touch a row twice in one statement.

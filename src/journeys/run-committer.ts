@@ -2,9 +2,9 @@ import type pg from "pg";
 import type { Database } from "../db/database.js";
 import { insertEvents } from "../events/event-store.js";
 import type { NewEvent } from "../events/event-types.js";
-import { commitRunProgress, commitRunsProgress } from "./journey-store.js";
+import { commitRunProgress, commitRunsProgress, type RunCommit } from "./journey-store.js";
 
-export type CommitParams = Parameters<typeof commitRunProgress>[1];
+export type CommitParams = RunCommit;
 
 export interface CommitOptions {
   /** Runs after the fence in the same transaction (a durable effect's own writes). */
