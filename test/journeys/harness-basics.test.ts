@@ -1,6 +1,7 @@
+import { days, defineJourney, hours, minutes } from "hogsend";
+// Imported as journey authors do, through the package exports.
+import { createJourneyHarness, type JourneyHarness } from "hogsend/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { days, defineJourney, hours, minutes } from "../../src/index.js";
-import { createJourneyHarness, type JourneyHarness } from "../../src/testing/index.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
 
 const seen: string[] = [];
