@@ -1,4 +1,4 @@
-import type { Queryable } from "../db/database.js";
+import type { Database, Queryable } from "../db/database.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
 import { EVENTS_CHANNEL, type EventSource, type NewEvent, type StoredEvent } from "./event-types.js";
 
@@ -59,12 +59,16 @@ export async function appendEvents(
   events: readonly NewEvent[],
 ): Promise<{ alreadyStored: string[] }> {
   if (events.length === 0) return { alreadyStored: [] };
-  const result = await q.query<{ message_id: string }>(
-    `${APPEND_CTES}
+  const text = `${APPEND_CTES}
      SELECT i.message_id FROM input i
-      WHERE i.dedupe AND NOT EXISTS (SELECT 1 FROM fresh f WHERE f.message_id = i.message_id)`,
-    appendParams(firstOfEachMessageId(events)),
-  );
+      WHERE i.dedupe AND NOT EXISTS (SELECT 1 FROM fresh f WHERE f.message_id = i.message_id)`;
+  const values = appendParams(firstOfEachMessageId(events));
+  // On a pool, a named statement is parsed and planned once per connection instead of once per request: that
+  // halves Postgres' work for a single-event statement. Other queryables (transactions, fakes) run it unnamed.
+  const pool = "pool" in q ? (q as Database).pool : undefined;
+  const result = pool
+    ? await pool.query<{ message_id: string }>({ name: "hogsend_append_events", text, values })
+    : await q.query<{ message_id: string }>(text, values);
   return { alreadyStored: result.rows.map((row) => row.message_id) };
 }
 
