@@ -10,7 +10,7 @@ export interface EventNotifier {
  * Coalesces router wake-ups from the ingest path: at most one NOTIFY per `windowMs`, sent after the events have
  * committed. A lost NOTIFY (process death, database blip) only delays routing until the router's next poll.
  */
-export function createEventNotifier(db: Queryable, windowMs = 10): EventNotifier {
+export function createEventNotifier(db: Queryable, windowMs = 50): EventNotifier {
   let pending = false;
   return {
     poke() {
