@@ -9,10 +9,11 @@ const EXAMPLE_JOURNEYS = fileURLToPath(new URL("../../examples/journeys/index.ts
 /** One process for local work: embedded Postgres (unless DATABASE_URL), migrate, api, worker, examples. */
 export async function runDev(config: Config, options: { journeys?: string }): Promise<void> {
   const started = Date.now();
-  const app = await createApp(config);
+  const journeysModule = options.journeys ?? config.journeysModule ?? EXAMPLE_JOURNEYS;
+  // The api half needs the same journeys as the worker half (journey meta in the admin API).
+  const app = await createApp({ ...config, journeysModule });
   try {
     await migrate(app.db.url, { logger: app.logger });
-    const journeysModule = options.journeys ?? config.journeysModule ?? EXAMPLE_JOURNEYS;
     const worker = await startWorker(app, { journeysModule });
     const server = await startApiServer(app);
     const base = `http://localhost:${server.port}`;
