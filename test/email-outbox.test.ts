@@ -226,6 +226,38 @@ describe("outbox delivery", () => {
     expect(live.stats().sent).toBeGreaterThanOrEqual(1);
   });
 
+  it("keeps the lease of a slow send alive, so a second worker does not retake and resend it", async () => {
+    const slow = await new FakeResendServer({ latencyMs: 1_500 }).start();
+    const loops: EmailDelivery[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        loops.push(
+          await startEmailDelivery({
+            db: app.db,
+            config: app.config,
+            logger: app.logger,
+            provider: createResendProvider({ apiKey: slow.apiKey, baseUrl: slow.baseUrl, timeoutMs: 5_000 }),
+            leaseMs: 600,
+          }),
+        );
+      }
+      const { messageId } = await enqueueEmail(app.db, {
+        to: "slow@example.com",
+        template: "activation/nudge",
+        subject: "slow",
+      });
+      await waitFor(
+        () => message(messageId),
+        (m) => m.status === "sent",
+        8_000,
+      );
+      expect(slow.requests.filter((r) => r.idempotencyKey === messageId)).toHaveLength(1);
+    } finally {
+      for (const loop of loops) await loop.stop(2_000);
+      await slow.stop();
+    }
+  });
+
   it("fails a message whose template no longer exists without calling the provider", async () => {
     await startDelivery();
     const before = resend.requests.length;

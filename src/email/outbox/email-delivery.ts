@@ -13,6 +13,7 @@ import {
   type ClaimedMessage,
   claimMessages,
   type DeliveryOutcome,
+  extendLeases,
   nextDueInMs,
   recordOutcomes,
   releaseExpiredLeases,
@@ -264,6 +265,8 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
         log.error({ err: error }, "email delivery loop error");
       }
       if (stopping) break;
+      // Wake for the next expired-lease sweep too: a dead worker's mail is not left waiting for a notification.
+      sleepMs = Math.min(sleepMs, Math.max(10, nextReleaseAt - Date.now()));
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, sleepMs);
         wake = () => {
@@ -274,6 +277,18 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
     }
   };
   const looping = loop();
+  // Heartbeat: a send slowed by a busy provider or database must not outlive its lease, or another worker would
+  // retake it and (for Postmark and SMTP, which have no idempotency key) send it twice.
+  const heartbeat = setInterval(
+    () => {
+      if (unsettled === 0) return;
+      extendLeases(db, { owner, leaseMs }).catch((error: unknown) =>
+        log.warn({ err: error }, "extending email leases failed"),
+      );
+    },
+    Math.max(200, Math.floor(leaseMs / 3)),
+  );
+  heartbeat.unref();
 
   return {
     owner,
@@ -288,6 +303,7 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
           new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref()),
         ]);
       }
+      clearInterval(heartbeat);
       await listener.end().catch(() => {});
       await provider.close?.();
     },

@@ -164,6 +164,19 @@ export async function releaseExpiredLeases(q: Queryable): Promise<number> {
   return result.rowCount ?? 0;
 }
 
+/** Renews the lease of every message this worker is still sending. Returns how many it renewed. */
+export async function extendLeases(
+  q: Queryable,
+  params: { owner: string; leaseMs: number },
+): Promise<number> {
+  const result = await q.query(
+    `UPDATE messages SET lease_expires_at = now() + $2 * interval '1 millisecond'
+      WHERE lease_owner = $1 AND status = 'sending'`,
+    [params.owner, params.leaseMs],
+  );
+  return result.rowCount ?? 0;
+}
+
 /** Seconds until the earliest queued message is due (for the loop's sleep), or null when none is waiting. */
 export async function nextDueInMs(q: Queryable): Promise<number | null> {
   const result = await q.query<{ ms: number | null }>(
