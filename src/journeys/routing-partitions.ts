@@ -18,6 +18,10 @@ export async function rebalancePartitions(
      ON CONFLICT (id) DO UPDATE SET seen_at = EXCLUDED.seen_at`,
     [params.owner, now],
   );
+  // Workers that vanished without a graceful stop leave their row; forget them after a while.
+  await q.query("DELETE FROM journey_workers WHERE seen_at < $1", [
+    new Date(params.now.getTime() - Math.max(10 * params.leaseMs, 3_600_000)).toISOString(),
+  ]);
   const live = await q.query<{ n: number }>(
     "SELECT count(*)::int AS n FROM journey_workers WHERE seen_at > $1 OR id = $2",
     [new Date(params.now.getTime() - params.leaseMs).toISOString(), params.owner],

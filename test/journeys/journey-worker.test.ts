@@ -101,3 +101,44 @@ describe("journey worker on the system clock", () => {
     expect(partitions.rows[0]?.n).toBe(0);
   });
 });
+
+describe("routing partitions", () => {
+  it("are shared fairly between live workers and taken over when one stops", async () => {
+    const start = () =>
+      startJourneyWorker({
+        db: database.db,
+        clock: systemClock,
+        logger,
+        registry: createJourneyRegistry([short]),
+        concurrency: 5,
+        leaseMs: 600,
+        pollIntervalMs: 100,
+      });
+    const owned = async () => {
+      const result = await database.db.query<{ owner: string; n: number }>(
+        `SELECT lease_owner AS owner, count(*)::int AS n FROM routing_partitions
+          WHERE lease_owner IS NOT NULL GROUP BY lease_owner ORDER BY n DESC`,
+      );
+      return result.rows;
+    };
+    const until = async (check: (rows: Array<{ owner: string; n: number }>) => boolean) => {
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline) {
+        const rows = await owned();
+        if (check(rows)) return rows;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return owned();
+    };
+    const a = await start();
+    expect((await until((rows) => rows[0]?.n === 16)).map((r) => r.n)).toEqual([16]);
+    const b = await start();
+    const shared = await until((rows) => rows.length === 2 && rows[0]?.n === 8);
+    expect(shared.map((r) => r.n)).toEqual([8, 8]);
+    expect(new Set(shared.map((r) => r.owner))).toEqual(new Set([a.owner, b.owner]));
+    await a.stop(100);
+    const alone = await until((rows) => rows[0]?.n === 16);
+    expect(alone).toEqual([{ owner: b.owner, n: 16 }]);
+    await b.stop(100);
+  });
+});
