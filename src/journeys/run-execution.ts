@@ -1,5 +1,5 @@
 import type pg from "pg";
-import type { Database } from "../db/database.js";
+import { type Database, isConnectionError } from "../db/database.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
 import type { NewEvent } from "../events/event-types.js";
 import type { Clock } from "../lib/clock.js";
@@ -186,6 +186,8 @@ export class RunExecution {
     }
     // A stop wins over whatever the code did with the signal (it may have caught it).
     if (this.#stopped) return this.#stopped;
+    // A lost database is not the journey's fault: spend no attempt; the lease runs out and the run is replayed.
+    if (failed && isConnectionError(thrown)) throw thrown;
     try {
       if (!failed) {
         await this.commit({ type: "complete" }, [], {

@@ -88,6 +88,8 @@ const flaky = defineJourney({
     if (mode === "fatal") throw new NonRetryableError("card declined for good");
     if (mode === "later") throw new RetryAfterError("rate limited", 3_600_000);
     if (mode === "always") throw new Error("boom");
+    if (mode === "db-down")
+      throw Object.assign(new Error("Connection terminated unexpectedly"), { code: "ECONNRESET" });
     if (mode === "twice" && attemptsSeen < 3) throw new Error("transient");
   },
 });
@@ -240,6 +242,15 @@ describe("retries", () => {
     const [run] = await h.runs({ journeyId: "flaky", userId: "f4" });
     expect(run?.status).toBe("active");
     expect(run?.dueAt?.getTime()).toBe(h.clock.now().getTime() + 3_600_000);
+  });
+});
+
+describe("a lost database", () => {
+  it("spends no attempt: the run keeps its lease until it expires and is replayed", async () => {
+    await h.send({ event: "flaky.go", userId: "f5", properties: { mode: "db-down" } });
+    const [run] = await h.runs({ journeyId: "flaky", userId: "f5" });
+    expect(run).toMatchObject({ status: "active", attempts: 0, error: null });
+    expect(run?.leaseOwner).not.toBeNull();
   });
 });
 
