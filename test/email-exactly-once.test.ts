@@ -27,6 +27,7 @@ describe("journey emails with workers SIGKILLed repeatedly", () => {
       // Three workers so kills keep coming while a killed one cold-starts.
       workers: 3,
       chaosMs: 20_000,
+      minKills: 3,
       killEveryMs: [1_500, 3_000],
       drainTimeoutMs: 120_000,
     });

@@ -14,6 +14,11 @@ export interface EmailSoakOptions {
   workers: number;
   /** How long to keep killing workers. */
   chaosMs: number;
+  /**
+   * Keep killing past `chaosMs` (up to 60 s more) until this many kills have landed while mail was still going
+   * out: on a busy machine a killed worker's replacement can take many seconds to start.
+   */
+  minKills?: number;
   /** Random pause between kills. */
   killEveryMs: [number, number];
   /** Give up waiting for the outbox to drain after this long. */
@@ -107,7 +112,10 @@ export async function runEmailSoak(options: EmailSoakOptions): Promise<EmailSoak
     };
     let kills = 0;
     const chaosEnd = Date.now() + options.chaosMs;
-    while (Date.now() < chaosEnd) {
+    const hardEnd = chaosEnd + 60_000;
+    const minKills = options.minKills ?? 0;
+    while (Date.now() < chaosEnd || (kills < minKills && Date.now() < hardEnd)) {
+      if (options.resend.accepted.length >= expected) break;
       const [min, max] = options.killEveryMs;
       await sleep(min + Math.random() * (max - min));
       const up = slots.flatMap((child, index) => (child ? [index] : []));
