@@ -59,10 +59,14 @@ describe("the worker's email delivery with the capture provider", () => {
       subject: "Your payment didn't go through",
     });
     expect(mailbox.data[0]?.text).toContain("downgraded in 2 days");
-    const detail = (await (await api.request(`/v1/admin/messages/${messageId}`, { headers })).json()) as {
-      status: string;
-      provider: string;
-    };
+    // The capture commits before the outcome write does: wait for the message to be recorded as sent.
+    let detail = { status: "", provider: "" };
+    for (let i = 0; i < 200 && detail.status !== "sent"; i++) {
+      detail = (await (
+        await api.request(`/v1/admin/messages/${messageId}`, { headers })
+      ).json()) as typeof detail;
+      if (detail.status !== "sent") await new Promise((resolve) => setTimeout(resolve, 25));
+    }
     expect(detail).toMatchObject({ status: "sent", provider: "capture" });
     expect((await api.request("/v1/admin/mailbox")).status).toBe(401);
   });

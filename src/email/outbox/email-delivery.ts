@@ -82,10 +82,13 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
   let nextReleaseAt = 0;
   const drained: Array<() => void> = [];
 
+  // A signal while the loop is busy (not sleeping) is remembered, so the next sleep is skipped: no lost wake-up.
+  let signalled = false;
   const signal = () => {
     const w = wake;
     wake = undefined;
-    w?.();
+    if (w) w();
+    else signalled = true;
   };
 
   const listener = new pg.Client({ connectionString: db.url, application_name: "hogsend-email-listen" });
@@ -222,6 +225,7 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
 
   const loop = async () => {
     while (!stopping) {
+      signalled = false;
       let sleepMs = config.worker.pollIntervalMs;
       try {
         if (Date.now() >= nextReleaseAt) {
@@ -267,6 +271,10 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
       if (stopping) break;
       // Wake for the next expired-lease sweep too: a dead worker's mail is not left waiting for a notification.
       sleepMs = Math.min(sleepMs, Math.max(10, nextReleaseAt - Date.now()));
+      if (signalled) {
+        signalled = false;
+        continue;
+      }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, sleepMs);
         wake = () => {
