@@ -31,10 +31,13 @@ import { FakeResendServer } from "../test/helpers/fake-resend-server.js";
 function arg(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
   const value = index === -1 ? undefined : Number(process.argv[index + 1]);
+  // --soak-only skips the throughput tables (the soak alone takes minutes on a busy machine).
   return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
 }
 const MESSAGES = arg("messages", 5_000);
 const SOAK_USERS = arg("soak-users", 5_000);
+// --soak-only skips render times and throughput tables (the soak alone takes minutes on a busy machine).
+const SOAK_ONLY = process.argv.includes("--soak-only");
 const LATENCY_MS = 50;
 const SCENARIO_TIMEOUT_MS = 120_000;
 const logger = createLogger({ level: "error", pretty: false });
@@ -50,106 +53,107 @@ async function main() {
     baseUrl = embedded.url;
   }
   try {
-    await renderTimes();
-    const db = await freshDatabase(baseUrl, "bench_email_outbox");
-    const server = await new FakeResendServer({ latencyMs: LATENCY_MS }).start();
-    const table: Array<{
-      scenario: string;
-      concurrency: number;
-      perSec: number;
-      baseline?: number;
-      note?: string;
-    }> = [];
-    for (const concurrency of [10, 50, 100]) {
-      const baseline = await directSends(server, concurrency, Math.min(MESSAGES, concurrency * 40));
-      const outbox = await throughOutbox(
-        db.db,
-        db.url,
-        resendProvider(server),
-        concurrency,
-        MESSAGES,
-        "same",
-      );
-      table.push({
-        scenario: `outbox -> resend (${LATENCY_MS} ms)`,
-        concurrency,
-        perSec: outbox.perSec,
-        baseline,
-        note: outbox.note,
-      });
-    }
-    const unique = await throughOutbox(db.db, db.url, resendProvider(server), 100, MESSAGES, "unique");
-    table.push({
-      scenario: `outbox -> resend, unique props (render-bound)`,
-      concurrency: 100,
-      perSec: unique.perSec,
-      note: unique.note,
-    });
-    for (const concurrency of [10, 50]) {
-      const capture = await throughOutbox(
-        db.db,
-        db.url,
-        createCaptureProvider(db.db),
-        concurrency,
-        MESSAGES,
-        "same",
-      );
-      table.push({
-        scenario: "outbox -> capture (Postgres)",
-        concurrency,
-        perSec: capture.perSec,
-        note: capture.note,
-      });
-    }
-    await server.stop();
-    await db.db.close();
-
-    say("\nThroughput (emails/s; baseline = the same SDK calling the same server directly, no outbox)");
-    say(
-      `${"scenario".padEnd(48)} ${"conc".padStart(5)} ${"emails/s".padStart(9)} ${"baseline".padStart(9)} ${"ratio".padStart(6)}  note`,
-    );
-    for (const row of table) {
-      const ratio = row.baseline ? (row.perSec / row.baseline).toFixed(2) : "";
-      say(
-        `${row.scenario.padEnd(48)} ${String(row.concurrency).padStart(5)} ${row.perSec.toFixed(0).padStart(9)} ${
-          row.baseline ? row.baseline.toFixed(0).padStart(9) : "".padStart(9)
-        } ${ratio.padStart(6)}  ${row.note ?? ""}`,
-      );
-    }
-
-    say(
-      `\nExactly-once soak: ${SOAK_USERS} users x 2 journey emails, 2 workers SIGKILLed midway and restarted`,
-    );
-    const soakDb = await freshDatabase(baseUrl, "bench_email_soak");
-    const soakServer = await new FakeResendServer({ latencyMs: LATENCY_MS }).start();
-    const result = await runEmailSoak({
-      db: soakDb.db,
-      databaseUrl: soakDb.url,
-      resend: soakServer,
-      users: SOAK_USERS,
-      workers: 2,
-      chaosMs: 20_000,
-      killEveryMs: [2_000, 4_000],
-      drainTimeoutMs: 300_000,
-      log: (line) => say(`  ${line}`),
-    });
-    say(JSON.stringify(result, null, 2));
-    const ok =
-      result.accepted === result.expected &&
-      result.distinctAcceptedKeys === result.expected &&
-      result.duplicateContents === 0 &&
-      result.messages.sent === result.expected;
-    say(
-      `${ok ? "EXACTLY ONCE" : "MISMATCH"}: ${result.accepted} accepted of ${result.expected}, ` +
-        `${result.duplicateContents} duplicate contents, ${result.retriedKeys} keys retried after kills (deduplicated ` +
-        `by Idempotency-Key), ${result.kills} SIGKILLs, ${(result.expected / (result.elapsedMs / 1000)).toFixed(0)} emails/s overall`,
-    );
-    await soakServer.stop();
-    await soakDb.db.close();
+    if (!SOAK_ONLY) await throughputTables(baseUrl);
+    await exactlyOnceSoak(baseUrl);
   } finally {
     await embedded?.stop();
     if (tmp) await rm(tmp, { recursive: true, force: true });
   }
+}
+
+async function throughputTables(baseUrl: string): Promise<void> {
+  await renderTimes();
+  const db = await freshDatabase(baseUrl, "bench_email_outbox");
+  const server = await new FakeResendServer({ latencyMs: LATENCY_MS }).start();
+  const table: Array<{
+    scenario: string;
+    concurrency: number;
+    perSec: number;
+    baseline?: number;
+    note?: string;
+  }> = [];
+  for (const concurrency of [10, 50, 100]) {
+    const baseline = await directSends(server, concurrency, Math.min(MESSAGES, concurrency * 40));
+    const outbox = await throughOutbox(db.db, db.url, resendProvider(server), concurrency, MESSAGES, "same");
+    table.push({
+      scenario: `outbox -> resend (${LATENCY_MS} ms)`,
+      concurrency,
+      perSec: outbox.perSec,
+      baseline,
+      note: outbox.note,
+    });
+  }
+  const unique = await throughOutbox(db.db, db.url, resendProvider(server), 100, MESSAGES, "unique");
+  table.push({
+    scenario: `outbox -> resend, unique props (render-bound)`,
+    concurrency: 100,
+    perSec: unique.perSec,
+    note: unique.note,
+  });
+  for (const concurrency of [10, 50]) {
+    const capture = await throughOutbox(
+      db.db,
+      db.url,
+      createCaptureProvider(db.db),
+      concurrency,
+      MESSAGES,
+      "same",
+    );
+    table.push({
+      scenario: "outbox -> capture (Postgres)",
+      concurrency,
+      perSec: capture.perSec,
+      note: capture.note,
+    });
+  }
+  await server.stop();
+  await db.db.close();
+
+  say("\nThroughput (emails/s; baseline = the same SDK calling the same server directly, no outbox)");
+  say(
+    `${"scenario".padEnd(48)} ${"conc".padStart(5)} ${"emails/s".padStart(9)} ${"baseline".padStart(9)} ${"ratio".padStart(6)}  note`,
+  );
+  for (const row of table) {
+    const ratio = row.baseline ? (row.perSec / row.baseline).toFixed(2) : "";
+    say(
+      `${row.scenario.padEnd(48)} ${String(row.concurrency).padStart(5)} ${row.perSec.toFixed(0).padStart(9)} ${
+        row.baseline ? row.baseline.toFixed(0).padStart(9) : "".padStart(9)
+      } ${ratio.padStart(6)}  ${row.note ?? ""}`,
+    );
+  }
+}
+
+async function exactlyOnceSoak(baseUrl: string): Promise<void> {
+  say(
+    `\nExactly-once soak: ${SOAK_USERS} users x 2 journey emails, 3 workers SIGKILLed midway and restarted`,
+  );
+  const soakDb = await freshDatabase(baseUrl, "bench_email_soak");
+  const soakServer = await new FakeResendServer({ latencyMs: LATENCY_MS }).start();
+  const result = await runEmailSoak({
+    db: soakDb.db,
+    databaseUrl: soakDb.url,
+    resend: soakServer,
+    users: SOAK_USERS,
+    workers: 3,
+    chaosMs: 20_000,
+    minKills: 4,
+    killEveryMs: [2_000, 4_000],
+    drainTimeoutMs: 300_000,
+    log: (line) => say(`  ${line}`),
+  });
+  say(JSON.stringify(result, null, 2));
+  const ok =
+    result.accepted === result.expected &&
+    result.distinctAcceptedKeys === result.expected &&
+    result.duplicateContents === 0 &&
+    result.messages.sent === result.expected;
+  say(
+    `${ok ? "EXACTLY ONCE" : "MISMATCH"}: ${result.accepted} accepted of ${result.expected}, ` +
+      `${result.duplicateContents} duplicate contents, ${result.retriedKeys} keys retried after kills (deduplicated ` +
+      `by Idempotency-Key), ${result.kills} SIGKILLs, ${(result.expected / (result.elapsedMs / 1000)).toFixed(0)} emails/s overall`,
+  );
+  await soakServer.stop();
+  await soakDb.db.close();
 }
 
 function resendProvider(server: FakeResendServer): EmailProvider {
