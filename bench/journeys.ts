@@ -8,7 +8,7 @@
  *  (b) worker RSS and Postgres bytes per run with N sleeping runs (bulk-inserted with SQL);
  *  (c) wake lag p50/p99 when N runs come due at once (2 workers);
  *  (d) exit latency p50/p99 from the exit event's acceptance to the run's end (2 workers).
- * Every loop is bounded in count and time.
+ * Every loop is bounded in count and time. `--only c,d` runs some of the parts (the baseline always runs).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -31,6 +31,8 @@ const RUNS = Number(arg("runs", "10000"));
 const SLEEPING = arg("sleeping", "0,100000,1000000").split(",").map(Number);
 const DUE = Number(arg("due", "10000"));
 const EXITS = Number(arg("exits", "1000"));
+/** `--only a,c`: run some parts (the baseline always runs). */
+const ONLY = new Set(arg("only", "a,b,c,d").split(","));
 
 interface Row {
   measure: string;
@@ -60,7 +62,7 @@ async function main() {
     rows.push({ measure: "baseline: single-row INSERT commits/s (8 conns)", value: fmt(baseline) });
 
     // (a) throughput with 1 and 2 workers.
-    for (const count of [1, 2]) {
+    for (const count of ONLY.has("a") ? [1, 2] : []) {
       await reset(db);
       const started = await startWorkers(url, count, workers);
       const perSec = await throughput(db, RUNS);
@@ -76,7 +78,7 @@ async function main() {
     // (b) worker RSS and Postgres bytes per run with N sleeping runs.
     await reset(db);
     let inserted = 0;
-    for (const target of SLEEPING) {
+    for (const target of ONLY.has("b") ? SLEEPING : []) {
       if (target > inserted) {
         const t = performance.now();
         await insertSleepingRuns(db, inserted, target - inserted);
@@ -107,24 +109,28 @@ async function main() {
     }
 
     // (c) wake lag when N runs come due at once.
-    await reset(db);
-    const due = await wakeLag(db, url, workers);
-    rows.push({ measure: `(c) wake lag p50, ${fmt(DUE)} runs due at once`, value: `${due.p50} ms` });
-    rows.push({
-      measure: `(c) wake lag p99, ${fmt(DUE)} runs due at once`,
-      value: `${due.p99} ms`,
-      note: `max ${due.max} ms`,
-    });
+    if (ONLY.has("c")) {
+      await reset(db);
+      const due = await wakeLag(db, url, workers);
+      rows.push({ measure: `(c) wake lag p50, ${fmt(DUE)} runs due at once`, value: `${due.p50} ms` });
+      rows.push({
+        measure: `(c) wake lag p99, ${fmt(DUE)} runs due at once`,
+        value: `${due.p99} ms`,
+        note: `max ${due.max} ms`,
+      });
+    }
 
     // (d) exit latency.
-    await reset(db);
-    const exits = await exitLatency(db, url, workers);
-    rows.push({ measure: `(d) exit latency p50 (${EXITS} exits)`, value: `${exits.p50} ms` });
-    rows.push({
-      measure: `(d) exit latency p99 (${EXITS} exits)`,
-      value: `${exits.p99} ms`,
-      note: `max ${exits.max} ms`,
-    });
+    if (ONLY.has("d")) {
+      await reset(db);
+      const exits = await exitLatency(db, url, workers);
+      rows.push({ measure: `(d) exit latency p50 (${EXITS} exits)`, value: `${exits.p50} ms` });
+      rows.push({
+        measure: `(d) exit latency p99 (${EXITS} exits)`,
+        value: `${exits.p99} ms`,
+        note: `max ${exits.max} ms`,
+      });
+    }
     printTable();
   } finally {
     for (const child of workers) child.kill("SIGKILL");

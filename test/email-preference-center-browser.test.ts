@@ -6,8 +6,14 @@ import { loadConfig } from "../src/config.js";
 import { unsubscribeUrl } from "../src/email/unsubscribe/unsubscribe-links.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";
 
-// Debian's chromium (apt-get install -y chromium). Without it this file is skipped, not failed.
+// Debian's chromium, installed by `npm test`'s pretest hook (scripts/ensure-chromium.mjs). Without it this file is
+// skipped on a developer's machine, but under CI=true a missing browser is a failure, never a silent pass.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const HAVE_CHROMIUM = existsSync(CHROMIUM);
+
+it.runIf(process.env.CI === "true")("CI has the browser the preference-center test needs", () => {
+  expect(HAVE_CHROMIUM, `${CHROMIUM} is missing; scripts/ensure-chromium.mjs should have installed it`).toBe(true);
+});
 const FLAGS = [
   "--headless",
   "--no-sandbox",
@@ -25,7 +31,7 @@ let server: RunningServer;
 let browser: Browser;
 let base: string;
 
-describe.skipIf(!existsSync(CHROMIUM))("preference center in a real browser", () => {
+describe.skipIf(!HAVE_CHROMIUM)("preference center in a real browser", () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     app = await createApp(loadConfig({ NODE_ENV: "test" }), { databaseUrl: database.url });
