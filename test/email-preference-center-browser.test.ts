@@ -12,7 +12,9 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 
 it.runIf(process.env.CI === "true")("CI has the browser the preference-center test needs", () => {
-  expect(HAVE_CHROMIUM, `${CHROMIUM} is missing; scripts/ensure-chromium.mjs should have installed it`).toBe(true);
+  expect(HAVE_CHROMIUM, `${CHROMIUM} is missing; scripts/ensure-chromium.mjs should have installed it`).toBe(
+    true,
+  );
 });
 const FLAGS = [
   "--headless",

@@ -55,7 +55,7 @@ describe("template registry", () => {
     expect(render("activation/welcome", { firstName: "A" })).toBe(a);
     const b = render("activation/welcome", { firstName: "B" });
     expect(b).not.toBe(a);
-    render("activation/nudge", {});
+    await render("activation/nudge", {});
     // Capacity 2: the least recently used entry (A) was evicted.
     expect(render("activation/welcome", { firstName: "A" })).not.toBe(a);
     expect((await b).html).toContain("Hi B,");
