@@ -23,7 +23,9 @@ import { migrationStatus } from "./db/migrate.js";
 import { startEmailDelivery } from "./email/outbox/email-delivery.js";
 import { createEmailProvider } from "./email/providers/create-email-provider.js";
 import { bindEmailOutbox } from "./email/send-email.js";
+import { assertJourneyTemplatesExist } from "./email/templates/assert-journey-templates-exist.js";
 import { ErrorCodes, HogsendError } from "./errors.js";
+import { startEventPruning } from "./events/event-retention.js";
 import { createJourneyRegistry, lazyJourneyRegistry, loadJourneys } from "./journeys/journey-registry.js";
 import { startJourneyWorker } from "./journeys/journey-worker.js";
 import { type Clock, systemClock } from "./lib/clock.js";
@@ -178,11 +180,12 @@ export interface WorkerOptions {
   journeysModule?: string | undefined;
 }
 
-/** Starts the worker's loops: journey routing and execution (more register here as they land). */
+/** Starts the worker's loops: journey routing and execution, email delivery, and event retention. */
 export async function startWorker(app: App, options: WorkerOptions = {}): Promise<BackgroundWork> {
   const registry = options.journeysModule
     ? await loadJourneys(options.journeysModule, app.config.enabledJourneys)
     : createJourneyRegistry([], app.config.enabledJourneys);
+  assertJourneyTemplatesExist(registry.journeys);
   const journeys = await startJourneyWorker({
     db: app.db,
     clock: app.clock,
@@ -199,10 +202,16 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     provider: createEmailProvider(app.config, app.db),
   });
   const unbindEmailOutbox = bindEmailOutbox(app.db);
+  const pruning = startEventPruning({
+    db: app.db,
+    clock: app.clock,
+    logger: app.logger,
+    retentionDays: app.config.eventRetentionDays,
+  });
   app.logger.info({ journeys: registry.journeys.map((j) => j.meta.id) }, "worker started");
   return {
     async stop(graceMs) {
-      await Promise.all([journeys.stop(graceMs), email.stop(graceMs)]);
+      await Promise.all([journeys.stop(graceMs), email.stop(graceMs), pruning.stop()]);
       unbindEmailOutbox();
       app.logger.debug("worker stopped");
     },

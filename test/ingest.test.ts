@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type App, buildApi, createApp } from "../src/app.js";
+import { type App, buildApi, createApp, startWorker } from "../src/app.js";
 import { createApiKey } from "../src/auth/api-key-store.js";
 import { loadConfig } from "../src/config.js";
 import { startEventPruning } from "../src/events/event-retention.js";
@@ -358,5 +358,33 @@ describe("event store", () => {
     await pruning.stop();
     expect(await countRows("events WHERE user_id = 'u-ret'")).toBe(1);
     expect(await countRows("events WHERE message_id = 'ret-new'")).toBe(1);
+  });
+
+  it("a worker started with HOGSEND_EVENT_RETENTION_DAYS prunes on its own", async () => {
+    await insertEvents(app.db, [
+      {
+        messageId: "w-old",
+        event: "x",
+        userId: "u-wret",
+        occurredAt: new Date(Date.now() - 40 * 86_400_000),
+      },
+      { messageId: "w-new", event: "x", userId: "u-wret", occurredAt: new Date() },
+    ]);
+    await testDb.db.query("DELETE FROM event_routing_queue");
+    const workerApp = await createApp(loadConfig({ NODE_ENV: "test", HOGSEND_EVENT_RETENTION_DAYS: "30" }), {
+      databaseUrl: testDb.url,
+    });
+    const worker = await startWorker(workerApp);
+    try {
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && (await countRows("events WHERE message_id = 'w-old'")) > 0) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(await countRows("events WHERE message_id = 'w-old'")).toBe(0);
+      expect(await countRows("events WHERE message_id = 'w-new'")).toBe(1);
+    } finally {
+      await worker.stop(1_000);
+      await workerApp.close();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createDatabase, type Database } from "../db/database.js";
 import { migrate } from "../db/migrate.js";
+import { assertJourneyTemplatesExist } from "../email/templates/assert-journey-templates-exist.js";
 import { EVENT_COLUMNS, insertEvents, toStoredEvent } from "../events/event-store.js";
 import type { StoredEvent } from "../events/event-types.js";
 import { routeBatch } from "../journeys/event-router.js";
@@ -78,6 +79,7 @@ export async function createJourneyHarness(options: HarnessOptions): Promise<Jou
   const db = createDatabase(options.databaseUrl, { max: 5, applicationName: "hogsend-harness" });
   const clock = new VirtualClock(options.start);
   const registry = createJourneyRegistry(options.journeys);
+  assertJourneyTemplatesExist(registry.journeys);
   const logger = createLogger({ level: "silent", pretty: false });
   const executor = new RunExecutor({
     db,

@@ -1,0 +1,31 @@
+import { ErrorCodes, HogsendError } from "../../errors.js";
+import type { DefinedJourney } from "../../journeys/journey-types.js";
+import { listTemplates, templateExists } from "./template-registry.js";
+
+// `template: "activation/welcom"` written as a literal inside `run`. Keys written through the `Templates`
+// constants are already checked by the compiler; literals are the ones a typo slips through, so we read them
+// off the function's source at load time. A key computed at run time cannot be seen here: such a send fails
+// its run non-retryably with TEMPLATE_NOT_FOUND.
+const LITERAL_TEMPLATE = /\btemplate\s*:\s*(["'`])([^"'`$\\]+)\1/g;
+
+/**
+ * Rejects journeys whose code names an email template that does not exist, naming journey and key, so a typo
+ * stops the worker at startup instead of failing runs days later at their first send.
+ */
+export function assertJourneyTemplatesExist(journeys: readonly DefinedJourney[]): void {
+  const problems: string[] = [];
+  for (const journey of journeys) {
+    for (const match of String(journey.run).matchAll(LITERAL_TEMPLATE)) {
+      const key = match[2] ?? "";
+      if (!templateExists(key)) problems.push(`journey "${journey.meta.id}" sends unknown template "${key}"`);
+    }
+  }
+  if (problems.length === 0) return;
+  throw new HogsendError(
+    ErrorCodes.TEMPLATE_NOT_FOUND,
+    `${problems.join("; ")}. Known templates: ${listTemplates()
+      .map((t) => t.key)
+      .join(", ")}`,
+    { details: { problems } },
+  );
+}

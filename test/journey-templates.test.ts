@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { Templates } from "../examples/journeys/constants/index.js";
+import journeys from "../examples/journeys/index.js";
+import { sendEmail } from "../src/email/send-email.js";
+import { assertJourneyTemplatesExist } from "../src/email/templates/assert-journey-templates-exist.js";
+import { ErrorCodes, HogsendError } from "../src/errors.js";
+import { defineJourney } from "../src/journeys/define-journey.js";
+
+const journeyWith = (id: string, run: Parameters<typeof defineJourney>[0]["run"]) =>
+  defineJourney({
+    meta: {
+      id,
+      name: id,
+      enabled: true,
+      trigger: { event: "x" },
+      entryLimit: "unlimited",
+      suppress: { hours: 1 },
+    },
+    run,
+  });
+
+describe("assertJourneyTemplatesExist", () => {
+  it("accepts the bundled example journeys", () => {
+    expect(() => assertJourneyTemplatesExist(journeys)).not.toThrow();
+  });
+
+  it("names the journey and the mistyped literal key", () => {
+    const typo = journeyWith("typo", async (user) => {
+      await sendEmail({
+        to: user.email ?? "",
+        userId: user.id,
+        template: "activation/welcom",
+        subject: "Hi",
+      });
+    });
+    const fine = journeyWith("fine", async (user) => {
+      await sendEmail({
+        to: user.email ?? "",
+        userId: user.id,
+        template: Templates.ACTIVATION_WELCOME,
+        subject: "Hi",
+      });
+      await sendEmail({ to: user.email ?? "", userId: user.id, template: "activation/nudge", subject: "Hi" });
+    });
+    let caught: unknown;
+    try {
+      assertJourneyTemplatesExist([fine, typo]);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(HogsendError);
+    expect((caught as HogsendError).code).toBe(ErrorCodes.TEMPLATE_NOT_FOUND);
+    expect((caught as HogsendError).message).toContain(
+      'journey "typo" sends unknown template "activation/welcom"',
+    );
+    expect((caught as HogsendError).message).not.toContain('"fine"');
+  });
+});
