@@ -86,9 +86,11 @@ describe("SIGKILL soak: real worker processes killed at random moments", () => {
     await Promise.all(workers.map((w) => w.ready));
 
     const deadline = Date.now() + 45_000;
+    // Done means every run completed and the events the last runs fired (journey:completed, soak.done) have been
+    // routed too; stopping at the first would race the router and leave those queued.
     while (Date.now() < deadline) {
-      if ((await count("SELECT count(*)::int AS n FROM journey_runs WHERE status = 'completed'")) >= RUNS)
-        break;
+      const completed = await count("SELECT count(*)::int AS n FROM journey_runs WHERE status = 'completed'");
+      if (completed >= RUNS && (await count("SELECT count(*)::int AS n FROM event_routing_queue")) === 0) break;
       await sleep(500);
     }
     await Promise.all(
