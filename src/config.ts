@@ -102,7 +102,7 @@ const envSchema = z.object({
   ),
   HOGSEND_MAX_BODY_BYTES: positiveInt(1_048_576),
   HOGSEND_DB_POOL_SIZE: positiveInt(10),
-  HOGSEND_WORKER_CONCURRENCY: positiveInt(50),
+  HOGSEND_WORKER_CONCURRENCY: positiveInt(1000),
   HOGSEND_LEASE_SECONDS: positiveInt(30),
   HOGSEND_POLL_INTERVAL_MS: positiveInt(1000),
   HOGSEND_SHUTDOWN_GRACE_SECONDS: positiveInt(25),
