@@ -151,6 +151,7 @@ async function reset(db: Database): Promise<void> {
   // Each part starts from a settled database: without this the WAL of the 1M-run inserts is still being
   // flushed while the next part measures. Needs superuser (embedded has it); elsewhere it is skipped.
   await db.query("CHECKPOINT").catch(() => {});
+  await db.query("ANALYZE journey_runs, journey_journal");
 }
 
 async function insertBaseline(db: Database): Promise<number> {

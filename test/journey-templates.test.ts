@@ -33,7 +33,7 @@ describe("assertJourneyTemplatesExist", () => {
         subject: "Hi",
       });
     });
-    const fine = journeyWith("fine", async (user) => {
+    const fine = journeyWith("fine", async (user, ctx) => {
       await sendEmail({
         to: user.email ?? "",
         userId: user.id,
@@ -41,6 +41,7 @@ describe("assertJourneyTemplatesExist", () => {
         subject: "Hi",
       });
       await sendEmail({ to: user.email ?? "", userId: user.id, template: "activation/nudge", subject: "Hi" });
+      await ctx.history.email({ email: user.email ?? "", template: "retired/template" });
     });
     let caught: unknown;
     try {

@@ -90,7 +90,8 @@ describe("SIGKILL soak: real worker processes killed at random moments", () => {
     // routed too; stopping at the first would race the router and leave those queued.
     while (Date.now() < deadline) {
       const completed = await count("SELECT count(*)::int AS n FROM journey_runs WHERE status = 'completed'");
-      if (completed >= RUNS && (await count("SELECT count(*)::int AS n FROM event_routing_queue")) === 0) break;
+      if (completed >= RUNS && (await count("SELECT count(*)::int AS n FROM event_routing_queue")) === 0)
+        break;
       await sleep(500);
     }
     await Promise.all(

@@ -2,11 +2,12 @@ import { ErrorCodes, HogsendError } from "../../errors.js";
 import type { DefinedJourney } from "../../journeys/journey-types.js";
 import { listTemplates, templateExists } from "./template-registry.js";
 
-// `template: "activation/welcom"` written as a literal inside `run`. Keys written through the `Templates`
-// constants are already checked by the compiler; literals are the ones a typo slips through, so we read them
-// off the function's source at load time. A key computed at run time cannot be seen here: such a send fails
-// its run non-retryably with TEMPLATE_NOT_FOUND.
-const LITERAL_TEMPLATE = /\btemplate\s*:\s*(["'`])([^"'`$\\]+)\1/g;
+// `sendEmail({ …, template: "activation/welcom" })` written as a literal inside `run`. Keys written through the
+// `Templates` constants are already checked by the compiler; literals are where a typo slips through, so we read
+// them off the function's source at load time (also through a bundler's `(0, mod.sendEmail)(` form). A key
+// computed at run time cannot be seen here: such a send fails its run non-retryably with TEMPLATE_NOT_FOUND.
+// History reads (`ctx.history.email({ template })`) are left alone: asking about a retired template is legitimate.
+const LITERAL_TEMPLATE = /sendEmail\)?\s*\(\s*\{[^{}]*?\btemplate\s*:\s*(["'`])([^"'`$\\]+)\1/g;
 
 /**
  * Rejects journeys whose code names an email template that does not exist, naming journey and key, so a typo
