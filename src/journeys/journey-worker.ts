@@ -8,6 +8,7 @@ import type { Logger } from "../lib/logger.js";
 import { routeBatch } from "./event-router.js";
 import type { JourneyRegistry } from "./journey-registry.js";
 import { nextDueAt, RUNS_CHANNEL } from "./journey-store.js";
+import { isTransientRoutingError, quarantineHeadEvent } from "./routing-failures.js";
 import { rebalancePartitions, releasePartitions } from "./routing-partitions.js";
 import { createBatchingCommitter } from "./run-committer.js";
 import { RunExecutor } from "./run-executor.js";
@@ -33,6 +34,8 @@ export interface JourneyWorker {
 }
 
 export const DEFAULT_RETRY = { attempts: 3, backoffMs: 10_000 };
+/** Consecutive failures of the same single event before it is moved to event_routing_failures. */
+const POISON_ATTEMPTS = 3;
 
 /**
  * The worker's loops: a router (routing partitions leased from Postgres, batches of queued events) and an
@@ -88,16 +91,56 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
   async function routerLoop(): Promise<void> {
     let owned: number[] = [];
     let lastRebalance = 0;
+    // After a batch fails with a non-transient error, route one event per transaction: the good events go
+    // through, and the one that keeps failing is moved to event_routing_failures after a few attempts instead of
+    // blocking its partitions (and every user hashed to them) forever.
+    let isolating = false;
+    let headFailures = 0;
     while (!stopping) {
-      try {
-        if (Date.now() - lastRebalance >= rebalanceEveryMs) {
+      if (Date.now() - lastRebalance >= rebalanceEveryMs) {
+        try {
           owned = await rebalancePartitions(db, { owner, now: clock.now(), leaseMs: options.leaseMs });
           lastRebalance = Date.now();
+        } catch (error) {
+          log.warn({ err: error }, "renewing routing partitions failed; retrying");
+          await routerWake.wait(options.pollIntervalMs);
+          continue;
         }
-        const routed = await routeBatch({ db, clock, registry: options.registry }, owned, batchSize);
-        if (routed.events >= batchSize) continue;
+      }
+      try {
+        const limit = isolating ? 1 : batchSize;
+        const routed = await routeBatch({ db, clock, registry: options.registry }, owned, limit);
+        headFailures = 0;
+        if (isolating && routed.events === 0) isolating = false;
+        if (routed.events >= limit) continue;
       } catch (error) {
-        log.error({ err: error }, "routing failed; retrying");
+        if (isTransientRoutingError(error)) {
+          log.warn({ err: error }, "routing failed; retrying");
+        } else if (!isolating) {
+          isolating = true;
+          log.warn({ err: error }, "a routing batch failed; routing one event at a time to find the cause");
+          continue;
+        } else if (++headFailures >= POISON_ATTEMPTS) {
+          const eventId = await quarantineHeadEvent(db, owned, {
+            error,
+            attempts: headFailures,
+            now: clock.now(),
+          }).catch((quarantineError: unknown) => {
+            log.error({ err: quarantineError }, "could not move a failing event aside; retrying");
+            return undefined;
+          });
+          if (eventId !== undefined) {
+            log.error(
+              { err: error, eventId, attempts: headFailures },
+              "event could not be routed; moved to event_routing_failures (GET /v1/admin/events/routing-failures)",
+            );
+            headFailures = 0;
+            isolating = false;
+            continue;
+          }
+        } else {
+          log.warn({ err: error, attempt: headFailures }, "routing one event failed; retrying");
+        }
       }
       const untilRebalance = rebalanceEveryMs - (Date.now() - lastRebalance);
       await routerWake.wait(Math.min(options.pollIntervalMs, Math.max(0, untilRebalance)));

@@ -75,11 +75,11 @@ const MAX_DRAIN_ROUNDS = 10_000;
  * expect((await h.runs({ userId: "u1" }))[0]?.status).toBe("completed");
  */
 export async function createJourneyHarness(options: HarnessOptions): Promise<JourneyHarness> {
+  assertJourneyTemplatesExist(options.journeys);
   await migrate(options.databaseUrl);
   const db = createDatabase(options.databaseUrl, { max: 5, applicationName: "hogsend-harness" });
   const clock = new VirtualClock(options.start);
   const registry = createJourneyRegistry(options.journeys);
-  assertJourneyTemplatesExist(registry.journeys);
   const logger = createLogger({ level: "silent", pretty: false });
   const executor = new RunExecutor({
     db,

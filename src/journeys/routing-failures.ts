@@ -1,0 +1,92 @@
+import type { Database, Queryable } from "../db/database.js";
+import { isConnectionError } from "../db/database.js";
+import { EVENTS_CHANNEL } from "../events/event-types.js";
+
+/**
+ * Errors worth retrying as they are: the database is away, or a concurrent transaction won a lock or a
+ * serialization race. Anything else that fails the same event every time is a poison event.
+ */
+export function isTransientRoutingError(error: unknown): boolean {
+  if (isConnectionError(error)) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  // 40001 serialization, 40P01 deadlock, 53xxx insufficient resources, 55P03 lock not available, 57014 cancelled.
+  return (
+    typeof code === "string" &&
+    (code === "40001" || code === "40P01" || code.startsWith("53") || code === "55P03" || code === "57014")
+  );
+}
+
+/**
+ * Moves the head of `partitions`' queue — the event a one-event routing batch takes first — to
+ * `event_routing_failures`. Only the worker leasing those partitions routes them, so the head is the event that
+ * just failed. Returns its id, or undefined when the queue was empty.
+ */
+export async function quarantineHeadEvent(
+  db: Database,
+  partitions: readonly number[],
+  failure: { error: unknown; attempts: number; now: Date },
+): Promise<number | undefined> {
+  if (partitions.length === 0) return undefined;
+  const message = failure.error instanceof Error ? failure.error.message : String(failure.error);
+  const result = await db.query<{ event_id: string }>(
+    `WITH head AS (
+       SELECT event_id FROM event_routing_queue WHERE partition = ANY($1::smallint[])
+        ORDER BY event_id LIMIT 1 FOR UPDATE),
+     gone AS (DELETE FROM event_routing_queue q USING head WHERE q.event_id = head.event_id
+               RETURNING q.event_id, q.partition)
+     INSERT INTO event_routing_failures (event_id, partition, error, attempts, failed_at)
+     SELECT event_id, partition, $2, $3, $4 FROM gone
+     ON CONFLICT (event_id) DO UPDATE SET error = EXCLUDED.error, attempts = EXCLUDED.attempts,
+                                          failed_at = EXCLUDED.failed_at
+     RETURNING event_id`,
+    [partitions, message.slice(0, 2000), failure.attempts, failure.now.toISOString()],
+  );
+  const id = result.rows[0]?.event_id;
+  return id === undefined ? undefined : Number(id);
+}
+
+export interface RoutingFailure {
+  eventId: number;
+  event: string | null;
+  userId: string | null;
+  error: string;
+  attempts: number;
+  failedAt: Date;
+}
+
+/** The dead letters, newest first. */
+export async function listRoutingFailures(q: Queryable, limit = 100): Promise<RoutingFailure[]> {
+  const result = await q.query<{
+    event_id: string;
+    event: string | null;
+    user_id: string | null;
+    error: string;
+    attempts: number;
+    failed_at: Date;
+  }>(
+    `SELECT f.event_id, e.event, e.user_id, f.error, f.attempts, f.failed_at
+       FROM event_routing_failures f LEFT JOIN events e ON e.id = f.event_id
+      ORDER BY f.failed_at DESC, f.event_id DESC LIMIT $1`,
+    [limit],
+  );
+  return result.rows.map((row) => ({
+    eventId: Number(row.event_id),
+    event: row.event,
+    userId: row.user_id,
+    error: row.error,
+    attempts: row.attempts,
+    failedAt: row.failed_at,
+  }));
+}
+
+/** Puts a dead letter back in the routing queue (after a fix); false when there is no such failure. */
+export async function requeueRoutingFailure(db: Database, eventId: number): Promise<boolean> {
+  const result = await db.query(
+    `WITH gone AS (DELETE FROM event_routing_failures WHERE event_id = $1 RETURNING event_id, partition),
+     queued AS (INSERT INTO event_routing_queue (event_id, partition) SELECT event_id, partition FROM gone
+                ON CONFLICT (event_id) DO NOTHING)
+     SELECT pg_notify('${EVENTS_CHANNEL}', '') FROM gone`,
+    [eventId],
+  );
+  return (result.rowCount ?? 0) > 0;
+}
