@@ -2,9 +2,13 @@ import { existsSync } from "node:fs";
 import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { DEV_API_KEY } from "../src/config.js";
 import { freePort, type LongRunning, runCli, startCli, waitForHealthy } from "./helpers/run-cli.js";
+
+// These tests start real `hogsend` processes (tsx compile, embedded Postgres); on a loaded 2-core CI machine
+// that takes far longer than an in-process test, so they get more time than the suite default.
+vi.setConfig({ testTimeout: 120_000 });
 
 const started: LongRunning[] = [];
 let dataDir: string | undefined;

@@ -1,9 +1,13 @@
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type App, type BackgroundWork, createApp, startWorker } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { freePort, startCli, waitForHealthy } from "./helpers/run-cli.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";
+
+// These tests start real `hogsend` processes (tsx compile, embedded Postgres); on a loaded 2-core CI machine
+// that takes far longer than an in-process test, so they get more time than the suite default.
+vi.setConfig({ testTimeout: 120_000 });
 
 /**
  * Kill-after-accept: an `hogsend api` process acknowledges a batch and is SIGKILLed at once. Routing is driven

@@ -1,7 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { readMigrations } from "../src/db/migrate.js";
 import { freePort, runCli, startCli, waitForHealthy } from "./helpers/run-cli.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";
+
+// These tests start real `hogsend` processes (tsx compile, embedded Postgres); on a loaded 2-core CI machine
+// that takes far longer than an in-process test, so they get more time than the suite default.
+vi.setConfig({ testTimeout: 120_000 });
 
 let empty: TestDatabase;
 
