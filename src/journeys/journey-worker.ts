@@ -8,7 +8,7 @@ import type { Logger } from "../lib/logger.js";
 import { routeBatch } from "./event-router.js";
 import type { JourneyRegistry } from "./journey-registry.js";
 import { nextDueAt, RUNS_CHANNEL } from "./journey-store.js";
-import { isTransientRoutingError, quarantineHeadEvent } from "./routing-failures.js";
+import { mayBePoisonEvent, quarantineHeadEvent } from "./routing-failures.js";
 import { rebalancePartitions, releasePartitions } from "./routing-partitions.js";
 import { createBatchingCommitter } from "./run-committer.js";
 import { RunExecutor } from "./run-executor.js";
@@ -36,6 +36,11 @@ export interface JourneyWorker {
 export const DEFAULT_RETRY = { attempts: 3, backoffMs: 10_000 };
 /** Consecutive failures of the same single event before it is moved to event_routing_failures. */
 const POISON_ATTEMPTS = 3;
+/**
+ * Events moved aside in a row with nothing routed in between: beyond this the failure is not one event's fault
+ * (a bug or a bad deploy fails them all), so the router stops moving events aside and only retries.
+ */
+const MAX_QUARANTINES_IN_A_ROW = 3;
 
 /**
  * The worker's loops: a router (routing partitions leased from Postgres, batches of queued events) and an
@@ -96,6 +101,7 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
     // blocking its partitions (and every user hashed to them) forever.
     let isolating = false;
     let headFailures = 0;
+    let quarantinesInARow = 0;
     while (!stopping) {
       if (Date.now() - lastRebalance >= rebalanceEveryMs) {
         try {
@@ -111,11 +117,17 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
         const limit = isolating ? 1 : batchSize;
         const routed = await routeBatch({ db, clock, registry: options.registry }, owned, limit);
         headFailures = 0;
+        if (routed.events > 0) quarantinesInARow = 0;
         if (isolating && routed.events === 0) isolating = false;
         if (routed.events >= limit) continue;
       } catch (error) {
-        if (isTransientRoutingError(error)) {
+        if (!mayBePoisonEvent(error)) {
           log.warn({ err: error }, "routing failed; retrying");
+        } else if (quarantinesInARow >= MAX_QUARANTINES_IN_A_ROW) {
+          log.error(
+            { err: error, quarantinesInARow },
+            "routing fails for every event; not moving more aside, retrying until it recovers",
+          );
         } else if (!isolating) {
           isolating = true;
           log.warn({ err: error }, "a routing batch failed; routing one event at a time to find the cause");
@@ -135,6 +147,7 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
               "event could not be routed; moved to event_routing_failures (GET /v1/admin/events/routing-failures)",
             );
             headFailures = 0;
+            quarantinesInARow++;
             isolating = false;
             continue;
           }

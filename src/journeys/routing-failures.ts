@@ -3,17 +3,17 @@ import { isConnectionError } from "../db/database.js";
 import { EVENTS_CHANNEL } from "../events/event-types.js";
 
 /**
- * Errors worth retrying as they are: the database is away, or a concurrent transaction won a lock or a
- * serialization race. Anything else that fails the same event every time is a poison event.
+ * Could this error be caused by the event being routed, rather than by the database or the deployment? Only then
+ * may the event be moved aside. Data exceptions (SQLSTATE class 22), integrity violations (23), exceptions raised
+ * by PL/pgSQL (P0) and errors thrown by our own code for that event are; connection loss, deadlocks, lock and
+ * serialization races, resource limits and schema or permission errors (42) are not: those are retried as they
+ * are, since moving events aside would not fix them.
  */
-export function isTransientRoutingError(error: unknown): boolean {
-  if (isConnectionError(error)) return true;
+export function mayBePoisonEvent(error: unknown): boolean {
+  if (isConnectionError(error)) return false;
   const code = (error as { code?: unknown } | null)?.code;
-  // 40001 serialization, 40P01 deadlock, 53xxx insufficient resources, 55P03 lock not available, 57014 cancelled.
-  return (
-    typeof code === "string" &&
-    (code === "40001" || code === "40P01" || code.startsWith("53") || code === "55P03" || code === "57014")
-  );
+  if (typeof code !== "string" || !/^[0-9A-Z]{5}$/.test(code)) return true;
+  return code.startsWith("22") || code.startsWith("23") || code.startsWith("P0");
 }
 
 /**

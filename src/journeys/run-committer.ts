@@ -125,7 +125,7 @@ export function createBatchingCommitter(
       for (const round of uniqueRounds(plain)) {
         for (const id of await commitRunsProgress(client, round)) fenced.add(id);
       }
-      if (manyRuns) await client.query("SET LOCAL enable_nestloop = on");
+      if (manyRuns) await client.query("SET LOCAL enable_nestloop TO DEFAULT");
       const outcomes: Outcome[] = batch.map((item) =>
         item.options.perform === undefined
           ? { ok: true, committed: fenced.has(item.params.runId) }

@@ -126,4 +126,29 @@ describe("an event whose routing always fails", () => {
     const noKey = await buildApi(app).request("/v1/admin/events/routing-failures");
     expect(noKey.status).toBe(401);
   });
+
+  it("stops moving events aside when every event fails: that is a bug or a bad deploy, not poison", async () => {
+    await database.db.query(`
+      CREATE FUNCTION reject_all() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'broken deploy'; END $$;
+      CREATE TRIGGER reject_all BEFORE INSERT ON journey_runs FOR EACH ROW EXECUTE FUNCTION reject_all();`);
+    await insertEvents(
+      app.db,
+      Array.from({ length: 6 }, (_, i) => ({
+        messageId: `broken-${i}`,
+        event: "signed_up",
+        userId: `broken-${i}`,
+        occurredAt: new Date(),
+      })),
+    );
+    await waitUntil(async () => (await count("SELECT count(*)::int AS n FROM event_routing_failures")) >= 3);
+    // With a 50 ms poll the router retries ~20 times a second: without the guard the rest would follow.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await count("SELECT count(*)::int AS n FROM event_routing_failures")).toBe(3);
+    expect(await count("SELECT count(*)::int AS n FROM event_routing_queue")).toBe(3);
+
+    await database.db.query("DROP TRIGGER reject_all ON journey_runs");
+    await waitUntil(async () => (await count("SELECT count(*)::int AS n FROM event_routing_queue")) === 0);
+    expect(await count("SELECT count(*)::int AS n FROM journey_runs WHERE user_id LIKE 'broken-%'")).toBe(3);
+  });
 });
