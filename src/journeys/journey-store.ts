@@ -304,13 +304,16 @@ function transitionColumns(t: RunTransition): TransitionColumns {
  * `commitRunProgress` for many runs in one statement (group commit). Rows are locked in id order first, the
  * order the router locks in. Returns the ids whose fence held; the others wrote nothing.
  *
- * The plan must not depend on table statistics: `id = ANY($1)` reaches rows through the primary key with the
- * array's length as the estimate, and the scalar subquery over `locked` is a one-time filter that takes the locks
- * before the update scans. The earlier `id IN (SELECT id FROM locked)` became an O(n²) nested-loop semi join
- * (600 ms per 500-run commit) whenever stale statistics claimed no run was active, e.g. after a bulk load.
+ * The plan must not depend on table statistics. With realistic ones (nearly every run waiting or finished,
+ * almost none active) the planner expects one fenced row and joined the batch in nested loops that rescan it per
+ * row: O(n²), 300-600 ms for 500 runs. So `id = ANY($1)` reaches rows through the primary key with the array's
+ * length as the estimate, the scalar subquery over `locked` is a one-time filter that takes the locks before the
+ * update scans, and for more than one run nested loops are off for this statement (hash joins are right for any
+ * batch size) — which is why a multi-run call must come inside a transaction (`SET LOCAL`).
  */
 export async function commitRunsProgress(q: Queryable, commits: readonly RunCommit[]): Promise<Set<string>> {
   if (commits.length === 0) return new Set();
+  const manyRuns = commits.length > 1;
   const cols = commits.map((c) => transitionColumns(c.transition));
   // One row per (run, position): ON CONFLICT cannot touch a row twice in one statement.
   const byKey = new Map<string, { runId: string; at: string; e: JournalEntry }>();
@@ -319,6 +322,7 @@ export async function commitRunsProgress(q: Queryable, commits: readonly RunComm
       byKey.set(`${c.runId}:${e.position}`, { runId: c.runId, at: c.now.toISOString(), e });
   }
   const entries = [...byKey.values()];
+  if (manyRuns) await q.query("SET LOCAL enable_nestloop = off");
   const result = await q.query<{ id: string }>(
     `WITH input AS (
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::bool[],
@@ -384,5 +388,6 @@ export async function commitRunsProgress(q: Queryable, commits: readonly RunComm
       entries.map((x) => x.at),
     ],
   );
+  if (manyRuns) await q.query("SET LOCAL enable_nestloop TO DEFAULT");
   return new Set(result.rows.map((row) => row.id));
 }

@@ -116,16 +116,10 @@ export function createBatchingCommitter(
       await client.query("BEGIN");
       const plain = batch.filter((item) => item.options.perform === undefined).map((item) => item.params);
       const fenced = new Set<string>();
-      // With realistic statistics (nearly every run waiting or finished, almost none active) the planner expects
-      // one fenced row and joins the batch in a nested loop that rescans it per row: O(n²), 300-600 ms for 500
-      // runs. A hash join is right for every batch size, so nested loops are off for these statements only.
-      const manyRuns = plain.length > 1;
-      if (manyRuns) await client.query("SET LOCAL enable_nestloop = off");
       // One statement cannot update a row twice: concurrent ctx calls of one run (Promise.all) go in rounds.
       for (const round of uniqueRounds(plain)) {
         for (const id of await commitRunsProgress(client, round)) fenced.add(id);
       }
-      if (manyRuns) await client.query("SET LOCAL enable_nestloop TO DEFAULT");
       const outcomes: Outcome[] = batch.map((item) =>
         item.options.perform === undefined
           ? { ok: true, committed: fenced.has(item.params.runId) }
