@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { signToken, verifyToken } from "./signed-token.js";
 
@@ -33,4 +34,51 @@ describe("signed tokens", () => {
       expect(verifyToken("unsubscribe", junk, [A])).toBeUndefined();
     }
   });
+
+  it("accepts only the canonical base64url encoding of each part", () => {
+    const token = signToken("unsubscribe", { u: "user-1", e: "x@example.com" }, A);
+    const [body, sig] = token.split(".") as [string, string];
+    // A 32-byte MAC is 43 characters: the last one carries 4 bits and 2 unused ones, so 4 spellings decode alike.
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const last = alphabet.indexOf(sig.at(-1) as string);
+    const siblings = [1, 2, 3].map((bits) => `${sig.slice(0, -1)}${alphabet[last ^ bits]}`);
+    for (const sibling of siblings) {
+      expect(Buffer.from(sibling, "base64url").equals(Buffer.from(sig, "base64url"))).toBe(true);
+      expect(verifyToken("unsubscribe", `${body}.${sibling}`, [A])).toBeUndefined();
+    }
+    const variants = [
+      `${body}.${sig}=`,
+      `${body}.${sig}==`,
+      `${body}=.${sig}`,
+      `${body}.${sig.replace(/-/g, "+").replace(/_/g, "/")}`,
+      `${body}.${sig.slice(0, 20)} ${sig.slice(20)}`,
+      `${body}.${sig}\n`,
+      ` ${body}.${sig}`,
+    ];
+    for (const variant of variants) {
+      if (variant === token) continue;
+      expect(verifyToken("unsubscribe", variant, [A])).toBeUndefined();
+    }
+    expect(verifyToken("unsubscribe", token, [A])).toEqual({ u: "user-1", e: "x@example.com" });
+  });
+
+  it("rejects a body that is not canonical base64url even when its MAC matches", () => {
+    // The MAC covers the body's characters, so only a holder of the secret can mint these; the verifier must still
+    // not normalise them: one payload has exactly one token spelling per secret.
+    const json = Buffer.from(JSON.stringify({ u: "user-1" })).toString("base64url");
+    expect(json.length % 4).not.toBe(0);
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const lowBitsFlipped = `${json.slice(0, -1)}${alphabet[alphabet.indexOf(json.at(-1) as string) ^ 1]}`;
+    for (const body of [`${json}=`, lowBitsFlipped]) {
+      expect(Buffer.from(body, "base64url").toString("base64url")).toBe(json);
+      expect(verifyToken("unsubscribe", `${body}.${macFor("unsubscribe", body, A)}`, [A])).toBeUndefined();
+    }
+    expect(verifyToken("unsubscribe", `${json}.${macFor("unsubscribe", json, A)}`, [A])).toEqual({
+      u: "user-1",
+    });
+  });
 });
+
+function macFor(purpose: string, body: string, secret: string): string {
+  return createHmac("sha256", secret).update(`hogsend:${purpose}:`).update(body).digest("base64url");
+}

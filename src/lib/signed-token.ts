@@ -15,18 +15,30 @@ export function signToken(purpose: string, payload: unknown, secret: string): st
 export function verifyToken(purpose: string, token: string, secrets: readonly string[]): unknown {
   const dot = token.indexOf(".");
   if (dot <= 0 || dot !== token.lastIndexOf(".")) return undefined;
-  const body = token.slice(0, dot);
-  const presented = Buffer.from(token.slice(dot + 1), "base64url");
+  const body = decodeCanonical(token.slice(0, dot));
+  const presented = decodeCanonical(token.slice(dot + 1));
+  if (!body || !presented) return undefined;
   const valid = secrets.some((secret) => {
-    const expected = Buffer.from(mac(purpose, body, secret), "base64url");
+    const expected = Buffer.from(mac(purpose, token.slice(0, dot), secret), "base64url");
     return expected.length === presented.length && timingSafeEqual(expected, presented);
   });
   if (!valid) return undefined;
   try {
-    return JSON.parse(Buffer.from(body, "base64url").toString("utf8"));
+    return JSON.parse(body.toString("utf8"));
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Node's base64url decoder is lenient: it skips padding and characters outside the alphabet and ignores the unused
+ * low bits of the last character, so several strings decode to the same bytes. A token must have one spelling
+ * (links are deduplicated, logged and compared as strings), so a part is accepted only if it is exactly the
+ * encoding of what it decodes to.
+ */
+function decodeCanonical(part: string): Buffer | undefined {
+  const bytes = Buffer.from(part, "base64url");
+  return bytes.length > 0 && bytes.toString("base64url") === part ? bytes : undefined;
 }
 
 function mac(purpose: string, body: string, secret: string): string {
