@@ -6,6 +6,7 @@ import { createAdminMessageRoutes } from "./api/admin-message-routes.js";
 import { createAdminTemplateRoutes } from "./api/admin-template-routes.js";
 import type { ApiEnv } from "./api/api-env.js";
 import { createApiKeyRoutes } from "./api/api-key-routes.js";
+import { closeConnectionsWithUnreadBodies } from "./api/close-unread-requests.js";
 import { createContactRoutes } from "./api/contact-routes.js";
 import { createApi } from "./api/create-api.js";
 import { createEmailSendRoutes } from "./api/email-send-routes.js";
@@ -146,7 +147,8 @@ export interface RunningServer {
 export function startApiServer(app: App, port = app.config.port): Promise<RunningServer> {
   const api = buildApi(app);
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: api.fetch, port, hostname: "0.0.0.0" }, (info) => {
+    const fetch = closeConnectionsWithUnreadBodies(api.fetch);
+    const server = serve({ fetch, port, hostname: "0.0.0.0" }, (info) => {
       resolve({
         port: info.port,
         close: () =>
