@@ -66,7 +66,8 @@ async function main() {
     rows.push({ name: "baseline: raw unnest insert, 1,000-row statements x4 conns", eventsPerSec: baseline });
 
     const port = await freePort();
-    const api = spawnHogsend(["api"], url, { PORT: String(port) });
+    // The streamed contact import below is one request that can take minutes: more than the 30 s default.
+    const api = spawnHogsend(["api"], url, { PORT: String(port), HOGSEND_HTTP_REQUEST_TIMEOUT_MS: "900000" });
     children.push(api);
     await waitForHealthy(`http://127.0.0.1:${port}/v1/health`);
     const target = `http://127.0.0.1:${port}/v1/ingest`;

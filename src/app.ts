@@ -12,6 +12,7 @@ import { createApi } from "./api/create-api.js";
 import { createEmailSendRoutes } from "./api/email-send-routes.js";
 import { emailWebhookRoutes } from "./api/email-webhook-routes.js";
 import { createEventRoutes } from "./api/event-routes.js";
+import { httpServerOptions } from "./api/http-server-options.js";
 import { createIngestRoutes } from "./api/ingest-routes.js";
 import { createJourneyAdminRoutes } from "./api/journey-admin-routes.js";
 import { createSuppressionRoutes } from "./api/suppression-routes.js";
@@ -148,7 +149,8 @@ export function startApiServer(app: App, port = app.config.port): Promise<Runnin
   const api = buildApi(app);
   return new Promise((resolve, reject) => {
     const fetch = closeConnectionsWithUnreadBodies(api.fetch);
-    const server = serve({ fetch, port, hostname: "0.0.0.0" }, (info) => {
+    const serverOptions = httpServerOptions(app.config.http);
+    const server = serve({ fetch, port, hostname: "0.0.0.0", serverOptions }, (info) => {
       resolve({
         port: info.port,
         close: () =>

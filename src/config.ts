@@ -101,6 +101,11 @@ const envSchema = z.object({
     z.coerce.number().int().min(1).max(65535).default(5488),
   ),
   HOGSEND_MAX_BODY_BYTES: positiveInt(1_048_576),
+  // How long a client may take to send its request headers, and its whole request, and how long an idle kept-alive
+  // connection stays open: a client that stalls holds a socket and its buffered body only this long.
+  HOGSEND_HTTP_HEADERS_TIMEOUT_MS: positiveInt(10_000),
+  HOGSEND_HTTP_REQUEST_TIMEOUT_MS: positiveInt(30_000),
+  HOGSEND_HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt(5_000),
   HOGSEND_DB_POOL_SIZE: positiveInt(10),
   HOGSEND_WORKER_CONCURRENCY: positiveInt(1000),
   HOGSEND_LEASE_SECONDS: positiveInt(30),
@@ -135,6 +140,8 @@ export interface Config {
   dataDir: string;
   embeddedPostgresPort: number;
   maxBodyBytes: number;
+  /** Node server timeouts of the api: receiving headers, receiving a whole request, idle keep-alive. */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
   dbPoolSize: number;
   ingest: {
     /** Events per second per API key; 0 = unlimited. */
@@ -237,6 +244,12 @@ function crossFieldProblems(env: Env): Problem[] {
       reason: "each comma-separated secret must be at least 32 characters",
     });
   }
+  if (env.HOGSEND_HTTP_HEADERS_TIMEOUT_MS > env.HOGSEND_HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push({
+      variable: "HOGSEND_HTTP_HEADERS_TIMEOUT_MS",
+      reason: "must not be longer than HOGSEND_HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)",
+    });
+  }
   const journeys = env.ENABLED_JOURNEYS.trim();
   if (journeys !== "*" && parseJourneyList(journeys).length === 0) {
     problems.push({
@@ -295,6 +308,11 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     dataDir: env.HOGSEND_DATA_DIR,
     embeddedPostgresPort: env.HOGSEND_EMBEDDED_PG_PORT,
     maxBodyBytes: env.HOGSEND_MAX_BODY_BYTES,
+    http: {
+      headersTimeoutMs: env.HOGSEND_HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: env.HOGSEND_HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.HOGSEND_HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    },
     dbPoolSize: env.HOGSEND_DB_POOL_SIZE,
     ingest: {
       rateLimitPerSecond: env.HOGSEND_INGEST_RATE_LIMIT,

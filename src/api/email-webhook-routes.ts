@@ -5,6 +5,7 @@ import type { EmailOutcome } from "../email/webhooks/email-outcome.js";
 import { parsePostmarkWebhook } from "../email/webhooks/parse-postmark-webhook.js";
 import { parseResendWebhook } from "../email/webhooks/parse-resend-webhook.js";
 import { recordEmailOutcome } from "../email/webhooks/record-email-outcome.js";
+import { resendHeadersCanVerify } from "../email/webhooks/resend-signature-headers.js";
 import { verifyPostmarkAuth, verifyResendSignature } from "../email/webhooks/verify-webhook.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
 import type { ApiEnv } from "./api-env.js";
@@ -25,13 +26,19 @@ export function emailWebhookRoutes(options: EmailWebhookOptions) {
     const routes = new Hono<ApiEnv>();
 
     routes.post("/v1/webhooks/resend", async (c) => {
-      const raw = await c.req.text();
       const svixId = c.req.header("svix-id");
-      const verified = verifyResendSignature(options.email.resend.webhookSecret, raw, {
+      const svix = {
         id: svixId,
         timestamp: c.req.header("svix-timestamp"),
         signature: c.req.header("svix-signature"),
-      });
+      };
+      const secret = options.email.resend.webhookSecret;
+      // Before the body: an unsigned or stale delivery must not get to make us buffer a megabyte.
+      if (!resendHeadersCanVerify(secret, svix, Date.now())) {
+        throw unauthorized("Missing or invalid Svix signature");
+      }
+      const raw = await c.req.text();
+      const verified = verifyResendSignature(secret, raw, svix);
       if (!verified || !svixId) throw unauthorized("Missing or invalid Svix signature");
       const outcomes = parseResendWebhook(parseJson(raw));
       const result = await processOnce(db, "resend", svixId, outcomes, options);
