@@ -3,7 +3,12 @@ import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { z } from "zod";
-import { checkEmail, checkProperties, checkUserId } from "../contacts/contact-input.js";
+import {
+  checkEmail,
+  checkProperties,
+  checkUserId,
+  findUnsafeContactValue,
+} from "../contacts/contact-input.js";
 import { getContactProfile } from "../contacts/contact-profile.js";
 import { decodeUserCursor } from "../contacts/contact-record.js";
 import { IMPORT_FORMATS, type ImportFormat, parseContactRows } from "../contacts/contact-row-parsers.js";
@@ -13,7 +18,7 @@ import { importContacts } from "../contacts/import-contacts.js";
 import { listContacts } from "../contacts/list-contacts.js";
 import { putContact } from "../contacts/put-contact.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
-import { findUnsafeValue, isStorableText } from "../events/validate-ingest.js";
+import { isStorableText, safeText } from "../lib/input-guard/index.js";
 import type { ApiEnv } from "./api-env.js";
 import type { RouteContext } from "./create-api.js";
 import { parseBody } from "./parse-body.js";
@@ -21,7 +26,7 @@ import { readJsonBody } from "./read-json-body.js";
 import { requireApiKey } from "./require-api-key.js";
 
 const listQuery = z.strictObject({
-  search: z.string().min(1).max(320).refine(isStorableText, "contains unstorable characters").optional(),
+  search: safeText(320).optional(),
   cursor: z
     .string()
     .min(1)
@@ -90,7 +95,7 @@ export function createContactRoutes({ db, authenticate }: RouteContext): Hono<Ap
   routes.put("/v1/admin/contacts/:userId", admin, async (c) => {
     const userId = pathUserId(c);
     const raw = await readJsonBody(c);
-    const unsafe = findUnsafeValue(raw);
+    const unsafe = findUnsafeContactValue(raw);
     if (unsafe) throw invalid(unsafe.field, unsafe.reason);
     const input = parseBody(putBody, raw);
     const problem =

@@ -1,10 +1,12 @@
+import { INGEST_LIMITS } from "../events/validate-ingest.js";
 import {
-  findUnsafeValue,
-  INGEST_LIMITS,
+  findUnsafeJson,
+  formatJsonPath,
   isPlainObject,
-  isStorableJson,
   isStorableText,
-} from "../events/validate-ingest.js";
+  type JsonPath,
+  UNSTORABLE_TEXT_REASON,
+} from "../lib/input-guard/index.js";
 
 /** One contact to import: the same fields as PUT /v1/admin/contacts/:userId plus the user id. */
 export interface ImportContact {
@@ -17,11 +19,23 @@ export interface ImportContact {
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
+/**
+ * The first reserved key, unstorable string or over-deep nesting inside a contact document (the limits of event
+ * properties), or undefined when it is safe to store.
+ */
+export function findUnsafeContactValue(
+  value: unknown,
+  root: JsonPath = [],
+): { field: string; reason: string } | undefined {
+  const problem = findUnsafeJson(value, { maxDepth: INGEST_LIMITS.maxDepth }, root);
+  return problem ? { field: formatJsonPath(problem.path), reason: problem.reason } : undefined;
+}
+
 export function checkUserId(value: unknown): string | undefined {
   if (typeof value !== "string" || value.length === 0) return "userId must be a non-empty string";
   if (value.length > INGEST_LIMITS.maxUserId)
     return `userId is longer than ${INGEST_LIMITS.maxUserId} characters`;
-  if (!isStorableText(value)) return "userId contains a NUL character or an unpaired surrogate";
+  if (!isStorableText(value)) return `userId ${UNSTORABLE_TEXT_REASON}`;
   return undefined;
 }
 
@@ -40,19 +54,18 @@ export function checkEmail(value: unknown): string | undefined {
 
 export function checkProperties(value: unknown): string | undefined {
   if (!isPlainObject(value)) return "properties must be an object";
-  const unsafe = findUnsafeValue(value, "properties");
+  const unsafe = findUnsafeContactValue(value, ["properties"]);
   if (unsafe) return `${unsafe.field} ${unsafe.reason}`;
   const serialised = JSON.stringify(value);
   if (serialised.length > INGEST_LIMITS.maxPropertiesChars) {
     return `properties are larger than ${INGEST_LIMITS.maxPropertiesChars} characters when serialised`;
   }
-  if (!isStorableJson(serialised)) return "properties contain a NUL character or an unpaired surrogate";
   return undefined;
 }
 
 /** Validates a decoded row (NDJSON object or CSV record already mapped to fields). */
 export function toImportContact(raw: Record<string, unknown>): ImportContact | { error: string } {
-  const unsafe = findUnsafeValue(raw);
+  const unsafe = findUnsafeContactValue(raw);
   if (unsafe) return { error: `${unsafe.field} ${unsafe.reason}` };
   const userId = raw.userId ?? raw.user_id;
   const problem =

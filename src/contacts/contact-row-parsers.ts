@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import { parse } from "csv-parse";
 import { ErrorCodes, HogsendError } from "../errors.js";
-import { isPlainObject } from "../events/validate-ingest.js";
+import { isPlainObject } from "../lib/input-guard/index.js";
 import { type ImportContact, toImportContact } from "./contact-input.js";
 
 export const IMPORT_FORMATS = ["csv", "ndjson"] as const;

@@ -1,5 +1,13 @@
 import { z } from "zod";
 import { ErrorCodes, HogsendError } from "../errors.js";
+import {
+  checkEventTime,
+  EVENT_TIME_FORMAT_REASON,
+  formatJsonPath,
+  isPlainObject,
+  MAX_EVENT_FUTURE_MS,
+  unsafeJsonProblems,
+} from "../lib/input-guard/index.js";
 import { uuidv7 } from "../lib/uuid-v7.js";
 import type { NewEvent } from "./event-types.js";
 
@@ -14,30 +22,15 @@ export const INGEST_LIMITS = {
   maxDepth: 10,
   /** Serialised size of one event's properties, in UTF-16 code units (close to bytes for typical payloads). */
   maxPropertiesChars: 32_768,
-  /** Timestamps further ahead than this are a client clock bug, not a future event. */
-  maxFutureMs: 24 * 60 * 60 * 1000,
+  /** Timestamps further ahead than this are a client clock bug, not a future event; earlier than 1970 are refused. */
+  maxFutureMs: MAX_EVENT_FUTURE_MS,
 } as const;
 
-const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 const KNOWN_FIELDS = new Set(["event", "userId", "userEmail", "properties", "timestamp", "messageId"]);
 // Enough to show a client what is wrong; more would only grow the error response.
 const MAX_PROBLEMS = 100;
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
-// Postgres text and jsonb cannot hold NUL or unpaired UTF-16 surrogates; letting them through would turn a bad
-// request into a database error (a 500) instead of a 400.
-const UNSTORABLE_TEXT = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-// The same, as JSON.stringify writes it: `\u0000` or a lone surrogate escape, not preceded by an escaped backslash.
-const UNSTORABLE_JSON = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
-
-/** True when a string can be stored as Postgres text. */
-export function isStorableText(value: string): boolean {
-  return !UNSTORABLE_TEXT.test(value);
-}
-
-/** True when JSON.stringify output can be stored as Postgres jsonb. */
-export function isStorableJson(serialised: string): boolean {
-  return !UNSTORABLE_JSON.test(serialised);
-}
+const STRUCTURE_LIMITS = { maxDepth: INGEST_LIMITS.maxDepth };
 
 export interface IngestProblem {
   /** Position in `batch` (0 for a single event). */
@@ -56,9 +49,7 @@ const eventSchema = z.object({
     .nullable()
     .optional(),
   properties: z.custom<Record<string, unknown>>(isPlainObject, "must be an object").optional(),
-  timestamp: z
-    .union([z.string().max(64), z.number()], "must be an ISO 8601 string or epoch milliseconds")
-    .optional(),
+  timestamp: z.union([z.string().max(64), z.number()], EVENT_TIME_FORMAT_REASON).optional(),
   messageId: z.string().min(1, "must not be empty").max(INGEST_LIMITS.maxMessageId).optional(),
 });
 
@@ -104,7 +95,11 @@ function validateEvent(
   }
   const before = problems.length;
   // Walk the raw value before zod sees it: zod copies objects, and copying a `__proto__` key would set a prototype.
-  checkKeysAndDepth(raw, 0, "", index, problems);
+  // The walk also finds unstorable text anywhere in the event, so nothing below can reach Postgres with it.
+  for (const problem of unsafeJsonProblems(raw, STRUCTURE_LIMITS)) {
+    if (problems.length >= MAX_PROBLEMS) break;
+    problems.push({ index, field: formatJsonPath(problem.path, "(event)"), reason: problem.reason });
+  }
   if (problems.length > before) return undefined;
   const parsed = eventSchema.safeParse(raw);
   if (!parsed.success) {
@@ -114,29 +109,14 @@ function validateEvent(
     return undefined;
   }
   const value = parsed.data;
-  for (const field of ["event", "userId", "userEmail", "messageId"] as const) {
-    const text = value[field];
-    if (typeof text === "string" && !isStorableText(text)) {
-      problems.push({ index, field, reason: "contains a NUL character or an unpaired surrogate" });
-      return undefined;
-    }
-  }
   let occurredAt = now;
   if (value.timestamp !== undefined) {
-    const date = new Date(value.timestamp);
-    if (Number.isNaN(date.getTime())) {
-      problems.push({
-        index,
-        field: "timestamp",
-        reason: "must be an ISO 8601 string or epoch milliseconds",
-      });
+    const checked = checkEventTime(value.timestamp, now);
+    if ("reason" in checked) {
+      problems.push({ index, field: "timestamp", reason: checked.reason });
       return undefined;
     }
-    if (date.getTime() - now.getTime() > INGEST_LIMITS.maxFutureMs) {
-      problems.push({ index, field: "timestamp", reason: "is more than 24 hours in the future" });
-      return undefined;
-    }
-    occurredAt = date;
+    occurredAt = checked.date;
   }
   const serialised = value.properties ? JSON.stringify(value.properties) : "";
   if (serialised.length > INGEST_LIMITS.maxPropertiesChars) {
@@ -144,14 +124,6 @@ function validateEvent(
       index,
       field: "properties",
       reason: `is larger than ${INGEST_LIMITS.maxPropertiesChars} characters when serialised`,
-    });
-    return undefined;
-  }
-  if (!isStorableJson(serialised)) {
-    problems.push({
-      index,
-      field: "properties",
-      reason: "contains a NUL character or an unpaired surrogate",
     });
     return undefined;
   }
@@ -163,8 +135,8 @@ function validateEvent(
   }
   if (extra) {
     const serialisedExtra = JSON.stringify(extra);
-    if (serialisedExtra.length > INGEST_LIMITS.maxPropertiesChars || !isStorableJson(serialisedExtra)) {
-      problems.push({ index, field: "(unknown fields)", reason: "are too large or hold unstorable text" });
+    if (serialisedExtra.length > INGEST_LIMITS.maxPropertiesChars) {
+      problems.push({ index, field: "(unknown fields)", reason: "are too large" });
       return undefined;
     }
   }
@@ -181,54 +153,10 @@ function validateEvent(
   };
 }
 
-/** Depth-bounded, so a maliciously deep document costs at most maxDepth levels of recursion. */
-function checkKeysAndDepth(
-  value: unknown,
-  depth: number,
-  path: string,
-  index: number,
-  problems: IngestProblem[],
-): void {
-  if (typeof value !== "object" || value === null || problems.length >= MAX_PROBLEMS) return;
-  if (depth > INGEST_LIMITS.maxDepth) {
-    problems.push({ index, field: path, reason: `nests deeper than ${INGEST_LIMITS.maxDepth} levels` });
-    return;
-  }
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      checkKeysAndDepth(value[i], depth + 1, `${path}.${i}`, index, problems);
-    }
-    return;
-  }
-  for (const key of Object.keys(value)) {
-    const field = path === "" ? key : `${path}.${key}`;
-    if (FORBIDDEN_KEYS.has(key)) {
-      problems.push({ index, field, reason: "is a reserved key (prototype pollution)" });
-      continue;
-    }
-    checkKeysAndDepth((value as Record<string, unknown>)[key], depth + 1, field, index, problems);
-  }
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function invalid(problems: IngestProblem[]): HogsendError {
   return new HogsendError(
     ErrorCodes.VALIDATION_FAILED,
     `${problems.length} problem(s) in the request; nothing was stored`,
     { details: problems.slice(0, MAX_PROBLEMS) },
   );
-}
-
-/**
- * The first reserved key or over-deep nesting inside `value` (the same rules as event properties), or undefined
- * when it is safe to store. Shared with contact import and the contacts API.
- */
-export function findUnsafeValue(value: unknown, path = ""): { field: string; reason: string } | undefined {
-  const problems: IngestProblem[] = [];
-  checkKeysAndDepth(value, 0, path, 0, problems);
-  const first = problems[0];
-  return first ? { field: first.field, reason: first.reason } : undefined;
 }
