@@ -1,10 +1,19 @@
 import { Hono } from "hono";
+import { z } from "zod";
 import { renderTemplate } from "../email/templates/render-template.js";
+import { TEMPLATE_PROPS_LIMITS } from "../email/templates/template-props-limits.js";
 import { getTemplate, listTemplates } from "../email/templates/template-registry.js";
-import { ErrorCodes, HogsendError } from "../errors.js";
+import { safeJsonObjectString, safeText } from "../lib/input-guard/index.js";
 import type { ApiEnv } from "./api-env.js";
 import type { RouteContext } from "./create-api.js";
+import { parseParams, parseQuery } from "./parse-body.js";
 import { requireApiKey } from "./require-api-key.js";
+
+const keyParam = z.object({ key: safeText(200) });
+const previewQuery = z.object({
+  props: safeJsonObjectString(TEMPLATE_PROPS_LIMITS).optional(),
+  format: z.enum(["html", "text"]).optional(),
+});
 
 /**
  * Templates (admin key): `GET /v1/admin/templates` lists keys, categories and example props;
@@ -30,21 +39,12 @@ export function createAdminTemplateRoutes({ authenticate }: RouteContext): Hono<
   );
 
   routes.get("/v1/admin/templates/:key{.+}/preview", async (c) => {
-    const key = decodeURIComponent(c.req.param("key"));
+    // Hono has already decoded the parameter once; decoding again would turn `%25` into a URIError.
+    const { key } = parseParams(keyParam, c);
+    const query = parseQuery(previewQuery, c);
     const template = getTemplate(key);
-    const rawProps = c.req.query("props");
-    let props: unknown = template.previewProps;
-    if (rawProps !== undefined) {
-      try {
-        props = JSON.parse(rawProps);
-      } catch {
-        throw new HogsendError(ErrorCodes.VALIDATION_FAILED, "props must be JSON", {
-          details: [{ path: "props", message: "not valid JSON" }],
-        });
-      }
-    }
-    const rendered = await renderTemplate(key, props);
-    if (c.req.query("format") === "text") return c.text(rendered.text);
+    const rendered = await renderTemplate(key, query.props ?? template.previewProps);
+    if (query.format === "text") return c.text(rendered.text);
     return c.html(rendered.html);
   });
   return routes;

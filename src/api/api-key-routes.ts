@@ -2,16 +2,19 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { API_KEY_SCOPES, createApiKey, listApiKeys, revokeApiKey } from "../auth/api-key-store.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
+import { isUuid, safeText } from "../lib/input-guard/index.js";
 import type { ApiEnv } from "./api-env.js";
 import type { RouteContext } from "./create-api.js";
-import { parseBody } from "./parse-body.js";
+import { parseBody, parseParams } from "./parse-body.js";
 import { readJsonBody } from "./read-json-body.js";
 import { requireApiKey } from "./require-api-key.js";
 
 const createKeyBody = z.strictObject({
-  name: z.string().trim().min(1).max(200),
+  name: z.string().trim().pipe(safeText(200)),
   scope: z.enum(API_KEY_SCOPES).default("ingest"),
 });
+
+const idParam = z.object({ id: safeText(200) });
 
 /** Admin management of API keys, mirroring `hogsend keys create|list|revoke`. */
 export function createApiKeyRoutes({ db, authenticate }: RouteContext): Hono<ApiEnv> {
@@ -25,8 +28,8 @@ export function createApiKeyRoutes({ db, authenticate }: RouteContext): Hono<Api
     return c.json({ key, ...record }, 201);
   });
   routes.delete("/v1/admin/api-keys/:id", async (c) => {
-    const id = c.req.param("id");
-    if (!/^[0-9a-f-]{36}$/i.test(id)) throw new HogsendError(ErrorCodes.NOT_FOUND, "No such API key");
+    const { id } = parseParams(idParam, c);
+    if (!isUuid(id)) throw new HogsendError(ErrorCodes.NOT_FOUND, "No such API key");
     if ((await revokeApiKey(db, id)) === 0) throw new HogsendError(ErrorCodes.NOT_FOUND, "No such API key");
     return c.json({ revoked: true });
   });

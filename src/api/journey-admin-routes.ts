@@ -13,19 +13,22 @@ import {
 } from "../journeys/journey-admin-store.js";
 import type { JourneyRegistry } from "../journeys/journey-registry.js";
 import type { Clock } from "../lib/clock.js";
+import { boundedInt, isUuid, safeText } from "../lib/input-guard/index.js";
 import type { ApiEnv } from "./api-env.js";
 import type { RouteContext } from "./create-api.js";
-import { parseBody } from "./parse-body.js";
+import { parseParams, parseQuery } from "./parse-body.js";
 import { requireApiKey } from "./require-api-key.js";
 
 const STATUSES = ["active", "waiting", "completed", "failed", "exited", "cancelled"] as const;
 const runsQuery = z.strictObject({
-  userId: z.string().min(1).max(500).optional(),
+  userId: safeText(500).optional(),
   status: z.enum(STATUSES).optional(),
-  cursor: z.string().min(1).max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: safeText(200).optional(),
+  limit: boundedInt(1, 1000).default(100),
 });
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const journeyIdParam = z.object({ journeyId: safeText(200) });
+const userIdParam = z.object({ userId: safeText(500) });
+const runIdParam = z.object({ runId: safeText(200) });
 
 export interface JourneyAdminOptions {
   clock: Clock;
@@ -74,27 +77,29 @@ export function createJourneyAdminRoutes(options: JourneyAdminOptions) {
     });
 
     routes.get("/v1/admin/journeys/:journeyId/runs", admin, async (c) => {
-      const query = parseBody(runsQuery, c.req.query());
-      const page = await listJourneyRuns(db, { journeyId: c.req.param("journeyId"), ...query });
+      const { journeyId } = parseParams(journeyIdParam, c);
+      const query = parseQuery(runsQuery, c);
+      const page = await listJourneyRuns(db, { journeyId, ...query });
       if (!page) throw new HogsendError(ErrorCodes.VALIDATION_FAILED, "The cursor is invalid");
       return c.json({ data: page.runs.map(toRunView), nextCursor: page.nextCursor });
     });
 
     routes.get("/v1/admin/users/:userId/journeys", admin, async (c) => {
-      const runs = await listUserRuns(db, c.req.param("userId"));
+      const { userId } = parseParams(userIdParam, c);
+      const runs = await listUserRuns(db, userId);
       return c.json({ data: runs.map(toRunView) });
     });
 
     routes.get("/v1/admin/runs/:runId", admin, async (c) => {
-      const runId = c.req.param("runId");
-      const run = UUID.test(runId) ? await getRun(db, runId) : undefined;
+      const { runId } = parseParams(runIdParam, c);
+      const run = isUuid(runId) ? await getRun(db, runId) : undefined;
       if (!run) throw new HogsendError(ErrorCodes.NOT_FOUND, `No journey run ${runId}`);
       return c.json({ data: { ...toRunView(run), journal: await getJournal(db, run.id) } });
     });
 
     routes.post("/v1/admin/runs/:runId/cancel", admin, async (c) => {
-      const runId = c.req.param("runId");
-      const outcome = UUID.test(runId) ? await cancelRun(db, runId, options.clock.now()) : undefined;
+      const { runId } = parseParams(runIdParam, c);
+      const outcome = isUuid(runId) ? await cancelRun(db, runId, options.clock.now()) : undefined;
       if (!outcome) throw new HogsendError(ErrorCodes.NOT_FOUND, `No journey run ${runId}`);
       if (!outcome.cancelled) {
         throw new HogsendError(ErrorCodes.CONFLICT, `Run ${runId} has already ended (${outcome.run.status})`);

@@ -8,24 +8,27 @@ import {
   SUPPRESSION_REASONS,
 } from "../email/suppression/suppression-store.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
+import { boundedInt, safeText, storableTimestamp } from "../lib/input-guard/index.js";
 import type { ApiEnv } from "./api-env.js";
 import type { RouteContext } from "./create-api.js";
-import { parseBody } from "./parse-body.js";
+import { parseBody, parseParams, parseQuery } from "./parse-body.js";
 import { readJsonBody } from "./read-json-body.js";
 import { requireApiKey } from "./require-api-key.js";
 
 const addBody = z.strictObject({
   email: z.email().max(320),
   reason: z.enum(SUPPRESSION_REASONS).default("manual"),
-  note: z.string().max(1000).optional(),
+  note: safeText(1000, { min: 0 }).optional(),
 });
 
 const listQuery = z.object({
-  email: z.string().max(320).optional(),
+  email: safeText(320, { min: 0 }).optional(),
   reason: z.enum(SUPPRESSION_REASONS).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  before: z.iso.datetime({ offset: true }).optional(),
+  limit: boundedInt(1, 500).default(100),
+  before: storableTimestamp().optional(),
 });
+
+const emailParam = z.object({ email: safeText(320) });
 
 /**
  * Admin suppression list: `GET /v1/admin/suppressions[?email=&reason=&limit=&before=]`,
@@ -37,7 +40,7 @@ export function createSuppressionRoutes({ db, authenticate }: RouteContext): Hon
   routes.use("/v1/admin/suppressions/*", requireApiKey(authenticate, ["admin"]));
 
   routes.get("/v1/admin/suppressions", async (c) => {
-    const query = parseBody(listQuery, c.req.query());
+    const query = parseQuery(listQuery, c);
     if (query.email !== undefined) {
       const one = await getSuppression(db, query.email);
       return c.json({ data: one ? [one] : [] });
@@ -45,7 +48,7 @@ export function createSuppressionRoutes({ db, authenticate }: RouteContext): Hon
     const data = await listSuppressions(db, {
       limit: query.limit,
       reason: query.reason,
-      before: query.before ? new Date(query.before) : undefined,
+      before: query.before,
     });
     const last = data.at(-1);
     return c.json({
@@ -67,7 +70,7 @@ export function createSuppressionRoutes({ db, authenticate }: RouteContext): Hon
   });
 
   routes.delete("/v1/admin/suppressions/:email", async (c) => {
-    const email = c.req.param("email");
+    const { email } = parseParams(emailParam, c);
     if (!(await removeSuppression(db, email))) {
       throw new HogsendError(ErrorCodes.NOT_FOUND, `${email} is not suppressed`);
     }

@@ -13,6 +13,7 @@ import {
   setGlobalUnsubscribe,
 } from "../email/unsubscribe/preference-store.js";
 import { type UnsubscribeSubject, verifyUnsubscribeToken } from "../email/unsubscribe/unsubscribe-token.js";
+import { ErrorCodes, HogsendError } from "../errors.js";
 import { insertEvents } from "../events/event-store.js";
 import type { Clock } from "../lib/clock.js";
 import type { ApiEnv } from "./api-env.js";
@@ -88,7 +89,16 @@ type Form = Record<string, string | string[] | undefined>;
 async function readForm(c: Context<ApiEnv>): Promise<Form> {
   const type = c.req.header("content-type") ?? "";
   if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) return {};
-  const body = await c.req.parseBody({ all: true });
+  let body: Awaited<ReturnType<typeof c.req.parseBody>>;
+  try {
+    body = await c.req.parseBody({ all: true });
+  } catch (error) {
+    // A multipart body without its boundary, or cut short: the client's fault, and nothing to act on.
+    throw new HogsendError(ErrorCodes.VALIDATION_FAILED, "The form body could not be read", {
+      cause: error,
+      details: [{ path: "(body)", message: "is not a valid form body" }],
+    });
+  }
   const form: Form = {};
   for (const [key, value] of Object.entries(body)) {
     const values = (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === "string");

@@ -5,8 +5,10 @@ import { ErrorCodes, HogsendError, isHogsendError } from "../errors.js";
 import { type ActiveRun, currentRun } from "../journeys/durable-effect.js";
 import { NonRetryableError } from "../journeys/journey-errors.js";
 import { durationToMs } from "../lib/duration.js";
+import { safeJsonObject, safeText } from "../lib/input-guard/index.js";
 import { insertMessage, lastJourneySendAt, type MessageStatus } from "./outbox/message-store.js";
 import { parseTemplateProps } from "./templates/render-template.js";
+import { TEMPLATE_PROPS_LIMITS } from "./templates/template-props-limits.js";
 import { getTemplate } from "./templates/template-registry.js";
 
 /** What a journey (or any caller) asks to send. */
@@ -36,15 +38,18 @@ export interface SendEmailResult {
   reason?: string;
 }
 
+// Every text field is stored as Postgres text and props as jsonb: the guard refuses what those cannot hold (NUL,
+// unpaired surrogates) and props too deep to serialise, which would otherwise fail in Postgres or overflow the
+// stack in JSON.stringify. props is checked in place, not copied, so a `__proto__` key is refused, never assigned.
 export const sendEmailInputSchema = z.object({
   to: z.email().max(320),
-  userId: z.string().min(1).max(200).nullish(),
-  template: z.string().min(1).max(200),
-  subject: z.string().min(1).max(998),
-  journeyName: z.string().max(200).optional(),
-  props: z.record(z.string(), z.unknown()).optional(),
-  from: z.string().min(3).max(320).optional(),
-  idempotencyKey: z.string().min(1).max(200).optional(),
+  userId: safeText(200).nullish(),
+  template: safeText(200),
+  subject: safeText(998),
+  journeyName: safeText(200, { min: 0 }).optional(),
+  props: safeJsonObject(TEMPLATE_PROPS_LIMITS).optional(),
+  from: safeText(320, { min: 3 }).optional(),
+  idempotencyKey: safeText(200).optional(),
 });
 
 /** Reason recorded on a journey email sent inside the journey's `suppress` window. */

@@ -1,4 +1,5 @@
 import type { Queryable } from "../db/database.js";
+import { isUuid, toStorableDate } from "../lib/input-guard/index.js";
 import { type JournalEntry, RUN_COLUMNS, type RunRecord, type RunRow, toRunRecord } from "./journey-store.js";
 
 /** A run as the admin API shows it. */
@@ -72,9 +73,10 @@ function encodeCursor(run: RunRecord): string {
 
 function decodeCursor(cursor: string): { createdAt: string; id: string } | undefined {
   const [createdAt, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
-  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/i.test(id))
-    return undefined;
-  return { createdAt, id };
+  // A cursor is client input: its date must be one Postgres can parse, and its id a real UUID.
+  const date = createdAt ? toStorableDate(createdAt) : undefined;
+  if (!date || !id || !isUuid(id)) return undefined;
+  return { createdAt: date.toISOString(), id };
 }
 
 /** Runs of one journey, newest first, optionally for one user and/or status; keyset-paginated. */

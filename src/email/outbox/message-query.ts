@@ -1,5 +1,6 @@
 import type { Queryable } from "../../db/database.js";
 import { ErrorCodes, HogsendError } from "../../errors.js";
+import { isUuid, toStorableDate } from "../../lib/input-guard/index.js";
 import type { MessageStatus } from "./message-store.js";
 
 export interface MessageSummary {
@@ -95,7 +96,7 @@ export async function listMessages(
 
 /** One message with its events and, once handed to a provider, exactly what was sent. */
 export async function getMessage(q: Queryable, id: string): Promise<MessageDetail | undefined> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+  if (!isUuid(id)) return undefined;
   const result = await q.query(
     `SELECT ${SUMMARY_COLUMNS}, m.from_email, m.props, m.headers, m.html, m.text_body FROM messages m WHERE m.id = $1`,
     [id],
@@ -185,8 +186,12 @@ function encodeCursor(createdAt: Date, id: string): string {
 function decodeCursor(cursor: string | undefined): { createdAt: string; id: string } | undefined {
   if (!cursor) return undefined;
   const [createdAt, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
-  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/i.test(id)) {
-    throw new HogsendError(ErrorCodes.VALIDATION_FAILED, "Invalid cursor", { details: [{ path: "cursor" }] });
+  // A cursor is client input: its date must be one Postgres can parse, and its id a real UUID.
+  const date = createdAt ? toStorableDate(createdAt) : undefined;
+  if (!date || !id || !isUuid(id)) {
+    throw new HogsendError(ErrorCodes.VALIDATION_FAILED, "Invalid cursor", {
+      details: [{ path: "cursor", message: "is not a cursor returned by this API" }],
+    });
   }
-  return { createdAt, id };
+  return { createdAt: date.toISOString(), id };
 }
