@@ -1,3 +1,4 @@
+import { toStorableDate } from "../../lib/input-guard/index.js";
 import { type EmailOutcome, MESSAGE_ID_TAG } from "./email-outcome.js";
 
 type Json = Record<string, unknown>;
@@ -93,7 +94,8 @@ export function parsePostmarkWebhook(payload: unknown): ParsedPostmarkWebhook | 
   }
 }
 
+// A date that does not parse, or lies outside what Postgres can store (`0000-01-01`), is replaced by the time of
+// receipt: the report itself (a bounce) is still worth acting on.
 function parseDate(value: unknown): Date {
-  const date = typeof value === "string" ? new Date(value) : new Date(Number.NaN);
-  return Number.isNaN(date.getTime()) ? new Date() : date;
+  return (typeof value === "string" ? toStorableDate(value) : undefined) ?? new Date();
 }

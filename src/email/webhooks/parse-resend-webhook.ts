@@ -1,3 +1,4 @@
+import { toStorableDate } from "../../lib/input-guard/index.js";
 import { type EmailOutcome, MESSAGE_ID_TAG, type OutcomeType } from "./email-outcome.js";
 
 // Resend event type -> our outcome. Other types (email.sent, email.scheduled, email.failed, contact.* …) are
@@ -76,8 +77,7 @@ function findMessageIdTag(data: Json): string | undefined {
   );
 }
 
+// Undefined for a date that does not parse or lies outside what Postgres can store (`0000-01-01`).
 function parseDate(value: string | undefined): Date | undefined {
-  if (!value) return undefined;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date;
+  return value ? toStorableDate(value) : undefined;
 }
