@@ -9,7 +9,8 @@ import { requireApiKey } from "./require-api-key.js";
 /**
  * `POST /v1/send` (ingest or admin key): queues one transactional email through the outbox.
  * Body: `{ to, userId?, template, subject, props?, from?, idempotencyKey? }` (or an `Idempotency-Key` header).
- * 202 `{ messageId, status }`; the same idempotency key again answers 200 with the first message.
+ * 202 `{ messageId, status }` from the request that queued the email; the same key with the same request again (at
+ * once or later) answers 200 with that message, and with a different request 422 IDEMPOTENCY_KEY_REUSED.
  */
 export function createEmailSendRoutes({ db, authenticate }: RouteContext): Hono<ApiEnv> {
   const routes = new Hono<ApiEnv>();
@@ -20,11 +21,8 @@ export function createEmailSendRoutes({ db, authenticate }: RouteContext): Hono<
       sendEmailInputSchema,
       headerKey && typeof body === "object" && body !== null ? { idempotencyKey: headerKey, ...body } : body,
     );
-    const existing = input.idempotencyKey
-      ? await db.query("SELECT 1 FROM messages WHERE idempotency_key = $1", [input.idempotencyKey])
-      : undefined;
-    const result = await enqueueEmail(db, input);
-    return c.json(result, existing && existing.rows.length > 0 ? 200 : 202);
+    const { created, ...message } = await enqueueEmail(db, input);
+    return c.json(message, created ? 202 : 200);
   });
   return routes;
 }

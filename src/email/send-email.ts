@@ -7,6 +7,7 @@ import { NonRetryableError } from "../journeys/journey-errors.js";
 import { durationToMs } from "../lib/duration.js";
 import { safeJsonObject, safeText } from "../lib/input-guard/index.js";
 import { insertMessage, lastJourneySendAt, type MessageStatus } from "./outbox/message-store.js";
+import { sendRequestFingerprint } from "./send-request-fingerprint.js";
 import { parseTemplateProps } from "./templates/render-template.js";
 import { TEMPLATE_PROPS_LIMITS } from "./templates/template-props-limits.js";
 import { getTemplate } from "./templates/template-registry.js";
@@ -92,12 +93,23 @@ export async function sendEmail(input: SendEmailInput): Promise<SendEmailResult>
       "sendEmail was called outside a journey in a process without a Hogsend worker or API; use POST /v1/send",
     );
   }
-  return enqueueEmail(boundOutbox, input);
+  const { created: _created, ...result } = await enqueueEmail(boundOutbox, input);
+  return result;
 }
 
-/** Validates and queues one transactional email (the body of `POST /v1/send` and standalone `sendEmail`). */
-export async function enqueueEmail(q: Queryable, input: SendEmailInput): Promise<SendEmailResult> {
+/** What `enqueueEmail` did: `created` is false when the idempotency key named an email queued before. */
+export type EnqueuedEmail = SendEmailResult & { created: boolean };
+
+/**
+ * Validates and queues one transactional email (the body of `POST /v1/send` and standalone `sendEmail`). With an
+ * idempotency key, the database decides which of any number of concurrent requests creates the message (the
+ * unique key); every other gets that message back, and one whose request differs from the first is refused with
+ * IDEMPOTENCY_KEY_REUSED: answering it with the first message would tell the caller an email it never asked for was
+ * queued.
+ */
+export async function enqueueEmail(q: Queryable, input: SendEmailInput): Promise<EnqueuedEmail> {
   const parsed = validate(input);
+  const fingerprint = parsed.idempotencyKey === undefined ? undefined : sendRequestFingerprint(parsed);
   const inserted = await insertMessage(q, {
     toEmail: parsed.to,
     fromEmail: parsed.from,
@@ -108,8 +120,21 @@ export async function enqueueEmail(q: Queryable, input: SendEmailInput): Promise
     props: parsed.props,
     journeyName: parsed.journeyName,
     idempotencyKey: parsed.idempotencyKey,
+    idempotencyFingerprint: fingerprint,
   });
-  return { messageId: inserted.id, status: inserted.status };
+  // Rows queued before fingerprints were stored have none: they are taken to match.
+  if (
+    !inserted.created &&
+    inserted.idempotencyFingerprint !== null &&
+    inserted.idempotencyFingerprint !== fingerprint
+  ) {
+    throw new HogsendError(
+      ErrorCodes.IDEMPOTENCY_KEY_REUSED,
+      "This idempotency key was used for a different request; use a new key for a new email",
+      { details: { idempotencyKey: parsed.idempotencyKey, messageId: inserted.id } },
+    );
+  }
+  return { messageId: inserted.id, status: inserted.status, created: inserted.created };
 }
 
 async function sendFromJourney(run: ActiveRun, input: SendEmailInput): Promise<SendEmailResult> {

@@ -16,6 +16,8 @@ export interface NewMessage {
   runId?: string | null | undefined;
   runPosition?: number | null | undefined;
   idempotencyKey?: string | null | undefined;
+  /** Hash of the transactional request that carried `idempotencyKey` (`sendRequestFingerprint`). */
+  idempotencyFingerprint?: string | null | undefined;
   /** `skipped` records a send that was decided against before it was queued (suppress window). */
   status?: "queued" | "skipped";
   statusReason?: string | null | undefined;
@@ -28,6 +30,8 @@ export interface InsertedMessage {
   status: MessageStatus;
   /** False when an idempotency key or (run, position) matched an existing row. */
   created: boolean;
+  /** The stored row's request fingerprint: the new one when created, the first request's otherwise. */
+  idempotencyFingerprint: string | null;
 }
 
 /**
@@ -35,17 +39,17 @@ export interface InsertedMessage {
  * the first row instead of queueing the email twice.
  */
 export async function insertMessage(q: Queryable, message: NewMessage): Promise<InsertedMessage> {
-  const result = await q.query<{ id: string; status: MessageStatus; created: boolean }>(
+  const result = await q.query<InsertedRow>(
     `WITH inserted AS (
        INSERT INTO messages (to_email, from_email, user_id, template, subject, category, props, journey_id,
                              journey_name, run_id, run_position, idempotency_key, status, status_reason,
-                             created_at, next_attempt_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, COALESCE($15, now()), now())
+                             created_at, next_attempt_at, idempotency_fingerprint)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, COALESCE($15, now()), now(), $16)
        ON CONFLICT DO NOTHING
-       RETURNING id, status, true AS created)
+       RETURNING id, status, true AS created, idempotency_fingerprint)
      SELECT * FROM inserted
      UNION ALL
-     SELECT id, status, false FROM messages
+     SELECT id, status, false, idempotency_fingerprint FROM messages
       WHERE ($12::text IS NOT NULL AND idempotency_key = $12)
          OR ($10::uuid IS NOT NULL AND run_id = $10 AND run_position = $11)
      LIMIT 1`,
@@ -65,21 +69,36 @@ export async function insertMessage(q: Queryable, message: NewMessage): Promise<
       message.status ?? "queued",
       message.statusReason ?? null,
       message.createdAt ?? null,
+      message.idempotencyFingerprint ?? null,
     ],
   );
   const row = result.rows[0];
-  if (row) return row;
+  if (row) return toInserted(row);
   // A concurrent insert with the same key committed after this statement's snapshot: read it now.
-  const existing = await q.query<{ id: string; status: MessageStatus }>(
-    `SELECT id, status FROM messages
+  const existing = await q.query<InsertedRow>(
+    `SELECT id, status, false AS created, idempotency_fingerprint FROM messages
       WHERE ($1::text IS NOT NULL AND idempotency_key = $1) OR ($2::uuid IS NOT NULL AND run_id = $2 AND run_position = $3)
       LIMIT 1`,
     [message.idempotencyKey ?? null, message.runId ?? null, message.runPosition ?? null],
   );
   const found = existing.rows[0];
   if (!found) throw new Error("insertMessage: neither inserted nor found");
-  return { ...found, created: false };
+  return toInserted(found);
 }
+
+interface InsertedRow {
+  id: string;
+  status: MessageStatus;
+  created: boolean;
+  idempotency_fingerprint: string | null;
+}
+
+const toInserted = (row: InsertedRow): InsertedMessage => ({
+  id: row.id,
+  status: row.status,
+  created: row.created,
+  idempotencyFingerprint: row.idempotency_fingerprint,
+});
 
 /**
  * When this journey last emailed this user (queued or sent, not skipped or refused): the journey's `suppress`
