@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, buildApi, createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
+import { createTableSnapshot, diffSnapshots } from "./helpers/table-snapshot.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";
 
 /**
@@ -211,5 +212,100 @@ describe("hostile input", () => {
     }
     const health = await api.request("/v1/health");
     expect(health.status).toBe(200);
+  });
+});
+
+describe("hostile input that reached Postgres (found by test/input-fuzz.test.ts)", () => {
+  const outOfRange = [
+    "0000-01-01T00:00:00Z",
+    -62_167_219_200_000,
+    -8_640_000_000_000_000,
+    "-271821-04-20T00:00:00Z",
+  ];
+
+  it("an ingest timestamp Postgres cannot store rejects its batch with a 400 naming the event", async () => {
+    const snapshot = await createTableSnapshot(testDb.db);
+    const before = await snapshot();
+    for (const timestamp of outOfRange) {
+      const batch = [
+        { event: "ok", userId: "u-range" },
+        { event: "ok", userId: "u-range", timestamp },
+      ];
+      const res = await api.request("/v1/ingest", {
+        method: "POST",
+        headers: authed(),
+        body: JSON.stringify({ batch }),
+      });
+      expect(res.status, String(timestamp)).toBe(400);
+      const body = (await res.json()) as { error: { details: Array<{ index: number; field: string }> } };
+      expect(body.error.details.map((d) => [d.index, d.field])).toEqual([[1, "timestamp"]]);
+    }
+    expect(diffSnapshots(before, await snapshot())).toEqual([]);
+  });
+
+  it("POST /v1/send refuses NUL, unpaired surrogates and 5,000-deep props with a 400 naming the field", async () => {
+    const snapshot = await createTableSnapshot(testDb.db);
+    const before = await snapshot();
+    const valid = { to: "a@example.com", template: "activation/welcome", subject: "Hi", userId: "u-send" };
+    const cases: Array<[string, string]> = [
+      ["subject", JSON.stringify({ ...valid, subject: "a\u0000b" })],
+      ["userId", JSON.stringify({ ...valid, userId: "\ud800" })],
+      ["from", JSON.stringify({ ...valid, from: "x\u0000@example.com" })],
+      ["idempotencyKey", JSON.stringify({ ...valid, idempotencyKey: "k\udc00" })],
+      ["props.a", `${JSON.stringify(valid).slice(0, -1)},"props":{"a":"\\u0000"}}`],
+      ["props.__proto__", `${JSON.stringify(valid).slice(0, -1)},"props":{"__proto__":{"x":1}}}`],
+      [
+        `props.${Array(17).fill("a").join(".")}`,
+        `${JSON.stringify(valid).slice(0, -1)},"props":${'{"a":'.repeat(5_000)}1${"}".repeat(5_000)}}`,
+      ],
+    ];
+    for (const [field, body] of cases) {
+      const res = await api.request("/v1/send", { method: "POST", headers: authed(), body });
+      expect(res.status, field).toBe(400);
+      const answer = (await res.json()) as { error: { code: string; details: Array<{ path: string }> } };
+      expect(answer.error.code).toBe("VALIDATION_FAILED");
+      expect(
+        answer.error.details.map((d) => d.path),
+        field,
+      ).toContain(field);
+    }
+    expect(diffSnapshots(before, await snapshot())).toEqual([]);
+  });
+
+  it("%00 in admin query and path parameters is a 400; %25 and %ff in a template key are a 404", async () => {
+    const badRequests = [
+      "/v1/admin/suppressions?email=a%00b",
+      "/v1/admin/suppressions?before=0000-01-01T00:00:00Z",
+      "/v1/admin/messages?userId=a%00b",
+      "/v1/admin/messages?email=%00",
+      `/v1/admin/messages?cursor=${Buffer.from("0000-01-01T00:00:00Z|00000000-0000-0000-0000-000000000000").toString("base64url")}`,
+      "/v1/admin/mailbox?to=a%00b",
+      "/v1/admin/mailbox?before=99999999999999999999",
+      "/v1/admin/users/a%00b/journeys",
+      "/v1/admin/journeys/a%00b/runs",
+      "/v1/admin/journeys/j/runs?userId=%00",
+      "/v1/admin/runs/%00",
+      "/v1/admin/templates/a%00b/preview",
+      `/v1/admin/templates/activation/welcome/preview?props=${encodeURIComponent('{"firstName":"\\u0000"}')}`,
+    ];
+    for (const url of badRequests) {
+      const res = await api.request(url, { headers: authed() });
+      expect(res.status, url).toBe(400);
+      const body = (await res.json()) as { error: { code: string; details: Array<{ path: string }> } };
+      expect(body.error.code, url).toBe("VALIDATION_FAILED");
+      expect(body.error.details[0]?.path, url).toMatch(/^[a-zA-Z]/);
+    }
+    const deleted = await api.request("/v1/admin/suppressions/a%00b", {
+      method: "DELETE",
+      headers: authed(),
+    });
+    expect(deleted.status).toBe(400);
+    for (const url of [
+      "/v1/admin/templates/%25/preview",
+      "/v1/admin/templates/%ff/preview",
+      "/v1/admin/messages/------------------------------------",
+    ]) {
+      expect((await api.request(url, { headers: authed() })).status, url).toBe(404);
+    }
   });
 });

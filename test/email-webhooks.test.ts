@@ -352,3 +352,79 @@ describe("Postmark webhooks", () => {
     expect(stored.rows.map((r) => r.event)).toEqual(["email.delivered", "email.opened", "email.clicked"]);
   });
 });
+
+describe("verified webhooks whose payload cannot be used", () => {
+  const receipts = async () =>
+    (
+      await testDb.db.query<{ provider: string; status: string; error: string | null }>(
+        "SELECT provider, status, error FROM webhook_receipts ORDER BY received_at, delivery_id",
+      )
+    ).rows;
+
+  it("a Resend delivery with NUL or an unpaired surrogate in data is acknowledged as rejected and recorded", async () => {
+    await insertSentMessage(testDb.db, { userId: "u", email: "a@example.com", providerMessageId: "re_1" });
+    const nul = resendPayload("email.bounced", {
+      email_id: "re_1",
+      to: ["a@example.com"],
+      subject: "x\u0000",
+    });
+    const surrogate = resendPayload("email.bounced", { email_id: "re_1", to: ["a\ud800@example.com"] });
+    const headers = signResend(nul, "msg_nul");
+    for (const [body, signed] of [
+      [nul, headers],
+      [surrogate, signResend(surrogate, "msg_surrogate")],
+    ] as const) {
+      const res = await postResend(body, signed);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({
+        status: "rejected",
+        reason: expect.stringMatching(/^data\./),
+      });
+    }
+    // The provider's retry of the same delivery is acknowledged again and adds nothing.
+    expect((await postResend(nul, headers)).status).toBe(200);
+    expect(await receipts()).toEqual([
+      {
+        provider: "resend",
+        status: "rejected",
+        error: "data.subject contains a NUL character or an unpaired surrogate",
+      },
+      {
+        provider: "resend",
+        status: "rejected",
+        error: "data.to.0 contains a NUL character or an unpaired surrogate",
+      },
+    ]);
+    expect({ ...(await counts()), receipts: 0 }).toEqual(nothing);
+  });
+
+  it("a verified body that nests too deep, or is not JSON, is rejected rather than retried forever", async () => {
+    const deep = `{"type":"email.bounced","data":${'{"a":'.repeat(5_000)}1${"}".repeat(5_000)}}`;
+    const auth = { authorization: basic("postmark", "hook-pass-1234") };
+    // (The svix library refuses to verify a body that is not JSON, so a Resend one never gets this far.)
+    for (const res of [await postResend(deep, signResend(deep)), await postPostmark("{not json", auth)]) {
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ status: "rejected" });
+    }
+    expect((await receipts()).map((r) => r.error)).toEqual([
+      "data.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a nests deeper than 32 levels",
+      "The body is not valid JSON",
+    ]);
+  });
+
+  it("Postmark: BouncedAt 0000-01-01 is taken as the time of receipt; a body with no RecordType is rejected", async () => {
+    const auth = { authorization: basic("postmark", "hook-pass-1234") };
+    const bounce = await postPostmark(postmarkBounce({ BouncedAt: "0000-01-01" }), auth);
+    expect(bounce.status).toBe(200);
+    expect(await bounce.json()).toMatchObject({ status: "processed" });
+    const events = await testDb.db.query<{ occurred_at: Date }>("SELECT occurred_at FROM message_events");
+    expect(Math.abs(events.rows[0]!.occurred_at.getTime() - Date.now())).toBeLessThan(60_000);
+    const nul = await postPostmark(postmarkBounce({ ID: 99, Email: "x\u0000@example.com" }), auth);
+    const notARecord = await postPostmark(JSON.stringify({ hello: "world" }), auth);
+    for (const res of [nul, notARecord]) {
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ status: "rejected" });
+    }
+    expect((await receipts()).map((r) => r.status).sort()).toEqual(["processed", "rejected", "rejected"]);
+  });
+});
