@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { Webhook } from "svix";
 import type { Random } from "./fuzz-random.js";
 import {
@@ -34,6 +33,12 @@ export interface FuzzContext {
   tokens: { unsubscribe: string; open: string; click: string };
 }
 
+/** A UUID drawn from the seeded generator, so that a seed replays the same requests. */
+function uuid(random: Random): string {
+  const hex = Array.from({ length: 32 }, () => random.int(16).toString(16)).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20)}`;
+}
+
 const HOLE = "@@HOLE@@";
 const KEY_HOLE = "@@KEY@@";
 const HOSTILE_KEYS = ['"__proto__"', '"constructor"', '"prototype"', '"a\\u0000"', '"\\ud800"', '""'];
@@ -63,11 +68,11 @@ export function fillPath(
       const segment = random.pick(HOSTILE_SEGMENTS);
       return pattern && random.chance(0.3) ? `${segment}/${random.pick(HOSTILE_SEGMENTS)}` : segment;
     }
-    return plausibleParam(name, context, path);
+    return plausibleParam(name, context, path, random);
   });
 }
 
-function plausibleParam(name: string, context: FuzzContext, path: string): string {
+function plausibleParam(name: string, context: FuzzContext, path: string, random: Random): string {
   if (name === "token" && path.startsWith("/t/c/")) return context.tokens.click;
   switch (name) {
     case "key":
@@ -85,7 +90,7 @@ function plausibleParam(name: string, context: FuzzContext, path: string): strin
     case "journeyId":
       return "fuzz-journey";
     default:
-      return randomUUID();
+      return uuid(random);
   }
 }
 
@@ -145,11 +150,11 @@ function validBody(route: FuzzRoute, random: Random, context: FuzzContext): unkn
         created_at: now,
         data: {
           created_at: now,
-          email_id: randomUUID(),
+          email_id: uuid(random),
           from: "Fuzz <fuzz@example.com>",
           to: ["fuzz@example.com"],
           subject: "Hello",
-          tags: { hogsend_message_id: randomUUID() },
+          tags: { hogsend_message_id: uuid(random) },
           bounce: { type: "Permanent", subType: "General", message: "mailbox unavailable" },
           click: { link: "https://example.com/a", userAgent: "Fuzz/1.0" },
           open: { userAgent: "Fuzz/1.0" },
@@ -161,25 +166,25 @@ function validBody(route: FuzzRoute, random: Random, context: FuzzContext): unkn
           RecordType: "Bounce",
           ID: n,
           Type: "HardBounce",
-          MessageID: randomUUID(),
+          MessageID: uuid(random),
           Email: "fuzz@example.com",
           BouncedAt: now,
           Inactive: false,
           Description: "bounced",
           Tag: "fuzz",
-          Metadata: { hogsend_message_id: randomUUID() },
+          Metadata: { hogsend_message_id: uuid(random) },
         },
-        { RecordType: "Delivery", MessageID: randomUUID(), Recipient: "fuzz@example.com", DeliveredAt: now },
+        { RecordType: "Delivery", MessageID: uuid(random), Recipient: "fuzz@example.com", DeliveredAt: now },
         {
           RecordType: "Open",
-          MessageID: randomUUID(),
+          MessageID: uuid(random),
           Recipient: "fuzz@example.com",
           ReceivedAt: now,
           UserAgent: "Fuzz/1.0",
         },
         {
           RecordType: "Click",
-          MessageID: randomUUID(),
+          MessageID: uuid(random),
           Recipient: "fuzz@example.com",
           ReceivedAt: now,
           OriginalLink: "https://example.com",
@@ -187,7 +192,7 @@ function validBody(route: FuzzRoute, random: Random, context: FuzzContext): unkn
         {
           RecordType: "SpamComplaint",
           ID: n,
-          MessageID: randomUUID(),
+          MessageID: uuid(random),
           Email: "fuzz@example.com",
           BouncedAt: now,
         },
@@ -256,7 +261,7 @@ function authHeaders(
   const roll = authorised ? 1 : random.next();
   if (route.path === "/v1/webhooks/resend") {
     if (roll < 0.1) return { "svix-id": "msg_x", "svix-timestamp": "1", "svix-signature": "v1,bad" };
-    const id = `msg_${randomUUID()}`;
+    const id = `msg_${uuid(random)}`;
     const at = new Date();
     const payload = typeof body === "string" ? body : new TextDecoder().decode(body);
     return {
