@@ -23,11 +23,10 @@ interface PathLink {
   readonly key: string | number;
   readonly parent: PathLink | undefined;
 }
-interface Pending {
-  readonly value: unknown;
-  readonly depth: number;
-  readonly link: PathLink | undefined;
-}
+// A value still to visit, or a problem found with a key, queued so that problems come out in document order.
+type Pending =
+  | { readonly value: unknown; readonly depth: number; readonly link: PathLink | undefined }
+  | { readonly reason: string; readonly link: PathLink };
 
 /**
  * Every reason `value` cannot be stored as jsonb, in document order: a reserved key, a key or string with NUL or
@@ -49,6 +48,10 @@ export function* unsafeJsonProblems(
   const stack: Pending[] = [{ value, depth: 0, link: undefined }];
   let chars = 0;
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    if ("reason" in item) {
+      yield { path: at(item.link), reason: item.reason };
+      continue;
+    }
     const { value: node, depth, link } = item;
     if (typeof node === "string") {
       chars += node.length + 2;
@@ -73,9 +76,9 @@ export function* unsafeJsonProblems(
           chars += key.length + 4;
           const child = { key, parent: link };
           if (FORBIDDEN_KEYS.has(key)) {
-            yield { path: at(child), reason: "is a reserved key (prototype pollution)" };
+            children.push({ reason: "is a reserved key (prototype pollution)", link: child });
           } else if (!isStorableText(key)) {
-            yield { path: at(child), reason: `is a key that ${UNSTORABLE_TEXT_REASON}` };
+            children.push({ reason: `is a key that ${UNSTORABLE_TEXT_REASON}`, link: child });
           } else {
             children.push({ value: (node as Record<string, unknown>)[key], depth: depth + 1, link: child });
           }
