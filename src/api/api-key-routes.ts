@@ -31,6 +31,8 @@ export function createApiKeyRoutes({ db, authenticate }: RouteContext): Hono<Api
     const { id } = parseParams(idParam, c);
     if (!isUuid(id)) throw new HogsendError(ErrorCodes.NOT_FOUND, "No such API key");
     if ((await revokeApiKey(db, id)) === 0) throw new HogsendError(ErrorCodes.NOT_FOUND, "No such API key");
+    // At once here, before the answer; other processes drop it when the revocation's notification reaches them.
+    authenticate.forget(id.toLowerCase());
     return c.json({ revoked: true });
   });
   return routes;

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { createApiKeyAuthenticator } from "../auth/authenticate-api-key.js";
+import { type Authenticator, createApiKeyAuthenticator } from "../auth/authenticate-api-key.js";
 import type { Database } from "../db/database.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
 import type { Logger } from "../lib/logger.js";
@@ -14,6 +14,8 @@ export interface ApiDependencies {
   logger: Logger;
   maxBodyBytes: number;
   bootstrapApiKey: string | undefined;
+  /** The key checker; by default one that hears no revocations from other processes (1 s cache). */
+  authenticate?: Authenticator;
   version: string;
   /** Product route groups mounted after the basics; each brings its own auth. */
   routes?: ReadonlyArray<(deps: RouteContext) => Hono<ApiEnv>>;
@@ -22,7 +24,7 @@ export interface ApiDependencies {
 export interface RouteContext {
   db: Database;
   logger: Logger;
-  authenticate: ReturnType<typeof createApiKeyAuthenticator>;
+  authenticate: Authenticator;
 }
 
 const STREAMED_UPLOADS = new Set(["/v1/admin/contacts/import"]);
@@ -30,7 +32,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function createApi(deps: ApiDependencies): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
-  const authenticate = createApiKeyAuthenticator(deps.db, deps.bootstrapApiKey);
+  const authenticate = deps.authenticate ?? createApiKeyAuthenticator(deps.db, deps.bootstrapApiKey);
 
   app.use(async (c, next) => {
     const incoming = c.req.header("x-request-id");
