@@ -107,6 +107,11 @@ const envSchema = z.object({
   HOGSEND_HTTP_REQUEST_TIMEOUT_MS: positiveInt(30_000),
   HOGSEND_HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt(5_000),
   HOGSEND_DB_POOL_SIZE: positiveInt(10),
+  // A process that cannot reach Postgres for longer than this logs an error and reports it in its metrics; it
+  // keeps retrying either way and never exits because of an outage.
+  HOGSEND_DATABASE_OUTAGE_ALERT_SECONDS: positiveInt(30),
+  // Serves GET /metrics (Prometheus text) on this port when set; the worker has no other port.
+  HOGSEND_METRICS_PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).optional()),
   HOGSEND_WORKER_CONCURRENCY: positiveInt(1000),
   HOGSEND_LEASE_SECONDS: positiveInt(30),
   HOGSEND_POLL_INTERVAL_MS: positiveInt(1000),
@@ -143,6 +148,10 @@ export interface Config {
   /** Node server timeouts of the api: receiving headers, receiving a whole request, idle keep-alive. */
   http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
   dbPoolSize: number;
+  /** After this long without Postgres a process logs an error (once per outage) and keeps retrying. */
+  databaseOutageAlertMs: number;
+  /** Port of the Prometheus `/metrics` endpoint; undefined serves none. */
+  metricsPort: number | undefined;
   ingest: {
     /** Events per second per API key; 0 = unlimited. */
     rateLimitPerSecond: number;
@@ -314,6 +323,8 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       keepAliveTimeoutMs: env.HOGSEND_HTTP_KEEP_ALIVE_TIMEOUT_MS,
     },
     dbPoolSize: env.HOGSEND_DB_POOL_SIZE,
+    databaseOutageAlertMs: env.HOGSEND_DATABASE_OUTAGE_ALERT_SECONDS * 1000,
+    metricsPort: env.HOGSEND_METRICS_PORT,
     ingest: {
       rateLimitPerSecond: env.HOGSEND_INGEST_RATE_LIMIT,
       rateLimitBurst: env.HOGSEND_INGEST_RATE_BURST ?? env.HOGSEND_INGEST_RATE_LIMIT * 2,

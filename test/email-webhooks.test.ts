@@ -361,41 +361,38 @@ describe("verified webhooks whose payload cannot be used", () => {
       )
     ).rows;
 
-  it("a Resend delivery with NUL or an unpaired surrogate in data is acknowledged as rejected and recorded", async () => {
+  it("a NUL in text Hogsend only keeps does not lose the bounce; one in the recipient rejects the delivery", async () => {
     await insertSentMessage(testDb.db, { userId: "u", email: "a@example.com", providerMessageId: "re_1" });
     const nul = resendPayload("email.bounced", {
       email_id: "re_1",
       to: ["a@example.com"],
       subject: "x\u0000",
+      bounce: { type: "Permanent", subType: "General", message: "bad\ud800" },
     });
     const surrogate = resendPayload("email.bounced", { email_id: "re_1", to: ["a\ud800@example.com"] });
-    const headers = signResend(nul, "msg_nul");
-    for (const [body, signed] of [
-      [nul, headers],
-      [surrogate, signResend(surrogate, "msg_surrogate")],
-    ] as const) {
-      const res = await postResend(body, signed);
-      expect(res.status).toBe(200);
-      expect(await res.json()).toMatchObject({
-        status: "rejected",
-        reason: expect.stringMatching(/^data\./),
-      });
-    }
-    // The provider's retry of the same delivery is acknowledged again and adds nothing.
-    expect((await postResend(nul, headers)).status).toBe(200);
+    const nulHeaders = signResend(nul, "msg_nul");
+    const applied = await postResend(nul, nulHeaders);
+    expect(applied.status).toBe(200);
+    expect(await applied.json()).toMatchObject({
+      status: "processed",
+      suppressed: ["a@example.com:hard_bounce"],
+    });
+
+    const rejectedHeaders = signResend(surrogate, "msg_surrogate");
+    const rejected = await postResend(surrogate, rejectedHeaders);
+    expect(rejected.status).toBe(200);
+    expect(await rejected.json()).toMatchObject({ status: "rejected", reason: expect.any(String) });
+    // The provider's retries of both are acknowledged again and add nothing.
+    expect(await (await postResend(nul, nulHeaders)).json()).toMatchObject({ status: "duplicate" });
+    expect((await postResend(surrogate, rejectedHeaders)).status).toBe(200);
     expect(await receipts()).toEqual([
-      {
-        provider: "resend",
-        status: "rejected",
-        error: "data.subject contains a NUL character or an unpaired surrogate",
-      },
-      {
-        provider: "resend",
-        status: "rejected",
-        error: "data.to.0 contains a NUL character or an unpaired surrogate",
-      },
+      { provider: "resend", status: "processed", error: null },
+      { provider: "resend", status: "rejected", error: "A recipient is not an email address" },
     ]);
-    expect({ ...(await counts()), receipts: 0 }).toEqual(nothing);
+    const stored = await testDb.db.query<{ details: Record<string, unknown> }>(
+      "SELECT details FROM message_events WHERE type = 'bounced'",
+    );
+    expect(JSON.stringify(stored.rows[0]?.details)).not.toMatch(/\\u0000|\\ud800/);
   });
 
   it("a verified body that nests too deep, or is not JSON, is rejected rather than retried forever", async () => {

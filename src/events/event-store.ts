@@ -65,10 +65,10 @@ export async function appendEvents(
   const values = appendParams(firstOfEachMessageId(events));
   // On a pool, a named statement is parsed and planned once per connection instead of once per request: that
   // halves Postgres' work for a single-event statement. Other queryables (transactions, fakes) run it unnamed.
-  const pool = "pool" in q ? (q as Database).pool : undefined;
-  const result = pool
-    ? await pool.query<{ message_id: string }>({ name: "hogsend_append_events", text, values })
-    : await q.query<{ message_id: string }>(text, values);
+  const result =
+    "queryPrepared" in q
+      ? await (q as Database).queryPrepared<{ message_id: string }>("hogsend_append_events", text, values)
+      : await q.query<{ message_id: string }>(text, values);
   return { alreadyStored: result.rows.map((row) => row.message_id) };
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import os from "node:os";
-import pg from "pg";
-import type { Database } from "../db/database.js";
+import { type Database, isConnectionError } from "../db/database.js";
+import { startListenConnection } from "../db/listen-connection.js";
 import { EVENTS_CHANNEL } from "../events/event-types.js";
 import type { Clock } from "../lib/clock.js";
 import type { Logger } from "../lib/logger.js";
@@ -85,9 +85,16 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
     },
   });
 
-  const listener = await startListener(db.url, log, () => stopping, {
-    [EVENTS_CHANNEL]: () => routerWake.notify(),
-    [RUNS_CHANNEL]: () => executorWake.notify(),
+  const listener = startListenConnection({
+    url: db.url,
+    channels: [EVENTS_CHANNEL, RUNS_CHANNEL],
+    logger: log,
+    onNotification: (channel) => (channel === EVENTS_CHANNEL ? routerWake : executorWake).notify(),
+    // Whatever was notified while LISTEN was down is found by one immediate sweep of both loops.
+    onReconnect: () => {
+      routerWake.notify();
+      executorWake.notify();
+    },
   });
 
   const batchSize = options.routeBatchSize ?? 500;
@@ -108,7 +115,9 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
           owned = await rebalancePartitions(db, { owner, now: clock.now(), leaseMs: options.leaseMs });
           lastRebalance = Date.now();
         } catch (error) {
-          log.warn({ err: error }, "renewing routing partitions failed; retrying");
+          // An outage is logged once by the database; partitions whose lease lapses meanwhile are retaken after.
+          if (!isConnectionError(error))
+            log.warn({ err: error }, "renewing routing partitions failed; retrying");
           await routerWake.wait(options.pollIntervalMs);
           continue;
         }
@@ -122,7 +131,7 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
         if (routed.events >= limit) continue;
       } catch (error) {
         if (!mayBePoisonEvent(error)) {
-          log.warn({ err: error }, "routing failed; retrying");
+          if (!isConnectionError(error)) log.warn({ err: error }, "routing failed; retrying");
         } else if (quarantinesInARow >= MAX_QUARANTINES_IN_A_ROW) {
           log.error(
             { err: error, quarantinesInARow },
@@ -166,6 +175,7 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
     while (!stopping) {
       let waitMs = options.pollIntervalMs;
       try {
+        if ((await executor.releaseOrphaned()) > 0) continue;
         const free = options.concurrency - executor.inFlight;
         if (free > 0) {
           const claimed = await executor.claimAndStart(free);
@@ -181,7 +191,7 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
           waitMs = 20;
         }
       } catch (error) {
-        log.error({ err: error }, "claiming runs failed; retrying");
+        if (!isConnectionError(error)) log.error({ err: error }, "claiming runs failed; retrying");
       }
       await executorWake.wait(waitMs);
     }
@@ -189,7 +199,9 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
 
   const heartbeat = setInterval(
     () => {
-      executor.renewLeases().catch((error: unknown) => log.warn({ err: error }, "lease renewal failed"));
+      executor.renewLeases().catch((error: unknown) => {
+        if (!isConnectionError(error)) log.warn({ err: error }, "lease renewal failed");
+      });
     },
     Math.max(100, Math.floor(options.leaseMs / 3)),
   );
@@ -212,43 +224,6 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
       await releasePartitions(db, owner).catch(() => {});
       await listener.close();
       log.debug({ abandoned: left.length }, "journey worker stopped");
-    },
-  };
-}
-
-interface Listener {
-  close(): Promise<void>;
-}
-
-/** One dedicated connection LISTENing on the wake-up channels; reconnects after a drop. */
-async function startListener(
-  url: string,
-  log: Logger,
-  stopped: () => boolean,
-  handlers: Record<string, () => void>,
-): Promise<Listener> {
-  let client: pg.Client | undefined;
-  let retry: NodeJS.Timeout | undefined;
-  const connect = async () => {
-    const next = new pg.Client({ connectionString: url, application_name: "hogsend-listen" });
-    next.on("notification", (message) => handlers[message.channel]?.());
-    next.on("error", (error) => {
-      log.warn({ err: error }, "LISTEN connection lost; reconnecting (polling meanwhile)");
-      next.end().catch(() => {});
-      if (client === next) client = undefined;
-      if (!stopped()) retry = setTimeout(() => void connect().catch(() => {}), 1000);
-    });
-    await next.connect();
-    for (const channel of Object.keys(handlers)) await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-    client = next;
-    // Anything notified while disconnected is found by this immediate sweep.
-    for (const handler of Object.values(handlers)) handler();
-  };
-  await connect();
-  return {
-    async close() {
-      clearTimeout(retry);
-      await client?.end().catch(() => {});
     },
   };
 }

@@ -110,7 +110,7 @@ export function createBatchingCommitter(
   type Outcome = { ok: true; committed: boolean } | { ok: false; error: unknown };
 
   async function flush(batch: Pending[]): Promise<Outcome[]> {
-    const client = await db.pool.connect();
+    const client = await db.connect();
     let broken: Error | undefined;
     try {
       await client.query("BEGIN");

@@ -1,3 +1,4 @@
+import { isConnectionError } from "../db/database.js";
 import type { Logger } from "../lib/logger.js";
 import type { JourneyRegistry } from "./journey-registry.js";
 import { claimDueRuns, loadJournals, releaseRunLeases, renewRunLeases } from "./journey-store.js";
@@ -15,6 +16,8 @@ export interface ExecutorDeps extends ExecutionDeps {
 export class RunExecutor {
   readonly #inFlight = new Map<string, Promise<void>>();
   readonly #journeyIds: string[];
+  /** Runs whose execution lost the database: their leases are given back as soon as it answers again. */
+  readonly #orphaned = new Set<string>();
 
   constructor(readonly deps: ExecutorDeps) {
     this.#journeyIds = deps.registry.journeys.map((j) => j.meta.id);
@@ -58,7 +61,14 @@ export class RunExecutor {
         .execute()
         .then((outcome) => deps.onOutcome?.(outcome))
         .catch((error: unknown) => {
-          // A database failure mid-settlement: the lease runs out and the run is taken over and replayed.
+          // The transaction rolled back (or its COMMIT's answer was lost): either way the journal is the truth,
+          // and replaying the run from it is safe. Give the lease back once the database is there rather than
+          // leave the run stranded until the lease expires. The outage itself is logged once by the database.
+          if (isConnectionError(error)) {
+            this.#orphaned.add(run.id);
+            return;
+          }
+          // Anything else mid-settlement: the lease runs out and the run is taken over and replayed.
           deps.logger.error({ err: error, runId: run.id, journeyId: run.journeyId }, "run execution failed");
         })
         .finally(() => this.#inFlight.delete(run.id));
@@ -87,6 +97,15 @@ export class RunExecutor {
       now: this.deps.clock.now(),
       leaseMs: this.deps.leaseMs,
     });
+  }
+
+  /** Gives back the leases of runs whose execution lost the database (see `claimAndStart`); throws if still down. */
+  async releaseOrphaned(): Promise<number> {
+    const ids = [...this.#orphaned].filter((id) => !this.#inFlight.has(id));
+    if (ids.length === 0) return 0;
+    await releaseRunLeases(this.deps.db, ids, this.deps.owner);
+    for (const id of ids) this.#orphaned.delete(id);
+    return ids.length;
   }
 
   async releaseLeases(ids: readonly string[]): Promise<void> {

@@ -1,4 +1,4 @@
-import { assertSchemaCurrent, createApp, startApiServer } from "../app.js";
+import { assertSchemaCurrent, createApp, startApiServer, startMetrics } from "../app.js";
 import type { Config } from "../config.js";
 import { waitForShutdownSignal } from "./run-command.js";
 
@@ -7,11 +7,13 @@ export async function runApi(config: Config, options: { journeys?: string } = {}
   const app = await createApp(options.journeys ? { ...config, journeysModule: options.journeys } : config);
   try {
     await assertSchemaCurrent(app);
+    const metrics = await startMetrics(app);
     const server = await startApiServer(app);
     app.logger.info({ port: server.port }, "api listening");
     const signal = await waitForShutdownSignal();
     app.logger.info({ signal }, "api shutting down");
     await server.close();
+    await metrics?.close();
   } finally {
     await app.close();
   }

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { createApp, startApiServer, startWorker } from "../app.js";
+import { createApp, startApiServer, startMetrics, startWorker } from "../app.js";
 import type { Config } from "../config.js";
 import { migrate } from "../db/migrate.js";
 import { waitForShutdownSignal } from "./run-command.js";
@@ -16,6 +16,7 @@ export async function runDev(config: Config, options: { journeys?: string }): Pr
     await migrate(app.db.url, { logger: app.logger });
     const worker = await startWorker(app, { journeysModule });
     const server = await startApiServer(app);
+    const metrics = await startMetrics(app);
     const base = `http://localhost:${server.port}`;
     const lines = [
       "",
@@ -36,6 +37,7 @@ export async function runDev(config: Config, options: { journeys?: string }): Pr
     app.logger.info({ signal }, "dev shutting down");
     await server.close();
     await worker.stop(config.worker.shutdownGraceMs);
+    await metrics?.close();
   } finally {
     await app.close();
   }

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import os from "node:os";
-import pg from "pg";
 import type { Config } from "../../config.js";
-import type { Database } from "../../db/database.js";
+import { type Database, isConnectionError } from "../../db/database.js";
+import { startListenConnection } from "../../db/listen-connection.js";
 import { isHogsendError } from "../../errors.js";
 import type { Logger } from "../../lib/logger.js";
 import { composeEmail } from "../compose-email.js";
@@ -91,17 +91,15 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
     else signalled = true;
   };
 
-  const listener = new pg.Client({ connectionString: db.url, application_name: "hogsend-email-listen" });
-  listener.on("notification", signal);
-  listener.on("error", (error) =>
-    log.warn({ err: error }, "email LISTEN connection lost; polling continues"),
-  );
-  try {
-    await listener.connect();
-    await listener.query(`LISTEN ${MESSAGES_CHANNEL}`);
-  } catch (error) {
-    log.warn({ err: error }, "email LISTEN unavailable; polling only");
-  }
+  const listener = startListenConnection({
+    url: db.url,
+    channels: [MESSAGES_CHANNEL],
+    logger: log,
+    applicationName: "hogsend-email-listen",
+    onNotification: signal,
+    // Messages queued while LISTEN was down sent notifications nobody heard: look now.
+    onReconnect: signal,
+  });
 
   // Outcome batching: one writer at a time, everything that arrived meanwhile goes in the next statement.
   let pending: Array<{ outcome: DeliveryOutcome; done: () => void }> = [];
@@ -113,20 +111,30 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
       while (pending.length > 0) {
         const batch = pending;
         pending = [];
-        try {
-          await recordOutcomes(
-            db,
-            owner,
-            batch.map((b) => b.outcome),
-          );
-        } catch (error) {
-          // The lease will expire and another attempt will be made; with Resend the idempotency key makes it safe.
-          log.error({ err: error, count: batch.length }, "recording email outcomes failed");
-        }
+        await recordOutcomesPatiently(batch.map((b) => b.outcome));
         for (const b of batch) b.done();
       }
     } finally {
       writing = false;
+    }
+  };
+  // An outcome is kept and retried through a database outage for as long as our lease could still hold: a
+  // dropped "sent" would make the message go out again once the lease expires (twice, for Postmark and SMTP).
+  // The write is fenced on our lease, so a late write after a takeover changes nothing.
+  const recordOutcomesPatiently = async (outcomes: DeliveryOutcome[]) => {
+    const giveUpAt = Date.now() + leaseMs;
+    for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
+      try {
+        await recordOutcomes(db, owner, outcomes);
+        return;
+      } catch (error) {
+        if (!isConnectionError(error) || Date.now() + delay >= giveUpAt) {
+          // The lease will expire and another attempt will be made; with Resend the idempotency key makes it safe.
+          log.error({ err: error, count: outcomes.length }, "recording email outcomes failed");
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
     }
   };
   const record = (outcome: DeliveryOutcome) =>
@@ -266,7 +274,8 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
           }
         }
       } catch (error) {
-        log.error({ err: error }, "email delivery loop error");
+        // An outage is logged once by the database itself; the loop just keeps polling until it is back.
+        if (!isConnectionError(error)) log.error({ err: error }, "email delivery loop error");
       }
       if (stopping) break;
       // Wake for the next expired-lease sweep too: a dead worker's mail is not left waiting for a notification.
@@ -290,9 +299,9 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
   const heartbeat = setInterval(
     () => {
       if (unsettled === 0) return;
-      extendLeases(db, { owner, leaseMs }).catch((error: unknown) =>
-        log.warn({ err: error }, "extending email leases failed"),
-      );
+      extendLeases(db, { owner, leaseMs }).catch((error: unknown) => {
+        if (!isConnectionError(error)) log.warn({ err: error }, "extending email leases failed");
+      });
     },
     Math.max(200, Math.floor(leaseMs / 3)),
   );
@@ -312,7 +321,7 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
         ]);
       }
       clearInterval(heartbeat);
-      await listener.end().catch(() => {});
+      await listener.close();
       await provider.close?.();
     },
   };

@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import type { Database } from "../../db/database.js";
 import {
-  findUnsafeJson,
   formatJsonPath,
   isStorableText,
   toStorableText,
+  UNSTORABLE_TEXT_REASON,
+  unsafeJsonProblems,
 } from "../../lib/input-guard/index.js";
 import type { SoftBouncePolicy } from "../suppression/apply-bounce-policy.js";
 import type { EmailOutcome } from "./email-outcome.js";
@@ -37,7 +38,7 @@ const MAX_EMAIL = 320;
 
 /**
  * Applies one *verified* webhook delivery once. The payload goes through the input guard before anything reads
- * it; a delivery that cannot be used (not JSON, unstorable text, too deep, not a record of the provider, a
+ * it; a delivery that cannot be used (not JSON, too deep or large, unstorable keys, not a record of the provider, a
  * recipient that is not an address) is answered `rejected` and kept in webhook_receipts with the reason, so the
  * provider, which retries anything but a 2xx, stops retrying it and an operator can see it. A usable one is
  * claimed in webhook_receipts in the same transaction as its effects: a retry that finds the claim is a duplicate.
@@ -78,8 +79,17 @@ function readDelivery(
   } catch {
     return { reason: "The body is not valid JSON" };
   }
-  const unsafe = findUnsafeJson(payload, PAYLOAD_LIMITS);
-  if (unsafe) return { reason: `${formatJsonPath(unsafe.path)} ${unsafe.reason}` };
+  // A NUL or lone surrogate in a string value (a subject line, a bounce description) is the sender's data, not a
+  // reason to lose a bounce or a complaint: such strings are kept with U+FFFD in their place. Anything else the
+  // guard finds (depth, size, prototype or unstorable keys) makes the delivery unusable.
+  let hasUnstorableText = false;
+  for (const problem of unsafeJsonProblems(payload, PAYLOAD_LIMITS)) {
+    if (problem.reason !== UNSTORABLE_TEXT_REASON) {
+      return { reason: `${formatJsonPath(problem.path)} ${problem.reason}` };
+    }
+    hasUnstorableText = true;
+  }
+  if (hasUnstorableText) payload = withStorableStrings(payload);
   let deliveryId = delivery.deliveryId;
   let outcomes: EmailOutcome[];
   if (delivery.provider === "resend") {
@@ -96,8 +106,19 @@ function readDelivery(
   return { deliveryId: storableDeliveryId(deliveryId), outcomes };
 }
 
+/** A copy with every string made storable; recursion is safe because the guard has bounded the depth. */
+function withStorableStrings(value: unknown): unknown {
+  if (typeof value === "string") return toStorableText(value);
+  if (Array.isArray(value)) return value.map(withStorableStrings);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withStorableStrings(item)]));
+  }
+  return value;
+}
+
 function isEmailAddress(value: string): boolean {
-  return value.length <= MAX_EMAIL && EMAIL.test(value.trim());
+  // U+FFFD is what withStorableStrings left of a NUL or lone surrogate: no address to suppress or attribute.
+  return value.length <= MAX_EMAIL && EMAIL.test(value.trim()) && !value.includes("\ufffd");
 }
 
 function storableDeliveryId(id: string): string {
