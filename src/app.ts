@@ -18,6 +18,8 @@ import { createJourneyAdminRoutes } from "./api/journey-admin-routes.js";
 import { createSuppressionRoutes } from "./api/suppression-routes.js";
 import { trackingRoutes } from "./api/tracking-routes.js";
 import { unsubscribeRoutes } from "./api/unsubscribe-routes.js";
+import { startRevocationAwareAuthenticator } from "./auth/api-key-revocations.js";
+import type { Authenticator } from "./auth/authenticate-api-key.js";
 import type { Config } from "./config.js";
 import { createDatabase, type Database } from "./db/database.js";
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "./db/embedded-postgres.js";
@@ -105,12 +107,14 @@ export async function assertSchemaCurrent(app: App): Promise<void> {
   }
 }
 
-export function buildApi(app: App): Hono<ApiEnv> {
+/** `authenticate`: the key checker of a running server (startApiServer), which hears revocations. */
+export function buildApi(app: App, options: { authenticate?: Authenticator } = {}): Hono<ApiEnv> {
   return createApi({
     db: app.db,
     logger: app.logger,
     maxBodyBytes: app.config.maxBodyBytes,
     bootstrapApiKey: app.config.bootstrapApiKey,
+    ...(options.authenticate ? { authenticate: options.authenticate } : {}),
     version: VERSION,
     routes: [
       createIngestRoutes({
@@ -146,19 +150,26 @@ export interface RunningServer {
 }
 
 export function startApiServer(app: App, port = app.config.port): Promise<RunningServer> {
-  const api = buildApi(app);
-  return new Promise((resolve, reject) => {
+  const keys = startRevocationAwareAuthenticator({
+    db: app.db,
+    bootstrapKey: app.config.bootstrapApiKey,
+    logger: app.logger,
+  });
+  const api = buildApi(app, { authenticate: keys.authenticate });
+  const started = new Promise<RunningServer>((resolve, reject) => {
     const fetch = closeConnectionsWithUnreadBodies(api.fetch);
     const serverOptions = httpServerOptions(app.config.http);
     const server = serve({ fetch, port, hostname: "0.0.0.0", serverOptions }, (info) => {
       resolve({
         port: info.port,
-        close: () =>
-          new Promise<void>((done) => {
+        close: async () => {
+          await new Promise<void>((done) => {
             server.close(() => done());
             // Idle keep-alive sockets would hold close() open for their timeout.
             (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-          }),
+          });
+          await keys.close();
+        },
       });
     });
     server.once("error", (error: NodeJS.ErrnoException) => {
@@ -172,6 +183,8 @@ export function startApiServer(app: App, port = app.config.port): Promise<Runnin
       );
     });
   });
+  started.catch(() => keys.close());
+  return started;
 }
 
 export interface BackgroundWork {
