@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
+import { collectDefaultMetrics, Registry } from "prom-client";
 import { createAdminMessageRoutes } from "./api/admin-message-routes.js";
 import { createAdminTemplateRoutes } from "./api/admin-template-routes.js";
 import type { ApiEnv } from "./api/api-env.js";
@@ -15,13 +16,15 @@ import { createEventRoutes } from "./api/event-routes.js";
 import { httpServerOptions } from "./api/http-server-options.js";
 import { createIngestRoutes } from "./api/ingest-routes.js";
 import { createJourneyAdminRoutes } from "./api/journey-admin-routes.js";
+import { type MetricsServer, startMetricsServer } from "./api/metrics-server.js";
 import { createSuppressionRoutes } from "./api/suppression-routes.js";
 import { trackingRoutes } from "./api/tracking-routes.js";
 import { unsubscribeRoutes } from "./api/unsubscribe-routes.js";
 import { startRevocationAwareAuthenticator } from "./auth/api-key-revocations.js";
 import type { Authenticator } from "./auth/authenticate-api-key.js";
 import type { Config } from "./config.js";
-import { createDatabase, type Database } from "./db/database.js";
+import { createDatabase, type Database, isConnectionError } from "./db/database.js";
+import { registerDatabaseMetrics } from "./db/database-metrics.js";
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "./db/embedded-postgres.js";
 import { migrationStatus } from "./db/migrate.js";
 import { startEmailDelivery } from "./email/outbox/email-delivery.js";
@@ -48,6 +51,8 @@ export interface App {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly db: Database;
+  /** This process's Prometheus registry; served on HOGSEND_METRICS_PORT by `startMetrics`. */
+  readonly metrics: Registry;
   /** Set when this process started its own Postgres (DATABASE_URL unset). */
   readonly embedded: EmbeddedPostgresHandle | undefined;
   close(): Promise<void>;
@@ -77,13 +82,21 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     });
     url = embedded.url;
   }
-  const db = createDatabase(url, { max: config.dbPoolSize });
+  const db = createDatabase(url, {
+    max: config.dbPoolSize,
+    logger,
+    outageAlertMs: config.databaseOutageAlertMs,
+  });
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics, prefix: "hogsend_" });
+  registerDatabaseMetrics(metrics, db);
   let closed = false;
   return {
     config,
     logger,
     clock: options.clock ?? systemClock,
     db,
+    metrics,
     embedded,
     async close() {
       if (closed) return;
@@ -94,9 +107,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   };
 }
 
-/** Refuses to run against a schema that is behind: the api and the worker both call this at boot. */
+/**
+ * Refuses to run against a schema that is behind: the api and the worker both call this at boot. While the
+ * database is unreachable it waits (the outage is logged once by the pool), so a process started during a
+ * Postgres restart or failover comes up when Postgres does instead of exiting.
+ */
 export async function assertSchemaCurrent(app: App): Promise<void> {
-  const { pending } = await migrationStatus(app.db);
+  const { pending } = await waitForDatabase(() => migrationStatus(app.db));
   if (pending.length > 0) {
     throw new HogsendError(
       ErrorCodes.MIGRATION_PENDING,
@@ -105,6 +122,25 @@ export async function assertSchemaCurrent(app: App): Promise<void> {
       { details: { pending } },
     );
   }
+}
+
+async function waitForDatabase<T>(work: () => Promise<T>): Promise<T> {
+  for (let delay = 100; ; delay = Math.min(delay * 2, 5_000)) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isConnectionError(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+/** Serves this process's metrics when HOGSEND_METRICS_PORT is set. */
+export async function startMetrics(app: App): Promise<MetricsServer | undefined> {
+  if (app.config.metricsPort === undefined) return undefined;
+  const server = await startMetricsServer(app.metrics, app.config.metricsPort);
+  app.logger.info({ port: server.port }, "metrics at GET /metrics");
+  return server;
 }
 
 /** `authenticate`: the key checker of a running server (startApiServer), which hears revocations. */
