@@ -20,6 +20,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "../src/db/embedded-postgres.js";
 import { migrate } from "../src/db/migrate.js";
+import { freePort } from "../test/helpers/run-cli.js";
 
 const WORKER = fileURLToPath(new URL("./stalled-clients-worker.ts", import.meta.url));
 const ADMIN_KEY = "bench-admin-key-0123456789abcdefghij";
@@ -235,17 +236,6 @@ function summarize(values: string[]): string {
 
 const mb = (bytes: number) => Math.round(bytes / 1_048_576);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 function printTable(rows: Row[], baseline: Memory) {
   const delta = (value: number, base: number) => {
