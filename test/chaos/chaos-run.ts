@@ -204,6 +204,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       "CREATE TABLE chaos_effects (id bigserial PRIMARY KEY, run_id uuid NOT NULL, position int)",
     );
 
+    // The disruption schedule. The load is paced to last about as long, so every disruption hits a busy system.
+    const plan: Array<"restart" | "long" | "terminate" | "kill"> = [];
+    const counts = { restart: options.restarts, long: options.longOutageMs > 0 ? 1 : 0 };
+    const terminate = options.terminations;
+    const kill = options.kills;
+    for (let i = 0; i < Math.max(counts.restart, terminate, kill); i++) {
+      if (i < counts.restart) plan.push("restart");
+      if (i < kill) plan.push("kill");
+      if (i < terminate) plan.push("terminate");
+      if (i === 1 && counts.long) plan.push("long");
+    }
+    if (counts.long && !plan.includes("long")) plan.push("long");
+    const spanMs = plan.length * (options.gapMs + 1_500) + options.longOutageMs;
+    const pace = (requests: number) => Math.max(5, Math.floor(spanMs / Math.max(1, requests)));
     const batchedIngest = async () => {
       for (let first = 0; first < options.users; first += BATCH) {
         const batch = Array.from({ length: Math.min(BATCH, options.users - first) }, (_, i) => ({
@@ -222,7 +236,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         ) {
           for (const event of batch) acknowledged.add(event.messageId);
         }
-        await sleep(40);
+        await sleep(pace(options.users / BATCH));
       }
     };
     const singleIngest = async () => {
@@ -238,7 +252,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         ) {
           acknowledged.add(messageId);
         }
-        await sleep(30);
+        await sleep(pace(options.singles));
       }
     };
     const webhooks = async () => {
@@ -264,7 +278,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           (s) => s === 200,
         );
         if (ok) ackedWebhooks.add(id);
-        await sleep(100);
+        await sleep(pace(options.webhooks));
       }
     };
     const contactImport = async () => {
@@ -305,19 +319,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         await sleep(50);
       }
     };
-
-    // The disruption schedule, spread while the load runs (and after it, if the load finishes first).
-    const plan: Array<"restart" | "long" | "terminate" | "kill"> = [];
-    const counts = { restart: options.restarts, long: options.longOutageMs > 0 ? 1 : 0 };
-    const terminate = options.terminations;
-    const kill = options.kills;
-    for (let i = 0; i < Math.max(counts.restart, terminate, kill); i++) {
-      if (i < counts.restart) plan.push("restart");
-      if (i < kill) plan.push("kill");
-      if (i < terminate) plan.push("terminate");
-      if (i === 1 && counts.long) plan.push("long");
-    }
-    if (counts.long && !plan.includes("long")) plan.push("long");
 
     for (const step of plan) {
       if (Date.now() > deadline) break;
