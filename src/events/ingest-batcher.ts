@@ -1,4 +1,5 @@
 import { isConnectionError, type Queryable } from "../db/database.js";
+import { createGroupCommit, type Settlement } from "../db/group-commit.js";
 import { appendEvents } from "./event-store.js";
 import type { NewEvent } from "./event-types.js";
 
@@ -12,79 +13,57 @@ export interface IngestBatcher {
   submit(events: readonly NewEvent[]): Promise<IngestOutcome>;
 }
 
-interface Job {
-  events: readonly NewEvent[];
-  resolve: (outcome: IngestOutcome) => void;
-  reject: (error: unknown) => void;
-}
-
 /**
- * Group commit for the ingest path. Up to `maxInFlight` inserts run at once; requests arriving while they are all
- * busy wait and then share one multi-row statement (up to `maxEvents` events), so under load one commit (one WAL
- * flush) serves many requests while at low load a request is written at once with no added delay. Every
- * request still resolves only after its own events have committed.
+ * Group commit for the ingest path (`createGroupCommit`): up to `maxInFlight` inserts run at once; requests arriving
+ * while they are all busy share one multi-row statement (up to `maxEvents` events), so under load one commit serves
+ * many requests while at low load a request is written at once with no added delay. Every request still resolves
+ * only after its own events have committed.
  */
 export function createIngestBatcher(
   db: Queryable,
   options: { maxInFlight?: number; maxEvents?: number; onInserted?: () => void } = {},
 ): IngestBatcher {
-  const maxInFlight = options.maxInFlight ?? 4;
-  const maxEvents = options.maxEvents ?? 5000;
-  const pending: Job[] = [];
-  let inFlight = 0;
-
-  const pump = () => {
-    while (inFlight < maxInFlight && pending.length > 0) {
-      const jobs: Job[] = [pending.shift()!];
-      let size = jobs[0]!.events.length;
-      while (pending.length > 0 && size + pending[0]!.events.length <= maxEvents) {
-        const job = pending.shift()!;
-        size += job.events.length;
-        jobs.push(job);
-      }
-      inFlight++;
-      void write(jobs).finally(() => {
-        inFlight--;
-        pump();
-      });
-    }
-  };
-
-  const write = async (jobs: Job[]): Promise<void> => {
+  const write = async (
+    requests: ReadonlyArray<readonly NewEvent[]>,
+  ): Promise<Array<Settlement<IngestOutcome>>> => {
     try {
-      const all = jobs.length === 1 ? jobs[0]!.events : jobs.flatMap((job) => job.events);
+      const all = requests.length === 1 ? requests[0]! : requests.flat();
       const { alreadyStored } = await appendEvents(db, all);
       // A messageId is credited to the first request (in arrival order) that carried it; later ones, and ids
       // stored by earlier statements, are duplicates, exactly as if the requests had been written one by one.
       const taken = new Set(alreadyStored);
       let inserted = 0;
-      for (const job of jobs) {
+      const outcomes = requests.map((events): Settlement<IngestOutcome> => {
         let accepted = 0;
-        for (const event of job.events) {
+        for (const event of events) {
           if (taken.has(event.messageId)) continue;
           taken.add(event.messageId);
           accepted++;
         }
         inserted += accepted;
-        job.resolve({ accepted, duplicates: job.events.length - accepted });
-      }
+        return { ok: true, value: { accepted, duplicates: events.length - accepted } };
+      });
       if (inserted > 0) options.onInserted?.();
+      return outcomes;
     } catch (error) {
-      if (jobs.length === 1 || isConnectionError(error)) {
-        for (const job of jobs) job.reject(error);
-        return;
-      }
+      if (requests.length === 1 || isConnectionError(error)) throw error;
       // Not an outage: write each request alone so that one request's failure cannot fail its neighbours.
-      await Promise.all(jobs.map((job) => write([job])));
+      return Promise.all(
+        requests.map((events) =>
+          write([events]).then(
+            (one) => one[0]!,
+            (failure: unknown): Settlement<IngestOutcome> => ({ ok: false, error: failure }),
+          ),
+        ),
+      );
     }
   };
 
-  return {
-    submit(events) {
-      return new Promise<IngestOutcome>((resolve, reject) => {
-        pending.push({ events, resolve, reject });
-        pump();
-      });
-    },
-  };
+  const commits = createGroupCommit<readonly NewEvent[], IngestOutcome>({
+    maxInFlight: options.maxInFlight ?? 4,
+    maxBatchWeight: options.maxEvents ?? 5000,
+    weight: (events) => events.length,
+    write,
+  });
+  return { submit: (events) => commits.submit(events) };
 }

@@ -1,5 +1,6 @@
 import type pg from "pg";
 import type { Database } from "../db/database.js";
+import { createGroupCommit, type Settlement } from "../db/group-commit.js";
 import { insertEvents } from "../events/event-store.js";
 import type { NewEvent } from "../events/event-types.js";
 import { commitRunProgress, commitRunsProgress, type RunCommit } from "./journey-store.js";
@@ -54,60 +55,35 @@ export function createDirectCommitter(db: Database): RunCommitter {
 interface Pending {
   params: CommitParams;
   options: CommitOptions;
-  resolve: (committed: boolean) => void;
-  reject: (error: unknown) => void;
 }
 
 const RETRYABLE = new Set(["40P01", "40001"]);
 
 /**
- * Group commit: commits from concurrent executions that arrive while a transaction is in flight are written
- * together in the next one, so one fsync and a handful of statements cover many runs. Idle, a commit goes out at
- * once; under load batches grow by themselves. Each commit is still fenced on its own: plain commits go in one
- * multi-run statement, commits with an effect (`perform`) each under a savepoint so that a failure touches only
- * that commit, and the events of every commit that held its fence in one insert. A deadlock with a routing
- * transaction (possible, rare) retries the batch.
+ * Group commit (`createGroupCommit`): commits from concurrent executions that arrive while a transaction is in
+ * flight are written together in the next one, so one fsync and a handful of statements cover many runs. Idle, a
+ * commit goes out at once; under load batches grow by themselves. Each commit is still fenced on its own: plain
+ * commits go in one multi-run statement, commits with an effect (`perform`) each under a savepoint so that a
+ * failure touches only that commit, and the events of every commit that held its fence in one insert. A deadlock
+ * with a routing transaction (possible, rare) retries the batch.
  */
 export function createBatchingCommitter(
   db: Database,
   options: { maxBatch?: number; maxInFlight?: number } = {},
 ): RunCommitter {
-  const maxBatch = options.maxBatch ?? 500;
-  const maxInFlight = options.maxInFlight ?? 2;
-  const queue: Pending[] = [];
-  let inFlight = 0;
+  type Outcome = Settlement<boolean>;
 
-  const pump = () => {
-    while (inFlight < maxInFlight && queue.length > 0) {
-      const batch = queue.splice(0, maxBatch);
-      inFlight++;
-      void flushWithRetry(batch).finally(() => {
-        inFlight--;
-        pump();
-      });
-    }
-  };
-
-  async function flushWithRetry(batch: Pending[]): Promise<void> {
+  async function flushWithRetry(batch: Pending[]): Promise<Outcome[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const outcomes = await flush(batch);
-        batch.forEach((item, index) => {
-          const outcome = outcomes[index];
-          if (outcome?.ok) item.resolve(outcome.committed);
-          else item.reject(outcome?.error);
-        });
-        return;
+        return await flush(batch);
       } catch (error) {
         const code = (error as { code?: string }).code;
         if (attempt < 4 && code !== undefined && RETRYABLE.has(code)) continue;
-        for (const item of batch) item.reject(error);
-        return;
+        throw error;
       }
     }
   }
-
-  type Outcome = { ok: true; committed: boolean } | { ok: false; error: unknown };
 
   async function flush(batch: Pending[]): Promise<Outcome[]> {
     const client = await db.connect();
@@ -122,8 +98,8 @@ export function createBatchingCommitter(
       }
       const outcomes: Outcome[] = batch.map((item) =>
         item.options.perform === undefined
-          ? { ok: true, committed: fenced.has(item.params.runId) }
-          : { ok: true, committed: false },
+          ? { ok: true, value: fenced.has(item.params.runId) }
+          : { ok: true, value: false },
       );
       const withEffects = batch
         .map((item, index) => ({ item, index }))
@@ -135,7 +111,7 @@ export function createBatchingCommitter(
           const committed = await commitRunProgress(client, item.params);
           if (committed) await item.options.perform?.(client);
           await client.query("RELEASE SAVEPOINT run_commit");
-          outcomes[index] = { ok: true, committed };
+          outcomes[index] = { ok: true, value: committed };
         } catch (error) {
           await client.query("ROLLBACK TO SAVEPOINT run_commit");
           outcomes[index] = { ok: false, error };
@@ -143,7 +119,7 @@ export function createBatchingCommitter(
       }
       const events = batch.flatMap((item, index) => {
         const outcome = outcomes[index];
-        return outcome?.ok && outcome.committed ? (item.options.events ?? []) : [];
+        return outcome?.ok && outcome.value ? (item.options.events ?? []) : [];
       });
       if (events.length > 0) await insertEvents(client, events);
       await client.query("COMMIT");
@@ -158,13 +134,13 @@ export function createBatchingCommitter(
     }
   }
 
+  const commits = createGroupCommit<Pending, boolean>({
+    maxInFlight: options.maxInFlight ?? 2,
+    maxBatchWeight: options.maxBatch ?? 500,
+    write: flushWithRetry,
+  });
   return {
-    commit(params, commitOptions = {}) {
-      return new Promise((resolve, reject) => {
-        queue.push({ params, options: commitOptions, resolve, reject });
-        pump();
-      });
-    },
+    commit: (params, commitOptions = {}) => commits.submit({ params, options: commitOptions }),
   };
 }
 
