@@ -8,7 +8,8 @@ import type { Logger } from "../lib/logger.js";
 import { routeBatch } from "./event-router.js";
 import type { JourneyRegistry } from "./journey-registry.js";
 import { nextDueAt, RUNS_CHANNEL } from "./journey-store.js";
-import { mayBePoisonEvent, quarantineHeadEvent } from "./routing-failures.js";
+import { PoisonEventPolicy } from "./poison-event-policy.js";
+import { quarantineHeadEvent } from "./routing-failures.js";
 import { rebalancePartitions, releasePartitions } from "./routing-partitions.js";
 import { createBatchingCommitter } from "./run-committer.js";
 import { RunExecutor } from "./run-executor.js";
@@ -34,13 +35,6 @@ export interface JourneyWorker {
 }
 
 export const DEFAULT_RETRY = { attempts: 3, backoffMs: 10_000 };
-/** Consecutive failures of the same single event before it is moved to event_routing_failures. */
-const POISON_ATTEMPTS = 3;
-/**
- * Events moved aside in a row with nothing routed in between: beyond this the failure is not one event's fault
- * (a bug or a bad deploy fails them all), so the router stops moving events aside and only retries.
- */
-const MAX_QUARANTINES_IN_A_ROW = 3;
 
 /**
  * The worker's loops: a router (routing partitions leased from Postgres, batches of queued events) and an
@@ -103,12 +97,7 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
   async function routerLoop(): Promise<void> {
     let owned: number[] = [];
     let lastRebalance = 0;
-    // After a batch fails with a non-transient error, route one event per transaction: the good events go
-    // through, and the one that keeps failing is moved to event_routing_failures after a few attempts instead of
-    // blocking its partitions (and every user hashed to them) forever.
-    let isolating = false;
-    let headFailures = 0;
-    let quarantinesInARow = 0;
+    const poison = new PoisonEventPolicy();
     while (!stopping) {
       if (Date.now() - lastRebalance >= rebalanceEveryMs) {
         try {
@@ -123,28 +112,20 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
         }
       }
       try {
-        const limit = isolating ? 1 : batchSize;
+        const limit = poison.batchLimit(batchSize);
         const routed = await routeBatch({ db, clock, registry: options.registry }, owned, limit);
-        headFailures = 0;
-        if (routed.events > 0) quarantinesInARow = 0;
-        if (isolating && routed.events === 0) isolating = false;
+        poison.routed(routed.events);
         if (routed.events >= limit) continue;
       } catch (error) {
-        if (!mayBePoisonEvent(error)) {
-          if (!isConnectionError(error)) log.warn({ err: error }, "routing failed; retrying");
-        } else if (quarantinesInARow >= MAX_QUARANTINES_IN_A_ROW) {
-          log.error(
-            { err: error, quarantinesInARow },
-            "routing fails for every event; not moving more aside, retrying until it recovers",
-          );
-        } else if (!isolating) {
-          isolating = true;
+        const decision = poison.failed(error);
+        if (decision.kind === "isolate") {
           log.warn({ err: error }, "a routing batch failed; routing one event at a time to find the cause");
           continue;
-        } else if (++headFailures >= POISON_ATTEMPTS) {
+        }
+        if (decision.kind === "quarantine") {
           const eventId = await quarantineHeadEvent(db, owned, {
             error,
-            attempts: headFailures,
+            attempts: decision.attempts,
             now: clock.now(),
           }).catch((quarantineError: unknown) => {
             log.error({ err: quarantineError }, "could not move a failing event aside; retrying");
@@ -152,16 +133,22 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
           });
           if (eventId !== undefined) {
             log.error(
-              { err: error, eventId, attempts: headFailures },
+              { err: error, eventId, attempts: decision.attempts },
               "event could not be routed; moved to event_routing_failures (GET /v1/admin/events/routing-failures)",
             );
-            headFailures = 0;
-            quarantinesInARow++;
-            isolating = false;
+            poison.quarantined();
             continue;
           }
-        } else {
-          log.warn({ err: error, attempt: headFailures }, "routing one event failed; retrying");
+        } else if (decision.reason === "everything_fails") {
+          log.error(
+            { err: error, quarantinesInARow: decision.quarantinesInARow },
+            "routing fails for every event; not moving more aside, retrying until it recovers",
+          );
+        } else if (decision.reason === "head_failed") {
+          log.warn({ err: error, attempt: decision.attempt }, "routing one event failed; retrying");
+        } else if (!isConnectionError(error)) {
+          // An outage is logged once by the database itself.
+          log.warn({ err: error }, "routing failed; retrying");
         }
       }
       const untilRebalance = rebalanceEveryMs - (Date.now() - lastRebalance);
