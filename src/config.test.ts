@@ -51,7 +51,7 @@ describe("loadConfig", () => {
   it("names every missing production variable in one error", () => {
     const problems = problemsOf({ NODE_ENV: "production" });
     expect(problems.map((p) => p.variable).sort()).toEqual(
-      ["API_PUBLIC_URL", "BETTER_AUTH_SECRET", "DATABASE_URL", "EMAIL_PROVIDER", "REDIS_URL"].sort(),
+      ["API_PUBLIC_URL", "BETTER_AUTH_SECRET", "DATABASE_URL", "EMAIL_PROVIDER"].sort(),
     );
   });
 

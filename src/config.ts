@@ -212,7 +212,6 @@ function crossFieldProblems(env: Env): Problem[] {
   };
   if (production) {
     require("DATABASE_URL", "is required in production (embedded Postgres is for development only)");
-    require("REDIS_URL", "is required in production (Studio sessions and cross-replica auth rate limits)");
     require("BETTER_AUTH_SECRET", "is required in production");
     require("API_PUBLIC_URL", "is required in production (unsubscribe and tracking links point at it)");
     require("EMAIL_PROVIDER", "is required in production (resend, postmark or smtp)");
