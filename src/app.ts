@@ -250,6 +250,7 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
   });
   const email = await startEmailDelivery({
     db: app.db,
+    clock: app.clock,
     config: app.config,
     logger: app.logger,
     provider: createEmailProvider(app.config, app.db),

@@ -5,6 +5,7 @@ import { type EmailDelivery, startEmailDelivery } from "../src/email/outbox/emai
 import { recordOutcomes } from "../src/email/outbox/message-store.js";
 import { createResendProvider } from "../src/email/providers/resend-provider.js";
 import { enqueueEmail } from "../src/email/send-email.js";
+import { VirtualClock } from "../src/lib/clock.js";
 import { FakeResendServer } from "./helpers/fake-resend-server.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";
 
@@ -104,6 +105,38 @@ describe("outbox delivery", () => {
     const request = resend.requests.find((r) => r.body.subject === "Welcome, Ada");
     expect(request?.idempotencyKey).toBe(messageId);
     expect(request?.body.text).toContain("Hi Ada,");
+  });
+
+  it("schedules retries on its clock: a virtual clock holds a retry until it is advanced", async () => {
+    // Ahead of the database's own time, so a message queued now is already due on this clock.
+    const clock = new VirtualClock(Date.now() + 60_000);
+    delivery = await startEmailDelivery({
+      db: app.db,
+      config: app.config,
+      logger: app.logger,
+      provider: createResendProvider({ apiKey: resend.apiKey, baseUrl: resend.baseUrl, timeoutMs: 2_000 }),
+      clock,
+    });
+    resend.failNext({ status: 429, retryAfterSeconds: 600 });
+    const { messageId } = await enqueueEmail(app.db, {
+      to: "virtual@example.com",
+      template: "activation/nudge",
+      subject: "Virtual time",
+    });
+    const retrying = await waitFor(
+      () => message(messageId),
+      (m) => m.status === "queued" && m.attempts === 1,
+    );
+    expect(retrying.next_attempt_at.getTime()).toBe(clock.now().getTime() + 600_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await message(messageId)).status).toBe("queued");
+    clock.advance(600_000);
+    const sent = await waitFor(
+      () => message(messageId),
+      (m) => m.status === "sent",
+    );
+    expect(sent.attempts).toBe(2);
+    expect(sent.sent_at.getTime()).toBeGreaterThanOrEqual(clock.now().getTime());
   });
 
   it("retries a 5xx with backoff and then sends; honours Retry-After on 429", async () => {
@@ -218,9 +251,12 @@ describe("outbox delivery", () => {
       (m) => m.status === "sent",
     );
     expect(row.attempts).toBe(2);
-    const changed = await recordOutcomes(app.db, "dead-worker", [
-      { kind: "failed", id: messageId, error: "late" },
-    ]);
+    const changed = await recordOutcomes(
+      app.db,
+      "dead-worker",
+      [{ kind: "failed", id: messageId, error: "late" }],
+      new Date(),
+    );
     expect(changed).toBe(0);
     expect((await message(messageId)).status).toBe("sent");
     expect(live.stats().sent).toBeGreaterThanOrEqual(1);

@@ -4,6 +4,7 @@ import type { Config } from "../../config.js";
 import { type Database, isConnectionError } from "../../db/database.js";
 import { startListenConnection } from "../../db/listen-connection.js";
 import { isHogsendError } from "../../errors.js";
+import { type Clock, systemClock } from "../../lib/clock.js";
 import type { Logger } from "../../lib/logger.js";
 import { composeEmail } from "../compose-email.js";
 import type { EmailProvider } from "../providers/email-provider.js";
@@ -32,6 +33,11 @@ export interface EmailDeliveryOptions {
   provider: EmailProvider;
   /** Overrides config.worker.leaseMs (tests use short leases). */
   leaseMs?: number;
+  /**
+   * Schedules claims, leases and retries, like the engine's clock (default: the system clock), so the outbox and
+   * the journeys agree on time and a virtual clock drives retries in tests.
+   */
+  clock?: Clock;
 }
 
 export interface EmailDeliveryStats {
@@ -56,6 +62,7 @@ export interface EmailDelivery {
  */
 export async function startEmailDelivery(options: EmailDeliveryOptions): Promise<EmailDelivery> {
   const { db, config, logger, provider } = options;
+  const clock = options.clock ?? systemClock;
   const settings = config.email.delivery;
   const leaseMs = options.leaseMs ?? config.worker.leaseMs;
   if (leaseMs <= settings.sendTimeoutMs) {
@@ -125,7 +132,7 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
     const giveUpAt = Date.now() + leaseMs;
     for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
       try {
-        await recordOutcomes(db, owner, outcomes);
+        await recordOutcomes(db, owner, outcomes, clock.now());
         return;
       } catch (error) {
         if (!isConnectionError(error) || Date.now() + delay >= giveUpAt) {
@@ -238,13 +245,13 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
       try {
         if (Date.now() >= nextReleaseAt) {
           nextReleaseAt = Date.now() + Math.min(5_000, Math.max(250, leaseMs / 4));
-          const released = await releaseExpiredLeases(db);
+          const released = await releaseExpiredLeases(db, clock.now());
           if (released > 0) log.warn({ released }, "retaking emails whose worker stopped mid-send");
         }
         // Bounded: sends whose outcome is not yet written never exceed twice the concurrency.
         const free = Math.min(concurrency - inFlight, maxUnsettled - unsettled);
         if (free >= claimThreshold || (free > 0 && inFlight === 0)) {
-          const claimed = await claimMessages(db, { owner, leaseMs, limit: free });
+          const claimed = await claimMessages(db, { owner, leaseMs, limit: free, now: clock.now() });
           // If the pre-check fails, every message takes the full per-message check: slower, never wrong.
           const needsCheck = await messagesNeedingPolicyCheck(db, claimed).catch(
             () => new Set(claimed.map((m) => m.id)),
@@ -269,7 +276,7 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
           }
           if (claimed.length === free) continue;
           if (claimed.length === 0 && inFlight === 0) {
-            const due = await nextDueInMs(db);
+            const due = await nextDueInMs(db, clock.now());
             if (due !== null) sleepMs = Math.min(sleepMs, Math.max(10, due));
           }
         }
@@ -299,7 +306,7 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
   const heartbeat = setInterval(
     () => {
       if (unsettled === 0) return;
-      extendLeases(db, { owner, leaseMs }).catch((error: unknown) => {
+      extendLeases(db, { owner, leaseMs, now: clock.now() }).catch((error: unknown) => {
         if (!isConnectionError(error)) log.warn({ err: error }, "extending email leases failed");
       });
     },

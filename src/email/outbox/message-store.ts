@@ -134,7 +134,7 @@ export interface ClaimedMessage {
  */
 export async function claimMessages(
   q: Queryable,
-  params: { owner: string; leaseMs: number; limit: number },
+  params: { owner: string; leaseMs: number; limit: number; now: Date },
 ): Promise<ClaimedMessage[]> {
   const result = await q.query<{
     id: string;
@@ -148,13 +148,13 @@ export async function claimMessages(
     attempts: number;
   }>(
     `UPDATE messages m
-        SET status = 'sending', lease_owner = $1, lease_expires_at = now() + $2 * interval '1 millisecond',
-            attempts = m.attempts + 1, updated_at = now()
+        SET status = 'sending', lease_owner = $1, lease_expires_at = $4::timestamptz + $2 * interval '1 millisecond',
+            attempts = m.attempts + 1, updated_at = $4
       WHERE m.id IN (
-        SELECT id FROM messages WHERE status = 'queued' AND next_attempt_at <= now()
+        SELECT id FROM messages WHERE status = 'queued' AND next_attempt_at <= $4
          ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
       RETURNING m.id, m.to_email, m.from_email, m.user_id, m.template, m.subject, m.category, m.props, m.attempts`,
-    [params.owner, params.leaseMs, params.limit],
+    [params.owner, params.leaseMs, params.limit, params.now.toISOString()],
   );
   return result.rows.map((row) => ({
     id: row.id,
@@ -173,12 +173,13 @@ export async function claimMessages(
  * Puts messages whose worker died mid-send back in the queue. They go out again with the same id, which is
  * Resend's idempotency key and everyone's Message-ID. Returns how many were released.
  */
-export async function releaseExpiredLeases(q: Queryable): Promise<number> {
+export async function releaseExpiredLeases(q: Queryable, now: Date): Promise<number> {
   const result = await q.query(
-    `UPDATE messages SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, updated_at = now(),
+    `UPDATE messages SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL, updated_at = $1,
             last_error = COALESCE(last_error, 'lease expired: the delivering worker stopped')
-      WHERE id IN (SELECT id FROM messages WHERE status = 'sending' AND lease_expires_at < now()
+      WHERE id IN (SELECT id FROM messages WHERE status = 'sending' AND lease_expires_at < $1
                     ORDER BY lease_expires_at LIMIT 1000 FOR UPDATE SKIP LOCKED)`,
+    [now.toISOString()],
   );
   return result.rowCount ?? 0;
 }
@@ -186,21 +187,22 @@ export async function releaseExpiredLeases(q: Queryable): Promise<number> {
 /** Renews the lease of every message this worker is still sending. Returns how many it renewed. */
 export async function extendLeases(
   q: Queryable,
-  params: { owner: string; leaseMs: number },
+  params: { owner: string; leaseMs: number; now: Date },
 ): Promise<number> {
   const result = await q.query(
-    `UPDATE messages SET lease_expires_at = now() + $2 * interval '1 millisecond'
+    `UPDATE messages SET lease_expires_at = $3::timestamptz + $2 * interval '1 millisecond'
       WHERE lease_owner = $1 AND status = 'sending'`,
-    [params.owner, params.leaseMs],
+    [params.owner, params.leaseMs, params.now.toISOString()],
   );
   return result.rowCount ?? 0;
 }
 
 /** Seconds until the earliest queued message is due (for the loop's sleep), or null when none is waiting. */
-export async function nextDueInMs(q: Queryable): Promise<number | null> {
+export async function nextDueInMs(q: Queryable, now: Date): Promise<number | null> {
   const result = await q.query<{ ms: number | null }>(
-    `SELECT (extract(epoch FROM min(next_attempt_at) - now()) * 1000)::float8 AS ms
+    `SELECT (extract(epoch FROM min(next_attempt_at) - $1::timestamptz) * 1000)::float8 AS ms
        FROM messages WHERE status = 'queued'`,
+    [now.toISOString()],
   );
   const ms = result.rows[0]?.ms;
   return ms === null || ms === undefined ? null : Math.max(0, ms);
@@ -228,13 +230,15 @@ export async function recordOutcomes(
   q: Queryable,
   owner: string,
   outcomes: readonly DeliveryOutcome[],
+  now: Date,
 ): Promise<number> {
+  const at = now.toISOString();
   let changed = 0;
   const sent = outcomes.filter((o) => o.kind === "sent");
   if (sent.length > 0) {
     const result = await q.query(
       `UPDATE messages m SET status = 'sent', provider = t.provider, provider_message_id = t.pid,
-              headers = t.headers, html = t.html, text_body = t.text, sent_at = now(), updated_at = now(),
+              headers = t.headers, html = t.html, text_body = t.text, sent_at = $8, updated_at = $8,
               lease_owner = NULL, lease_expires_at = NULL, last_error = NULL
          FROM unnest($2::uuid[], $3::text[], $4::text[], $5::jsonb[], $6::text[], $7::text[])
            AS t(id, provider, pid, headers, html, text)
@@ -247,6 +251,7 @@ export async function recordOutcomes(
         sent.map((o) => JSON.stringify(o.headers)),
         sent.map((o) => o.html),
         sent.map((o) => o.text),
+        at,
       ],
     );
     changed += result.rowCount ?? 0;
@@ -254,11 +259,11 @@ export async function recordOutcomes(
   const retries = outcomes.filter((o) => o.kind === "retry");
   if (retries.length > 0) {
     const result = await q.query(
-      `UPDATE messages m SET status = 'queued', next_attempt_at = now() + t.delay * interval '1 millisecond',
-              last_error = t.error, lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+      `UPDATE messages m SET status = 'queued', next_attempt_at = $5::timestamptz + t.delay * interval '1 millisecond',
+              last_error = t.error, lease_owner = NULL, lease_expires_at = NULL, updated_at = $5
          FROM unnest($2::uuid[], $3::float8[], $4::text[]) AS t(id, delay, error)
         WHERE m.id = t.id AND m.status = 'sending' AND m.lease_owner = $1`,
-      [owner, retries.map((o) => o.id), retries.map((o) => o.delayMs), retries.map((o) => o.error)],
+      [owner, retries.map((o) => o.id), retries.map((o) => o.delayMs), retries.map((o) => o.error), at],
     );
     changed += result.rowCount ?? 0;
   }
@@ -267,7 +272,7 @@ export async function recordOutcomes(
     const result = await q.query(
       `UPDATE messages m SET status = t.status, status_reason = t.reason,
               last_error = CASE WHEN t.status = 'failed' THEN t.reason ELSE m.last_error END,
-              lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+              lease_owner = NULL, lease_expires_at = NULL, updated_at = $5
          FROM unnest($2::uuid[], $3::text[], $4::text[]) AS t(id, status, reason)
         WHERE m.id = t.id AND m.status = 'sending' AND m.lease_owner = $1`,
       [
@@ -275,6 +280,7 @@ export async function recordOutcomes(
         ended.map((o) => o.id),
         ended.map((o) => (o.kind === "failed" ? "failed" : o.kind === "refused" ? o.status : "failed")),
         ended.map((o) => (o.kind === "failed" ? o.error : o.kind === "refused" ? o.reason : "")),
+        at,
       ],
     );
     changed += result.rowCount ?? 0;
