@@ -5,6 +5,7 @@ import { startListenConnection } from "../db/listen-connection.js";
 import { EVENTS_CHANNEL } from "../events/event-types.js";
 import type { Clock } from "../lib/clock.js";
 import type { Logger } from "../lib/logger.js";
+import { WakeSignal } from "../lib/wake-signal.js";
 import { routeBatch } from "./event-router.js";
 import type { JourneyRegistry } from "./journey-registry.js";
 import { nextDueAt, RUNS_CHANNEL } from "./journey-store.js";
@@ -13,7 +14,6 @@ import { quarantineHeadEvent } from "./routing-failures.js";
 import { rebalancePartitions, releasePartitions } from "./routing-partitions.js";
 import { createBatchingCommitter } from "./run-committer.js";
 import { RunExecutor } from "./run-executor.js";
-import { WakeSignal } from "./wake-signal.js";
 
 export interface JourneyWorkerOptions {
   db: Database;

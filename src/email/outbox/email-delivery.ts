@@ -3,28 +3,26 @@ import os from "node:os";
 import type { Config } from "../../config.js";
 import { type Database, isConnectionError } from "../../db/database.js";
 import { startListenConnection } from "../../db/listen-connection.js";
-import { isHogsendError } from "../../errors.js";
 import { type Clock, systemClock } from "../../lib/clock.js";
 import type { Logger } from "../../lib/logger.js";
-import { composeEmail } from "../compose-email.js";
+import { WakeSignal } from "../../lib/wake-signal.js";
 import type { EmailProvider } from "../providers/email-provider.js";
-import { checkDeliverability } from "../suppression/check-deliverability.js";
 import { createTemplateRenderer } from "../templates/render-template.js";
+import { deliverMessage } from "./deliver-message.js";
 import {
   type ClaimedMessage,
   claimMessages,
   type DeliveryOutcome,
   extendLeases,
   nextDueInMs,
-  recordOutcomes,
   releaseExpiredLeases,
 } from "./message-store.js";
+import { createOutcomeWriter } from "./outcome-writer.js";
 import { messagesNeedingPolicyCheck } from "./policy-prefilter.js";
 import { createRateLimiter } from "./rate-limiter.js";
 import { retryDelayMs } from "./retry-delay.js";
 
 export const MESSAGES_CHANNEL = "hogsend_messages";
-const MAX_RETRY_DELAY_MS = 3_600_000;
 
 export interface EmailDeliveryOptions {
   db: Database;
@@ -85,18 +83,11 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
   let unsettled = 0;
   const maxUnsettled = concurrency * 2;
   let stopping = false;
-  let wake: (() => void) | undefined;
   let nextReleaseAt = 0;
   const drained: Array<() => void> = [];
-
   // A signal while the loop is busy (not sleeping) is remembered, so the next sleep is skipped: no lost wake-up.
-  let signalled = false;
-  const signal = () => {
-    const w = wake;
-    wake = undefined;
-    if (w) w();
-    else signalled = true;
-  };
+  const wake = new WakeSignal();
+  const signal = () => wake.notify();
 
   const listener = startListenConnection({
     url: db.url,
@@ -108,118 +99,15 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
     onReconnect: signal,
   });
 
-  // Outcome batching: one writer at a time, everything that arrived meanwhile goes in the next statement.
-  let pending: Array<{ outcome: DeliveryOutcome; done: () => void }> = [];
-  let writing = false;
-  const flush = async () => {
-    if (writing) return;
-    writing = true;
-    try {
-      while (pending.length > 0) {
-        const batch = pending;
-        pending = [];
-        await recordOutcomesPatiently(batch.map((b) => b.outcome));
-        for (const b of batch) b.done();
-      }
-    } finally {
-      writing = false;
-    }
-  };
-  // An outcome is kept and retried through a database outage for as long as our lease could still hold: a
-  // dropped "sent" would make the message go out again once the lease expires (twice, for Postmark and SMTP).
-  // The write is fenced on our lease, so a late write after a takeover changes nothing.
-  const recordOutcomesPatiently = async (outcomes: DeliveryOutcome[]) => {
-    const giveUpAt = Date.now() + leaseMs;
-    for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
-      try {
-        await recordOutcomes(db, owner, outcomes, clock.now());
-        return;
-      } catch (error) {
-        if (!isConnectionError(error) || Date.now() + delay >= giveUpAt) {
-          // The lease will expire and another attempt will be made; with Resend the idempotency key makes it safe.
-          log.error({ err: error, count: outcomes.length }, "recording email outcomes failed");
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
-  };
-  const record = (outcome: DeliveryOutcome) =>
-    new Promise<void>((resolve) => {
-      pending.push({ outcome, done: resolve });
-      void flush();
-    });
-
-  const deliver = async (message: ClaimedMessage, needsPolicyCheck: boolean): Promise<DeliveryOutcome> => {
-    const check = needsPolicyCheck
-      ? await checkDeliverability(db, {
-          email: message.toEmail,
-          userId: message.userId,
-          category: message.category,
-        })
-      : { ok: true as const };
-    if (!check.ok) {
-      const status = check.reason.startsWith("suppressed") ? "suppressed" : "skipped";
-      return { kind: "refused", id: message.id, status, reason: check.reason };
-    }
-    let email: Awaited<ReturnType<typeof composeEmail>>;
-    try {
-      email = await composeEmail(
-        {
-          messageId: message.id,
-          to: message.toEmail,
-          from: message.fromEmail ?? config.email.from,
-          userId: message.userId,
-          template: message.template,
-          subject: message.subject,
-          props: message.props,
-        },
-        { config, render },
-      );
-    } catch (error) {
-      // Unknown template or props it rejects: the same input will fail the same way every time.
-      if (isHogsendError(error)) return { kind: "failed", id: message.id, error: error.message };
-      throw error;
-    }
-    await limiter.take();
-    let result: Awaited<ReturnType<EmailProvider["send"]>>;
-    try {
-      result = await provider.send(email);
-    } catch (error) {
-      result = {
-        ok: false,
-        retryable: true,
-        reason: `provider threw: ${(error as Error)?.message ?? error}`,
-      };
-    }
-    if (result.ok) {
-      return {
-        kind: "sent",
-        id: message.id,
-        provider: provider.name,
-        providerMessageId: result.providerMessageId,
-        headers: email.headers,
-        html: email.html,
-        text: email.text,
-      };
-    }
-    if (!result.retryable || message.attempts >= settings.maxAttempts) {
-      const suffix = result.retryable ? ` (gave up after ${message.attempts} attempts)` : "";
-      return { kind: "failed", id: message.id, error: `${result.reason}${suffix}` };
-    }
-    const delayMs = Math.min(
-      MAX_RETRY_DELAY_MS,
-      result.retryAfterMs ?? retryDelayMs(message.attempts, settings.retryBaseMs),
-    );
-    return { kind: "retry", id: message.id, delayMs, error: result.reason };
-  };
+  const record = createOutcomeWriter({ db, owner, clock, leaseMs, logger: log });
+  const deliverDeps = { db, config, render, provider, limiter };
 
   // `release` frees the provider slot as soon as the provider has answered: the outcome write that follows is
   // batched with others and must not hold a slot, or slow commits would throttle sending.
   const run = async (message: ClaimedMessage, needsPolicyCheck: boolean, release: () => void) => {
     let outcome: DeliveryOutcome;
     try {
-      outcome = await deliver(message, needsPolicyCheck);
+      outcome = await deliverMessage(message, needsPolicyCheck, deliverDeps);
     } catch (error) {
       log.error({ err: error, messageId: message.id }, "email delivery crashed; retrying later");
       outcome = {
@@ -240,7 +128,7 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
 
   const loop = async () => {
     while (!stopping) {
-      signalled = false;
+      wake.clear();
       let sleepMs = config.worker.pollIntervalMs;
       try {
         if (Date.now() >= nextReleaseAt) {
@@ -287,17 +175,7 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
       if (stopping) break;
       // Wake for the next expired-lease sweep too: a dead worker's mail is not left waiting for a notification.
       sleepMs = Math.min(sleepMs, Math.max(10, nextReleaseAt - Date.now()));
-      if (signalled) {
-        signalled = false;
-        continue;
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, sleepMs);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      await wake.wait(sleepMs);
     }
   };
   const looping = loop();

@@ -1,4 +1,8 @@
-/** A level-triggered wake-up: `wait(ms)` resolves on the next `notify()` (or one that came before) or after ms. */
+/**
+ * A level-triggered wake-up shared by the router, the executor and email delivery: `wait(ms)` resolves on the next
+ * `notify()` (or one that came while nobody waited) or after ms, so a notification is never lost between a loop's
+ * look for work and its sleep.
+ */
 export class WakeSignal {
   #pending = false;
   #resolve: (() => void) | undefined;
@@ -11,6 +15,11 @@ export class WakeSignal {
     } else {
       this.#pending = true;
     }
+  }
+
+  /** Forgets a notification that came before: the caller is about to look for work anyway. */
+  clear(): void {
+    this.#pending = false;
   }
 
   wait(ms: number): Promise<void> {
