@@ -109,3 +109,32 @@ export async function isUserSubscribed(q: Queryable, userId: string): Promise<bo
   );
   return result.rows[0]?.unsubscribed !== true;
 }
+
+export interface RoutingContact {
+  email: string | null;
+  properties: Record<string, unknown>;
+  unsubscribed: boolean;
+}
+
+/** What routing needs of each of `userIds`' contacts: properties for conditions, the unsubscribe guard. */
+export async function getRoutingContacts(
+  q: Queryable,
+  userIds: readonly string[],
+): Promise<Map<string, RoutingContact>> {
+  const result = await q.query<{
+    user_id: string;
+    email: string | null;
+    properties: Record<string, unknown>;
+    unsub: boolean;
+  }>(
+    `SELECT user_id, email, properties, unsubscribed_at IS NOT NULL AS unsub FROM contacts
+      WHERE user_id = ANY($1::text[])`,
+    [userIds],
+  );
+  return new Map(
+    result.rows.map((row) => [
+      row.user_id,
+      { email: row.email, properties: row.properties, unsubscribed: row.unsub },
+    ]),
+  );
+}

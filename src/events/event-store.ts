@@ -151,6 +151,28 @@ export function toStoredEvent(row: EventRow): StoredEvent {
   };
 }
 
+/**
+ * Takes up to `limit` queued events of `partitions` off the routing queue (SKIP LOCKED, so partitions leased to
+ * one router are never taken twice) and returns them in (occurred_at, id) order. Inside the routing transaction:
+ * if it rolls back, the queue rows are back.
+ */
+export async function takeQueuedEvents(
+  q: Queryable,
+  partitions: readonly number[],
+  limit: number,
+): Promise<StoredEvent[]> {
+  const result = await q.query<EventRow>(
+    `WITH taken AS (
+       DELETE FROM event_routing_queue WHERE event_id IN (
+         SELECT event_id FROM event_routing_queue WHERE partition = ANY($1::smallint[])
+          ORDER BY event_id LIMIT $2 FOR UPDATE SKIP LOCKED)
+       RETURNING event_id)
+     SELECT ${EVENT_COLUMNS} FROM events WHERE id IN (SELECT event_id FROM taken) ORDER BY occurred_at, id`,
+    [partitions, limit],
+  );
+  return result.rows.map(toStoredEvent);
+}
+
 export async function getEventsByIds(q: Queryable, ids: readonly number[]): Promise<StoredEvent[]> {
   if (ids.length === 0) return [];
   const result = await q.query<EventRow>(

@@ -1,6 +1,13 @@
 import type { Queryable } from "../db/database.js";
 import { isUuid, toStorableDate } from "../lib/input-guard/index.js";
-import { type JournalEntry, RUN_COLUMNS, type RunRecord, type RunRow, toRunRecord } from "./journey-store.js";
+import {
+  endRuns,
+  type JournalEntry,
+  RUN_COLUMNS,
+  type RunRecord,
+  type RunRow,
+  toRunRecord,
+} from "./journey-store.js";
 
 /** A run as the admin API shows it. */
 export interface RunView {
@@ -156,14 +163,8 @@ export async function cancelRun(
   runId: string,
   now: Date,
 ): Promise<{ run: RunRecord; cancelled: boolean } | undefined> {
-  const result = await q.query<RunRow>(
-    `UPDATE journey_runs SET status = 'cancelled', due_at = NULL, lease_owner = NULL, lease_expires_at = NULL,
-            wait_event = NULL, wait_where = NULL, wait_position = NULL, completed_at = $2, updated_at = $2
-      WHERE id = $1 AND status IN ('active', 'waiting')
-      RETURNING ${RUN_COLUMNS}`,
-    [runId, now.toISOString()],
-  );
-  if (result.rows[0]) return { run: toRunRecord(result.rows[0]), cancelled: true };
+  const [ended] = await endRuns(q, "cancelled", [{ id: runId }], now);
+  if (ended) return { run: ended, cancelled: true };
   const run = await getRun(q, runId);
   return run ? { run, cancelled: false } : undefined;
 }

@@ -121,6 +121,30 @@ export async function claimDueRuns(
   return result.rows.map(toRunRecord);
 }
 
+/**
+ * Ends live runs as `exited` (by an exitOn event, whose id is kept) or `cancelled` (by an admin): the one place a
+ * run is ended from outside its execution. Runs that already ended are left as they are; returns those ended here.
+ * A stale execution of such a run finds its fence gone and writes nothing more.
+ */
+export async function endRuns(
+  q: Queryable,
+  status: "exited" | "cancelled",
+  runs: ReadonlyArray<{ id: string; exitEventId?: number | null }>,
+  at: Date,
+): Promise<RunRecord[]> {
+  if (runs.length === 0) return [];
+  const result = await q.query<RunRow>(
+    `UPDATE journey_runs r SET status = $3, exit_event_id = COALESCE(t.event_id, r.exit_event_id), due_at = NULL,
+            lease_owner = NULL, lease_expires_at = NULL, wait_event = NULL, wait_where = NULL,
+            wait_position = NULL, completed_at = $4, updated_at = $4
+       FROM unnest($1::uuid[], $2::bigint[]) AS t(id, event_id)
+      WHERE r.id = t.id AND r.status IN ('active', 'waiting')
+      RETURNING r.*`,
+    [runs.map((r) => r.id), runs.map((r) => r.exitEventId ?? null), status, at.toISOString()],
+  );
+  return result.rows.map(toRunRecord);
+}
+
 /** The earliest due time among runs nobody holds, to know how long an idle executor may sleep. */
 export async function nextDueAt(
   q: Queryable,
