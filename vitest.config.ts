@@ -1,6 +1,8 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // `import "hogsend"` in tests and examples resolves to src/ (package.json's "hogsend-source" condition), not dist/.
+  ssr: { resolve: { conditions: ["hogsend-source", "module", "node", "development|production"] } },
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts", "examples/**/*.test.ts"],
     globalSetup: ["test/global-setup.ts"],

@@ -58,6 +58,8 @@ export async function exportContactsCommand(
   const app = await createApp(config);
   try {
     await assertSchemaCurrent(app);
+    // On stderr like every log line: stdout is the export itself.
+    app.logger.debug({ format, to: options.out ?? "stdout" }, "exporting contacts");
     const output = options.out ? createWriteStream(options.out) : process.stdout;
     await pipeline(Readable.from(exportContacts(app.db, format)), output, { end: output !== process.stdout });
   } finally {

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { ErrorCodes, HogsendError } from "../errors.js";
+import { importModule } from "../lib/import-module.js";
 import { validateJourney } from "./journey-meta-schema.js";
 import type { DefinedJourney } from "./journey-types.js";
 
@@ -76,7 +77,7 @@ export async function loadJourneys(
   const url = modulePath.startsWith("file:") ? modulePath : pathToFileURL(path.resolve(modulePath)).href;
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(url)) as Record<string, unknown>;
+    mod = await importModule(url);
   } catch (error) {
     throw new HogsendError(
       ErrorCodes.JOURNEY_INVALID,

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { API_KEY_SCOPES } from "../auth/api-key-store.js";

@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// `npm run build` (also `prepack`): compiles src/ to dist/ with tsconfig.build.json — JS, declarations and
+// source maps — from a clean dist/, so a file deleted from src/ cannot linger in the package.
+import { spawnSync } from "node:child_process";
+import { chmodSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
+const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+const result = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], {
+  cwd: root,
+  stdio: "inherit",
+});
+if (result.status !== 0) process.exit(result.status ?? 1);
+// package.json's bin: executable, so it also runs through a symlink (the Dockerfile links it onto PATH).
+chmodSync(new URL("../dist/main/cli.js", import.meta.url), 0o755);
