@@ -16,7 +16,15 @@ const program = new Command()
   .showHelpAfterError();
 
 const journeysOption = () =>
-  new Option("--journeys <path>", "module exporting the array of journeys (default: HOGSEND_JOURNEYS)");
+  new Option(
+    "--journeys <path>",
+    "module exporting an array of journeys, replacing the config's (default: HOGSEND_JOURNEYS)",
+  );
+const configOption = () =>
+  new Option(
+    "--config <path>",
+    "the project config (default: HOGSEND_CONFIG, else hogsend.config.ts in the working directory)",
+  );
 
 program
   .command("migrate")
@@ -26,18 +34,21 @@ program
 program
   .command("api")
   .description("Serve the HTTP API on PORT (refuses to start against an unmigrated schema)")
+  .addOption(configOption())
   .addOption(journeysOption())
   .action(runCommand(() => import("./run-api.js").then((m) => m.runApi)));
 
 program
   .command("worker")
   .description("Run journeys, routing and delivery; no port (refuses to start against an unmigrated schema)")
+  .addOption(configOption())
   .addOption(journeysOption())
   .action(runCommand(() => import("./run-worker.js").then((m) => m.runWorker)));
 
 program
   .command("dev")
   .description("Everything in one process for local development: embedded Postgres, migrate, api and worker")
+  .addOption(configOption())
   .addOption(journeysOption())
   .action(runCommand(() => import("./run-dev.js").then((m) => m.runDev)));
 
@@ -82,7 +93,8 @@ contacts
 const templates = program.command("templates").description("Email templates");
 templates
   .command("list")
-  .description("List registered templates")
+  .description("List the project's templates")
+  .addOption(configOption())
   .action(runCommand(() => import("../cli/template-commands.js").then((m) => m.listTemplatesCommand)));
 templates
   .command("preview")
@@ -91,6 +103,7 @@ templates
   .option("--props <json>", "template props as JSON (default: the template's example props)")
   .option("--text", "write the plain-text version instead of HTML")
   .option("--out <file>", "write to this file instead of stdout")
+  .addOption(configOption())
   .action(runCommand(() => import("../cli/template-commands.js").then((m) => m.previewTemplateCommand)));
 
 await program.parseAsync(process.argv);

@@ -1,20 +1,23 @@
-import { fileURLToPath } from "node:url";
 import { createApp, startApiServer, startMetrics, startWorker } from "../app.js";
 import type { Config } from "../config.js";
 import { migrate } from "../db/migrate.js";
+import { examplesConfigPath } from "../project/examples-config.js";
+import { loadProject } from "../project/load-project.js";
 import { waitForShutdownSignal } from "./run-command.js";
+import type { ProjectFlags } from "./run-worker.js";
 
-const EXAMPLE_JOURNEYS = fileURLToPath(new URL("../../examples/journeys/index.ts", import.meta.url));
-
-/** One process for local work: embedded Postgres (unless DATABASE_URL), migrate, api, worker, examples. */
-export async function runDev(config: Config, options: { journeys?: string }): Promise<void> {
+/** One process for local work: embedded Postgres (unless DATABASE_URL), migrate, api, worker. */
+export async function runDev(config: Config, options: ProjectFlags): Promise<void> {
   const started = Date.now();
-  const journeysModule = options.journeys ?? config.journeysModule ?? EXAMPLE_JOURNEYS;
-  // The api half needs the same journeys as the worker half (journey meta in the admin API).
-  const app = await createApp({ ...config, journeysModule });
+  const project = await loadProject({
+    configPath: options.config ?? config.configFile,
+    journeysModule: options.journeys ?? config.journeysModule,
+    fallbackConfigPath: examplesConfigPath(),
+  });
+  const app = await createApp(config, { templates: project.templates, journeys: project.journeys });
   try {
     await migrate(app.db.url, { logger: app.logger });
-    const worker = await startWorker(app, { journeysModule });
+    const worker = await startWorker(app);
     const server = await startApiServer(app);
     const metrics = await startMetrics(app);
     const base = `http://localhost:${server.port}`;
@@ -27,7 +30,9 @@ export async function runDev(config: Config, options: { journeys?: string }): Pr
       `  API key    ${config.bootstrapApiKey ?? "(none: set HOGSEND_API_KEY)"}`,
       `  Database   ${app.embedded ? `embedded Postgres, data in ${app.embedded.dataDir}` : "DATABASE_URL"}`,
       `  Email      ${config.email.provider}${config.email.provider === "capture" ? " (stored, not sent)" : ""}`,
-      `  Journeys   ${journeysModule}`,
+      `  Config     ${project.configPath ?? "(none)"}`,
+      `  Journeys   ${project.journeys.map((j) => j.meta.id).join(", ") || "(none)"}`,
+      `  Templates  ${project.templates.list().length}`,
       "",
       `  Try: curl -s ${base}/v1/health`,
       "",

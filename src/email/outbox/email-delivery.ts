@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import type { Config } from "../../config.js";
+import { contactPropertiesByUserId } from "../../contacts/contact-store.js";
 import { type Database, isConnectionError } from "../../db/database.js";
 import { startListenConnection } from "../../db/listen-connection.js";
 import { isHogsendError } from "../../errors.js";
@@ -9,6 +10,7 @@ import { composeEmail } from "../compose-email.js";
 import type { EmailProvider } from "../providers/email-provider.js";
 import { checkDeliverability } from "../suppression/check-deliverability.js";
 import { createTemplateRenderer } from "../templates/render-template.js";
+import type { TemplateRegistry } from "../templates/template-registry.js";
 import {
   type ClaimedMessage,
   claimMessages,
@@ -30,6 +32,8 @@ export interface EmailDeliveryOptions {
   config: Config;
   logger: Logger;
   provider: EmailProvider;
+  /** The project's templates (from its config), which the messages name. */
+  templates: TemplateRegistry;
   /** Overrides config.worker.leaseMs (tests use short leases). */
   leaseMs?: number;
 }
@@ -67,7 +71,7 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
   const owner = `${os.hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   const log = logger.child({ component: "email-delivery", provider: provider.name });
   const limiter = createRateLimiter(settings.ratePerSecond);
-  const render = createTemplateRenderer();
+  const render = createTemplateRenderer(options.templates);
   const concurrency = settings.concurrency;
   // Claim in batches: waking for every single freed slot would cost one claim query per email.
   const claimThreshold = Math.max(1, Math.floor(concurrency / 4));
@@ -143,7 +147,11 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
       void flush();
     });
 
-  const deliver = async (message: ClaimedMessage, needsPolicyCheck: boolean): Promise<DeliveryOutcome> => {
+  const deliver = async (
+    message: ClaimedMessage,
+    needsPolicyCheck: boolean,
+    contactProperties: Record<string, unknown> | undefined,
+  ): Promise<DeliveryOutcome> => {
     const check = needsPolicyCheck
       ? await checkDeliverability(db, {
           email: message.toEmail,
@@ -166,6 +174,7 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
           template: message.template,
           subject: message.subject,
           props: message.props,
+          contactProperties: contactProperties ?? {},
         },
         { config, render },
       );
@@ -209,10 +218,15 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
 
   // `release` frees the provider slot as soon as the provider has answered: the outcome write that follows is
   // batched with others and must not hold a slot, or slow commits would throttle sending.
-  const run = async (message: ClaimedMessage, needsPolicyCheck: boolean, release: () => void) => {
+  const run = async (
+    message: ClaimedMessage,
+    needsPolicyCheck: boolean,
+    contactProperties: Record<string, unknown> | undefined,
+    release: () => void,
+  ) => {
     let outcome: DeliveryOutcome;
     try {
-      outcome = await deliver(message, needsPolicyCheck);
+      outcome = await deliver(message, needsPolicyCheck, contactProperties);
     } catch (error) {
       log.error({ err: error, messageId: message.id }, "email delivery crashed; retrying later");
       outcome = {
@@ -249,6 +263,11 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
           const needsCheck = await messagesNeedingPolicyCheck(db, claimed).catch(
             () => new Set(claimed.map((m) => m.id)),
           );
+          // Templates see the contact's current properties (explicit props win over them at render).
+          const contacts = await contactPropertiesByUserId(
+            db,
+            claimed.flatMap((m) => (m.userId === null ? [] : [m.userId])),
+          );
           for (const message of claimed) {
             inFlight++;
             unsettled++;
@@ -259,7 +278,8 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
               inFlight--;
               if (concurrency - inFlight >= claimThreshold) signal();
             };
-            void run(message, needsCheck.has(message.id), release).finally(() => {
+            const properties = message.userId === null ? undefined : contacts.get(message.userId);
+            void run(message, needsCheck.has(message.id), properties, release).finally(() => {
               release();
               unsettled--;
               if (unsettled === 0) for (const d of drained.splice(0)) d();
