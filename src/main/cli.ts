@@ -27,6 +27,12 @@ const configOption = () =>
   );
 
 program
+  .command("init")
+  .description("Create a new project (config, a journey, a template, a test, Dockerfile) in an empty folder")
+  .argument("[dir]", "the folder to create the project in (default: the working directory)")
+  .action(runCommand(() => import("../cli/init/init-project.js").then((m) => m.initCommand)));
+
+program
   .command("migrate")
   .description("Apply pending database migrations, then exit (0 when the schema is current)")
   .action(runCommand(() => import("./run-migrate.js").then((m) => m.runMigrate)));
