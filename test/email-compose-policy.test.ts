@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
-import { composeEmail } from "../src/email/compose-email.js";
+import { composeEmail } from "../src/email/outbox/compose-email.js";
 import { createRenderTemplate } from "../src/email/templates/render-template.js";
 import { exampleTemplates } from "./helpers/example-templates.js";
 

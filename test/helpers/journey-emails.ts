@@ -1,6 +1,6 @@
 import { loadConfig } from "../../src/config.js";
 import type { Queryable } from "../../src/db/database.js";
-import { composeEmail } from "../../src/email/compose-email.js";
+import { composeEmail } from "../../src/email/outbox/compose-email.js";
 import { createRenderTemplate } from "../../src/email/templates/render-template.js";
 import { exampleTemplates } from "./example-templates.js";
 

@@ -230,7 +230,7 @@ USER node
 ENV PATH=/app/node_modules/.bin:$PATH
 EXPOSE 3002
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \\
-  CMD node -e "fetch('http://127.0.0.1:' + (process.env.PORT || 3002) + '/v1/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+  CMD node -e "fetch('http://127.0.0.1:\${PORT:-3002}/v1/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
 ENTRYPOINT ["hogsend"]
 CMD ["api"]
 `,

@@ -6,11 +6,11 @@ import { type Database, isConnectionError } from "../../db/database.js";
 import { startListenConnection } from "../../db/listen-connection.js";
 import { isHogsendError } from "../../errors.js";
 import type { Logger } from "../../lib/logger.js";
-import { composeEmail } from "../compose-email.js";
 import type { EmailProvider } from "../providers/email-provider.js";
 import { checkDeliverability } from "../suppression/check-deliverability.js";
 import { createTemplateRenderer } from "../templates/render-template.js";
 import type { TemplateRegistry } from "../templates/template-registry.js";
+import { composeEmail } from "./compose-email.js";
 import {
   type ClaimedMessage,
   claimMessages,

@@ -1,9 +1,9 @@
-import type { Config } from "../config.js";
-import type { OutgoingEmail } from "./providers/email-provider.js";
-import type { EmailCategory } from "./templates/email-template.js";
-import type { RenderTemplate } from "./templates/render-template.js";
-import { applyTracking } from "./tracking/apply-tracking.js";
-import { buildPolicyAdditions } from "./unsubscribe/unsubscribe-links.js";
+import type { Config } from "../../config.js";
+import type { OutgoingEmail } from "../providers/email-provider.js";
+import type { EmailCategory } from "../templates/email-template.js";
+import type { RenderTemplate } from "../templates/render-template.js";
+import { applyTracking } from "../tracking/apply-tracking.js";
+import { buildPolicyAdditions } from "../unsubscribe/unsubscribe-links.js";
 
 /** One outbox row's worth of input: everything needed to build the email the provider receives. */
 export interface ComposeInput {
