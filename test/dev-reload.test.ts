@@ -167,6 +167,22 @@ describe("hogsend dev reloads journeys and templates", () => {
     await ingest("u4");
     expect(await subjects("u4")).toEqual(["v3 hello"]);
 
+    // A save that does not load (a syntax error) is reported; dev waits for the next save, which loads again.
+    await writeFile(path.join(project, "journeys", "greet.ts"), "export const greet = defineJourney({");
+    await until(
+      "the broken save to be reported",
+      async () => dev?.output() ?? "",
+      (o) => o.includes("the project did not start; fix it and save to reload"),
+    );
+    expect(dev.child.exitCode).toBeNull();
+    await writeFile(
+      path.join(project, "journeys", "greet.ts"),
+      journey({ afterNap: "after nap v3", inserted: true }),
+    );
+    await waitForHealthy(`${base}/v1/health`, 60_000);
+    await ingest("u5");
+    expect(await subjects("u5")).toEqual(["v3 hello"]);
+
     dev.child.kill("SIGTERM");
     expect((await dev.exited).code).toBe(0);
   });
