@@ -53,7 +53,9 @@ program
 
 program
   .command("dev")
-  .description("Everything in one process for local development: embedded Postgres, migrate, api and worker")
+  .description(
+    "Local development: embedded Postgres, migrate, api and worker; reloads journeys and templates on save",
+  )
   .addOption(configOption())
   .addOption(journeysOption())
   .action(runCommand(() => import("./run-dev.js").then((m) => m.runDev)));
