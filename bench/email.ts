@@ -14,6 +14,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { templates as exampleTemplateList } from "../examples/emails/index.js";
 import { loadConfig } from "../src/config.js";
 import { createDatabase, type Database } from "../src/db/database.js";
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "../src/db/embedded-postgres.js";
@@ -22,8 +23,8 @@ import { startEmailDelivery } from "../src/email/outbox/email-delivery.js";
 import { createCaptureProvider } from "../src/email/providers/capture-provider.js";
 import type { EmailProvider } from "../src/email/providers/email-provider.js";
 import { createResendProvider } from "../src/email/providers/resend-provider.js";
-import { createTemplateRenderer, renderTemplate } from "../src/email/templates/render-template.js";
-import { listTemplates } from "../src/email/templates/template-registry.js";
+import { createRenderTemplate, createTemplateRenderer } from "../src/email/templates/render-template.js";
+import { createTemplateRegistry } from "../src/email/templates/template-registry.js";
 import { createLogger } from "../src/lib/logger.js";
 import { runEmailSoak } from "../test/helpers/email-soak.js";
 import { FakeResendServer } from "../test/helpers/fake-resend-server.js";
@@ -42,6 +43,8 @@ const LATENCY_MS = 50;
 const SCENARIO_TIMEOUT_MS = 120_000;
 const logger = createLogger({ level: "error", pretty: false });
 const say = (line: string) => process.stdout.write(`${line}\n`);
+const templates = createTemplateRegistry(exampleTemplateList);
+const renderTemplate = createRenderTemplate(templates);
 
 async function main() {
   let embedded: EmbeddedPostgresHandle | undefined;
@@ -162,8 +165,8 @@ function resendProvider(server: FakeResendServer): EmailProvider {
 
 async function renderTimes(): Promise<void> {
   say("Template render time (React Email -> HTML + text)");
-  const cached = createTemplateRenderer();
-  for (const template of listTemplates()) {
+  const cached = createTemplateRenderer(templates);
+  for (const template of templates.list()) {
     for (let i = 0; i < 20; i++)
       await renderTemplate(template.key, { ...(template.previewProps as object), firstName: `w${i}` });
     const n = 100;
@@ -233,7 +236,7 @@ async function throughOutbox(
     [count, props === "unique"],
   );
   const t0 = performance.now();
-  const delivery = await startEmailDelivery({ db, config, logger, provider });
+  const delivery = await startEmailDelivery({ db, config, logger, provider, templates });
   const deadline = Date.now() + SCENARIO_TIMEOUT_MS;
   let done = 0;
   while (Date.now() < deadline) {

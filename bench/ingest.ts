@@ -350,7 +350,7 @@ async function measureRouting(
     if (res.status !== 202) throw new Error(`routing setup: HTTP ${res.status}`);
   }
   const queued = await scalar(db, "SELECT count(*)::int AS n FROM event_routing_queue");
-  const worker = spawnHogsend(["worker", "--journeys", path.join(ROOT, "examples/journeys/index.ts")], url, {
+  const worker = spawnHogsend(["worker", "--config", path.join(ROOT, "examples/hogsend.config.ts")], url, {
     HOGSEND_POLL_INTERVAL_MS: "100",
   });
   const started = performance.now();

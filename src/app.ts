@@ -27,16 +27,20 @@ import { createDatabase, type Database, isConnectionError } from "./db/database.
 import { registerDatabaseMetrics } from "./db/database-metrics.js";
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "./db/embedded-postgres.js";
 import { migrationStatus } from "./db/migrate.js";
+import { emailForJourneys } from "./email/journey-email.js";
 import { startEmailDelivery } from "./email/outbox/email-delivery.js";
 import { createEmailProvider } from "./email/providers/create-email-provider.js";
-import { bindEmailOutbox } from "./email/send-email.js";
+import { createEmailClient, type EmailClient } from "./email/send-email.js";
 import { assertJourneyTemplatesExist } from "./email/templates/assert-journey-templates-exist.js";
+import { createTemplateRegistry, type TemplateRegistry } from "./email/templates/template-registry.js";
 import { ErrorCodes, HogsendError } from "./errors.js";
 import { startEventPruning } from "./events/event-retention.js";
 import { createJourneyRegistry, lazyJourneyRegistry, loadJourneys } from "./journeys/journey-registry.js";
+import type { DefinedJourney } from "./journeys/journey-types.js";
 import { startJourneyWorker } from "./journeys/journey-worker.js";
 import { type Clock, systemClock } from "./lib/clock.js";
 import { createLogger, type Logger } from "./lib/logger.js";
+import type { AnyEmailTemplate } from "./project/define-config.js";
 
 export const VERSION: string = JSON.parse(
   readFileSync(new URL("../package.json", import.meta.url), "utf8"),
@@ -55,6 +59,12 @@ export interface App {
   readonly metrics: Registry;
   /** Set when this process started its own Postgres (DATABASE_URL unset). */
   readonly embedded: EmbeddedPostgresHandle | undefined;
+  /** The project's templates (from its config): what sends validate against and delivery renders. */
+  readonly templates: TemplateRegistry;
+  /** The project's journeys (from its config), or undefined when the process was given none. */
+  readonly journeys: readonly DefinedJourney[] | undefined;
+  /** Transactional email from code outside journeys: `await app.email.send({ to, template, props })`. */
+  readonly email: EmailClient;
   close(): Promise<void>;
 }
 
@@ -63,6 +73,10 @@ export interface AppOptions {
   clock?: Clock;
   /** Overrides config.databaseUrl (tests hand in an isolated database). */
   databaseUrl?: string;
+  /** The project's templates (a loaded `Project`'s registry, or a list); none when unset. */
+  templates?: TemplateRegistry | readonly AnyEmailTemplate[];
+  /** The project's journeys; `startWorker` runs these unless given a `journeysModule`. */
+  journeys?: readonly DefinedJourney[];
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -91,6 +105,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   collectDefaultMetrics({ register: metrics, prefix: "hogsend_" });
   registerDatabaseMetrics(metrics, db);
   let closed = false;
+  const templates =
+    options.templates === undefined || Array.isArray(options.templates)
+      ? createTemplateRegistry((options.templates ?? []) as readonly AnyEmailTemplate[])
+      : (options.templates as TemplateRegistry);
   return {
     config,
     logger,
@@ -98,6 +116,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     db,
     metrics,
     embedded,
+    templates,
+    journeys: options.journeys,
+    email: createEmailClient({ db, templates }),
     async close() {
       if (closed) return;
       closed = true;
@@ -152,6 +173,7 @@ export function buildApi(app: App, options: { authenticate?: Authenticator } = {
     bootstrapApiKey: app.config.bootstrapApiKey,
     ...(options.authenticate ? { authenticate: options.authenticate } : {}),
     version: VERSION,
+    templates: app.templates,
     routes: [
       createIngestRoutes({
         rateLimitPerSecond: app.config.ingest.rateLimitPerSecond,
@@ -163,7 +185,9 @@ export function buildApi(app: App, options: { authenticate?: Authenticator } = {
       createApiKeyRoutes,
       createJourneyAdminRoutes({
         clock: app.clock,
-        registry: lazyJourneyRegistry(app.config.journeysModule, app.config.enabledJourneys),
+        registry: app.journeys
+          ? memo(() => createJourneyRegistry(app.journeys ?? [], app.config.enabledJourneys))
+          : lazyJourneyRegistry(app.config.journeysModule, app.config.enabledJourneys),
       }),
       createEmailSendRoutes,
       createAdminMessageRoutes,
@@ -229,7 +253,7 @@ export interface BackgroundWork {
 }
 
 export interface WorkerOptions {
-  /** Module path of the journeys array (`--journeys`), or undefined for none. */
+  /** Module path of a journeys array (`--journeys`); by default the app's own journeys (its config's). */
   journeysModule?: string | undefined;
 }
 
@@ -237,8 +261,9 @@ export interface WorkerOptions {
 export async function startWorker(app: App, options: WorkerOptions = {}): Promise<BackgroundWork> {
   const registry = options.journeysModule
     ? await loadJourneys(options.journeysModule, app.config.enabledJourneys)
-    : createJourneyRegistry([], app.config.enabledJourneys);
-  assertJourneyTemplatesExist(registry.journeys);
+    : createJourneyRegistry(app.journeys ?? [], app.config.enabledJourneys);
+  assertJourneyTemplatesExist(registry.journeys, app.templates, options.journeysModule);
+  const email = emailForJourneys(app.templates);
   const journeys = await startJourneyWorker({
     db: app.db,
     clock: app.clock,
@@ -247,15 +272,17 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     concurrency: app.config.worker.concurrency,
     leaseMs: app.config.worker.leaseMs,
     pollIntervalMs: app.config.worker.pollIntervalMs,
+    services: email.services,
+    readers: email.readers,
   });
-  const email = await startEmailDelivery({
+  const delivery = await startEmailDelivery({
     db: app.db,
     clock: app.clock,
     config: app.config,
     logger: app.logger,
     provider: createEmailProvider(app.config, app.db),
+    templates: app.templates,
   });
-  const unbindEmailOutbox = bindEmailOutbox(app.db);
   const pruning = startEventPruning({
     db: app.db,
     clock: app.clock,
@@ -265,9 +292,16 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
   app.logger.info({ journeys: registry.journeys.map((j) => j.meta.id) }, "worker started");
   return {
     async stop(graceMs) {
-      await Promise.all([journeys.stop(graceMs), email.stop(graceMs), pruning.stop()]);
-      unbindEmailOutbox();
+      await Promise.all([journeys.stop(graceMs), delivery.stop(graceMs), pruning.stop()]);
       app.logger.debug("worker stopped");
     },
+  };
+}
+
+function memo<T>(build: () => T): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => {
+    value ??= Promise.resolve().then(build);
+    return value;
   };
 }

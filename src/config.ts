@@ -64,6 +64,7 @@ const envSchema = z.object({
   ),
   ENABLED_JOURNEYS: z.preprocess(emptyToUndefined, z.string().default("*")),
   HOGSEND_JOURNEYS: optionalString,
+  HOGSEND_CONFIG: optionalString,
   EMAIL_PROVIDER: z.preprocess(emptyToUndefined, z.enum(EMAIL_PROVIDERS).optional()),
   EMAIL_FROM: optionalString,
   RESEND_API_KEY: optionalString,
@@ -141,6 +142,8 @@ export interface Config {
   publicUrl: string;
   bootstrapApiKey: string | undefined;
   enabledJourneys: "*" | string[];
+  /** HOGSEND_CONFIG: the project config file (default: hogsend.config.ts in the working directory). */
+  configFile: string | undefined;
   journeysModule: string | undefined;
   dataDir: string;
   embeddedPostgresPort: number;
@@ -313,6 +316,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     bootstrapApiKey: env.HOGSEND_API_KEY ?? (production ? undefined : DEV_API_KEY),
     enabledJourneys: enabled === "*" ? "*" : parseJourneyList(enabled),
     journeysModule: env.HOGSEND_JOURNEYS,
+    configFile: env.HOGSEND_CONFIG,
     dataDir: env.HOGSEND_DATA_DIR,
     embeddedPostgresPort: env.HOGSEND_EMBEDDED_PG_PORT,
     maxBodyBytes: env.HOGSEND_MAX_BODY_BYTES,

@@ -1,7 +1,9 @@
 /**
- * The public SDK for journey authors: `import { defineJourney, days, NonRetryableError } from "hogsend"`.
+ * The public SDK for journey authors: `import { defineJourney, defineConfig, days, NonRetryableError } from "hogsend"`.
  * Nothing server-side is imported from here.
  */
+
+export type { Register } from "./email/templates/register.js";
 export { defineJourney } from "./journeys/define-journey.js";
 export { NonRetryableError, RetryAfterError } from "./journeys/journey-errors.js";
 export type {
@@ -17,3 +19,4 @@ export type {
   RetryPolicy,
 } from "./journeys/journey-types.js";
 export { type DurationObject, days, hours, minutes, seconds } from "./lib/duration.js";
+export { type AnyEmailTemplate, defineConfig, type HogsendConfig } from "./project/define-config.js";

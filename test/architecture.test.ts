@@ -19,6 +19,70 @@ function sourceFiles(dir = SRC): string[] {
 
 const rel = (file: string) => path.relative(SRC, file).split(path.sep).join("/");
 
+/** Every import, type-only ones included: a type import is still a dependency between folders. */
+function allImportsOf(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  return [
+    ...[...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+["']([^"']+)["']/g)].map((m) => m[1]!),
+    ...[...text.matchAll(/import\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]!),
+  ];
+}
+
+/** A file's folder under src/ (`email/outbox`), or the file itself for files at the root (`app.ts`). */
+function folderOf(file: string): string {
+  const r = rel(file);
+  return r.includes("/") ? r.slice(0, r.lastIndexOf("/")) : r;
+}
+
+/** Folder cycles: strongly connected components of the folder graph with more than one folder (Tarjan). */
+function folderCycles(): string[][] {
+  const edges = new Map<string, Set<string>>();
+  for (const file of files) {
+    const from = folderOf(file);
+    const set = edges.get(from) ?? new Set<string>();
+    edges.set(from, set);
+    for (const specifier of allImportsOf(file)) {
+      const target = resolveLocal(file, specifier);
+      if (!target) continue;
+      const to = folderOf(target);
+      if (to !== from) set.add(to);
+    }
+  }
+  let index = 0;
+  const indices = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (node: string) => {
+    indices.set(node, index);
+    low.set(node, index);
+    index++;
+    stack.push(node);
+    onStack.add(node);
+    for (const next of edges.get(node) ?? []) {
+      if (!indices.has(next)) {
+        visit(next);
+        low.set(node, Math.min(low.get(node)!, low.get(next)!));
+      } else if (onStack.has(next)) {
+        low.set(node, Math.min(low.get(node)!, indices.get(next)!));
+      }
+    }
+    if (low.get(node) === indices.get(node)) {
+      const component: string[] = [];
+      let member: string | undefined;
+      do {
+        member = stack.pop()!;
+        onStack.delete(member);
+        component.push(member);
+      } while (member !== node);
+      if (component.length > 1) cycles.push(component.sort());
+    }
+  };
+  for (const node of edges.keys()) if (!indices.has(node)) visit(node);
+  return cycles;
+}
+
 function importsOf(file: string): string[] {
   const text = readFileSync(file, "utf8");
   // Type-only imports are erased at run time and cannot pull code in, so they do not count.
@@ -103,5 +167,9 @@ describe("dependency rule", () => {
     }
     visit(entry);
     expect(offenders).toEqual([]);
+  });
+
+  it("no two folders of src/ import each other, directly or around a loop", () => {
+    expect(folderCycles()).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, buildApi, createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
+import { exampleTemplates } from "./helpers/example-templates.js";
 import { createTableSnapshot, diffSnapshots } from "./helpers/table-snapshot.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";
 
@@ -16,6 +17,7 @@ let api: ReturnType<typeof buildApi>;
 beforeAll(async () => {
   testDb = await createTestDatabase();
   app = await createApp(loadConfig({ NODE_ENV: "test", HOGSEND_API_KEY: ADMIN_KEY }), {
+    templates: exampleTemplates,
     databaseUrl: testDb.url,
   });
   api = buildApi(app);

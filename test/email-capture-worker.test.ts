@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, type BackgroundWork, buildApi, createApp, startWorker } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { sendEmail } from "../src/email/index.js";
+import { exampleTemplates } from "./helpers/example-templates.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";
 
 const ADMIN_KEY = "test-admin-key-email-capture-0123456789";
@@ -13,6 +14,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   // No EMAIL_PROVIDER: development and tests default to the capture provider.
   app = await createApp(loadConfig({ NODE_ENV: "test", HOGSEND_API_KEY: ADMIN_KEY }), {
+    templates: exampleTemplates,
     databaseUrl: database.url,
   });
 });
@@ -23,15 +25,15 @@ afterAll(async () => {
 });
 
 describe("the worker's email delivery with the capture provider", () => {
-  it("refuses a standalone sendEmail before a worker binds the outbox", async () => {
+  it("refuses sendEmail outside a journey, pointing at app.email.send", async () => {
     await expect(
       sendEmail({ to: "early@example.com", template: "activation/welcome", subject: "Too early" }),
-    ).rejects.toThrow(/outside a journey in a process without a Hogsend worker/);
+    ).rejects.toThrow(/outside a journey; use app.email.send/);
   });
 
-  it("delivers a standalone sendEmail into the mailbox readable over the admin API", async () => {
+  it("delivers an app.email.send email into the mailbox readable over the admin API", async () => {
     worker = await startWorker(app);
-    const { messageId, status } = await sendEmail({
+    const { messageId, status } = await app.email.send({
       to: "Grace@Example.com",
       userId: "user-grace",
       template: "churn-payment-failed",

@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
-import { composeEmail } from "../src/email/compose-email.js";
-import { renderTemplate } from "../src/email/templates/render-template.js";
+import { composeEmail } from "../src/email/outbox/compose-email.js";
+import { createRenderTemplate } from "../src/email/templates/render-template.js";
+import { exampleTemplates } from "./helpers/example-templates.js";
+
+const renderTemplate = createRenderTemplate(exampleTemplates);
+
 import { verifyUnsubscribeToken } from "../src/email/unsubscribe/unsubscribe-token.js";
 
 const SECRET = "s".repeat(40);

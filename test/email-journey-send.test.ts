@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sendEmail } from "../src/email/index.js";
 import { days, defineJourney, hours } from "../src/index.js";
 import { createJourneyHarness, type JourneyHarness } from "../src/testing/index.js";
+import { exampleTemplates } from "./helpers/example-templates.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";
 
 /** What each sendEmail returned inside the journey, by user (collected on first execution and on replays). */
@@ -62,7 +63,11 @@ let harness: JourneyHarness;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  harness = await createJourneyHarness({ databaseUrl: database.url, journeys: [drip, typo] });
+  harness = await createJourneyHarness({
+    databaseUrl: database.url,
+    journeys: [drip, typo],
+    templates: exampleTemplates,
+  });
 });
 afterAll(async () => {
   await harness?.close();

@@ -6,6 +6,7 @@ import { recordOutcomes } from "../src/email/outbox/message-store.js";
 import { createResendProvider } from "../src/email/providers/resend-provider.js";
 import { enqueueEmail } from "../src/email/send-email.js";
 import { VirtualClock } from "../src/lib/clock.js";
+import { exampleTemplates } from "./helpers/example-templates.js";
 import { FakeResendServer } from "./helpers/fake-resend-server.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";
 
@@ -33,7 +34,7 @@ beforeAll(async () => {
     // Polling every minute: a prompt send proves LISTEN/NOTIFY woke the loop.
     HOGSEND_POLL_INTERVAL_MS: "60000",
   });
-  app = await createApp(config, { databaseUrl: database.url });
+  app = await createApp(config, { templates: exampleTemplates, databaseUrl: database.url });
 });
 
 afterEach(async () => {
@@ -50,6 +51,7 @@ afterAll(async () => {
 async function startDelivery(leaseMs = 5_000): Promise<EmailDelivery> {
   delivery = await startEmailDelivery({
     db: app.db,
+    templates: app.templates,
     config: app.config,
     logger: app.logger,
     provider: createResendProvider({ apiKey: resend.apiKey, baseUrl: resend.baseUrl, timeoutMs: 2_000 }),
@@ -85,7 +87,7 @@ const admin = { authorization: `Bearer ${ADMIN_KEY}` };
 describe("outbox delivery", () => {
   it("sends a queued email promptly (LISTEN/NOTIFY), with the message id as Idempotency-Key", async () => {
     await startDelivery();
-    const { messageId } = await enqueueEmail(app.db, {
+    const { messageId } = await enqueueEmail(app.db, app.templates, {
       to: "ada@example.com",
       userId: "user-ada",
       template: "activation/welcome",
@@ -112,13 +114,14 @@ describe("outbox delivery", () => {
     const clock = new VirtualClock(Date.now() + 60_000);
     delivery = await startEmailDelivery({
       db: app.db,
+      templates: app.templates,
       config: app.config,
       logger: app.logger,
       provider: createResendProvider({ apiKey: resend.apiKey, baseUrl: resend.baseUrl, timeoutMs: 2_000 }),
       clock,
     });
     resend.failNext({ status: 429, retryAfterSeconds: 600 });
-    const { messageId } = await enqueueEmail(app.db, {
+    const { messageId } = await enqueueEmail(app.db, app.templates, {
       to: "virtual@example.com",
       template: "activation/nudge",
       subject: "Virtual time",
@@ -143,7 +146,7 @@ describe("outbox delivery", () => {
     await startDelivery();
     resend.failNext({ status: 503 }, { status: 429, retryAfterSeconds: 1 });
     const started = Date.now();
-    const { messageId } = await enqueueEmail(app.db, {
+    const { messageId } = await enqueueEmail(app.db, app.templates, {
       to: "retry@example.com",
       template: "activation/nudge",
       subject: "Retry me",
@@ -162,7 +165,7 @@ describe("outbox delivery", () => {
 
   it("fails at once on a permanent error and gives up after max attempts on transient ones", async () => {
     await startDelivery();
-    const invalid = await enqueueEmail(app.db, {
+    const invalid = await enqueueEmail(app.db, app.templates, {
       to: "invalid@example.com",
       template: "activation/nudge",
       subject: "x",
@@ -175,7 +178,7 @@ describe("outbox delivery", () => {
     expect(bad.status_reason).toMatch(/422/);
 
     resend.failNext({ status: 500 }, { status: 500 }, { status: 500 });
-    const flaky = await enqueueEmail(app.db, {
+    const flaky = await enqueueEmail(app.db, app.templates, {
       to: "flaky@example.com",
       template: "activation/nudge",
       subject: "y",
@@ -197,19 +200,19 @@ describe("outbox delivery", () => {
     );
     await startDelivery();
     const before = resend.requests.length;
-    const suppressed = await enqueueEmail(app.db, {
+    const suppressed = await enqueueEmail(app.db, app.templates, {
       to: "bounced@example.com",
       template: "churn-payment-failed",
       subject: "s",
     });
-    const unsubscribed = await enqueueEmail(app.db, {
+    const unsubscribed = await enqueueEmail(app.db, app.templates, {
       to: "gone@example.com",
       userId: "user-gone",
       template: "activation/nudge",
       subject: "u",
     });
     // Transactional mail is exempt from unsubscribe.
-    const transactional = await enqueueEmail(app.db, {
+    const transactional = await enqueueEmail(app.db, app.templates, {
       to: "gone@example.com",
       userId: "user-gone",
       template: "churn-payment-failed",
@@ -234,7 +237,7 @@ describe("outbox delivery", () => {
   });
 
   it("retakes a message whose worker died mid-send, and a worker that lost its lease records nothing", async () => {
-    const { messageId } = await enqueueEmail(app.db, {
+    const { messageId } = await enqueueEmail(app.db, app.templates, {
       to: "orphan@example.com",
       template: "activation/nudge",
       subject: "o",
@@ -270,6 +273,7 @@ describe("outbox delivery", () => {
         loops.push(
           await startEmailDelivery({
             db: app.db,
+            templates: app.templates,
             config: app.config,
             logger: app.logger,
             provider: createResendProvider({ apiKey: slow.apiKey, baseUrl: slow.baseUrl, timeoutMs: 5_000 }),
@@ -277,7 +281,7 @@ describe("outbox delivery", () => {
           }),
         );
       }
-      const { messageId } = await enqueueEmail(app.db, {
+      const { messageId } = await enqueueEmail(app.db, app.templates, {
         to: "slow@example.com",
         template: "activation/nudge",
         subject: "slow",
@@ -368,7 +372,7 @@ describe("POST /v1/send and the admin messages API", () => {
     for (let i = 0; i < 3; i++) {
       ids.push(
         (
-          await enqueueEmail(app.db, {
+          await enqueueEmail(app.db, app.templates, {
             to: "list@example.com",
             userId: "user-list",
             template: "activation/welcome",

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emailWebhookRoutes } from "../src/api/email-webhook-routes.js";
 import { loadConfig } from "../src/config.js";
 import { createPolicyApi } from "./helpers/email-policy-api.js";
+import { exampleTemplates } from "./helpers/example-templates.js";
 import { journeyEmails } from "./helpers/journey-emails.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";
 
@@ -46,7 +47,11 @@ let api: ReturnType<typeof createPolicyApi>;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  h = await createJourneyHarness({ databaseUrl: database.url, journeys: [drip, clicked] });
+  h = await createJourneyHarness({
+    templates: exampleTemplates,
+    databaseUrl: database.url,
+    journeys: [drip, clicked],
+  });
   const config = loadConfig({ NODE_ENV: "test", POSTMARK_WEBHOOK_SECRET: SECRET });
   api = createPolicyApi(h.db, [emailWebhookRoutes({ email: config.email })]);
 });

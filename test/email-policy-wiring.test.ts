@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, buildApi, createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
+import { exampleTemplates } from "./helpers/example-templates.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";
 
 let testDb: TestDatabase;
@@ -12,6 +13,7 @@ beforeAll(async () => {
   app = await createApp(
     loadConfig({ NODE_ENV: "test", HOGSEND_API_KEY: "wiring-admin-key-0123456789abcdef" }),
     {
+      templates: exampleTemplates,
       databaseUrl: testDb.url,
     },
   );

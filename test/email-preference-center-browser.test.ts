@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, createApp, type RunningServer, startApiServer } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { unsubscribeUrl } from "../src/email/unsubscribe/unsubscribe-links.js";
+import { exampleTemplates } from "./helpers/example-templates.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";
 
 // Debian's chromium, installed by `npm test`'s pretest hook (scripts/ensure-chromium.mjs). Without it this file is
@@ -36,7 +37,10 @@ let base: string;
 describe.skipIf(!HAVE_CHROMIUM)("preference center in a real browser", () => {
   beforeAll(async () => {
     database = await createTestDatabase();
-    app = await createApp(loadConfig({ NODE_ENV: "test" }), { databaseUrl: database.url });
+    app = await createApp(loadConfig({ NODE_ENV: "test" }), {
+      templates: exampleTemplates,
+      databaseUrl: database.url,
+    });
     server = await startApiServer(app, 0);
     base = `http://127.0.0.1:${server.port}`;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });

@@ -4,6 +4,7 @@ import { loadConfig } from "../src/config.js";
 import { startEmailDelivery } from "../src/email/outbox/email-delivery.js";
 import { createSmtpProvider } from "../src/email/providers/smtp-provider.js";
 import { enqueueEmail } from "../src/email/send-email.js";
+import { exampleTemplates } from "./helpers/example-templates.js";
 import { FakeSmtpServer } from "./helpers/fake-smtp-server.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";
 
@@ -24,7 +25,7 @@ beforeAll(async () => {
       HOGSEND_POSTAL_ADDRESS: "Hogsend Inc., 1 Example Way, Springfield",
       HOGSEND_EMAIL_TRACKING: "on",
     }),
-    { databaseUrl: database.url },
+    { templates: exampleTemplates, databaseUrl: database.url },
   );
 });
 afterAll(async () => {
@@ -36,6 +37,7 @@ afterAll(async () => {
 async function deliver(ids: string[]) {
   const delivery = await startEmailDelivery({
     db: app.db,
+    templates: app.templates,
     config: app.config,
     logger: app.logger,
     provider: createSmtpProvider({ url: app.config.email.smtpUrl!, timeoutMs: 5_000 }),
@@ -62,13 +64,13 @@ const headerLine = (mail: FakeSmtpServer["received"][number], name: string) =>
 describe("RFC 8058 over a real SMTP delivery", () => {
   it("marketing mail carries List-Unsubscribe (HTTPS) and List-Unsubscribe-Post; the link one-click unsubscribes", async () => {
     await app.db.query("INSERT INTO contacts (user_id, email) VALUES ('u1', 'ann@example.com')");
-    const marketing = await enqueueEmail(app.db, {
+    const marketing = await enqueueEmail(app.db, app.templates, {
       to: "ann@example.com",
       userId: "u1",
       template: "conversion-winback-offer",
       subject: "You left something behind",
     });
-    const transactional = await enqueueEmail(app.db, {
+    const transactional = await enqueueEmail(app.db, app.templates, {
       to: "ann@example.com",
       userId: "u1",
       template: "churn-payment-failed",
@@ -107,13 +109,13 @@ describe("RFC 8058 over a real SMTP delivery", () => {
       body: "List-Unsubscribe=One-Click",
     });
     expect(res.status).toBe(200);
-    const next = await enqueueEmail(app.db, {
+    const next = await enqueueEmail(app.db, app.templates, {
       to: "ann@example.com",
       userId: "u1",
       template: "reactivation-checkin",
       subject: "We miss you",
     });
-    const receiptAgain = await enqueueEmail(app.db, {
+    const receiptAgain = await enqueueEmail(app.db, app.templates, {
       to: "ann@example.com",
       userId: "u1",
       template: "churn-payment-failed",

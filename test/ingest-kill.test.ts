@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type App, type BackgroundWork, createApp, startWorker } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
+import { exampleTemplates } from "./helpers/example-templates.js";
 import { freePort, startCli, waitForHealthy } from "./helpers/run-cli.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";
 
@@ -61,6 +62,7 @@ describe("kill after accept", () => {
 
       worker = await createApp(loadConfig({ NODE_ENV: "test", HOGSEND_POLL_INTERVAL_MS: "100" }), {
         databaseUrl: testDb.url,
+        templates: exampleTemplates,
       });
       work = await startWorker(worker, { journeysModule: JOURNEYS });
       const deadline = Date.now() + 20_000;

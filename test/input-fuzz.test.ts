@@ -3,9 +3,9 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, buildApi, createApp } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
-import { listTemplates } from "../src/email/templates/template-registry.js";
 import { createClickToken, createOpenToken } from "../src/email/tracking/tracking-token.js";
 import { createUnsubscribeToken } from "../src/email/unsubscribe/unsubscribe-token.js";
+import { exampleTemplates } from "./helpers/example-templates.js";
 import { createRandom } from "./helpers/fuzz-random.js";
 import {
   buildRequest,
@@ -47,7 +47,7 @@ beforeAll(async () => {
   });
   // Errors the API logs for a 500 carry the cause, which the response hides: keep them for the failure report.
   const logger = pino({ level: "error" }, { write: (line: string) => void serverErrors.push(line) });
-  app = await createApp(config, { databaseUrl: testDb.url, logger });
+  app = await createApp(config, { templates: exampleTemplates, databaseUrl: testDb.url, logger });
   api = buildApi(app);
 });
 
@@ -70,7 +70,7 @@ function routeTable(): FuzzRoute[] {
 }
 
 function fuzzContext(): FuzzContext {
-  const template = listTemplates()[0]!;
+  const template = exampleTemplates.list()[0]!;
   return {
     adminKey: ADMIN_KEY,
     resendSecret: RESEND_SECRET,

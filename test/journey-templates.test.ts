@@ -6,6 +6,7 @@ import { assertJourneyTemplatesExist } from "../src/email/templates/assert-journ
 import { ErrorCodes, HogsendError } from "../src/errors.js";
 import { defineJourney } from "../src/journeys/define-journey.js";
 import { createJourneyHarness } from "../src/testing/journey-harness.js";
+import { exampleTemplates } from "./helpers/example-templates.js";
 
 const journeyWith = (id: string, run: Parameters<typeof defineJourney>[0]["run"]) =>
   defineJourney({
@@ -22,7 +23,7 @@ const journeyWith = (id: string, run: Parameters<typeof defineJourney>[0]["run"]
 
 describe("assertJourneyTemplatesExist", () => {
   it("accepts the bundled example journeys", () => {
-    expect(() => assertJourneyTemplatesExist(journeys)).not.toThrow();
+    expect(() => assertJourneyTemplatesExist(journeys, exampleTemplates)).not.toThrow();
   });
 
   it("names the journey and the mistyped literal key", () => {
@@ -46,7 +47,7 @@ describe("assertJourneyTemplatesExist", () => {
     });
     let caught: unknown;
     try {
-      assertJourneyTemplatesExist([fine, typo]);
+      assertJourneyTemplatesExist([fine, typo], exampleTemplates);
     } catch (error) {
       caught = error;
     }
@@ -68,7 +69,11 @@ describe("assertJourneyTemplatesExist", () => {
       });
     });
     await expect(
-      createJourneyHarness({ databaseUrl: "postgres://127.0.0.1:1/unreachable", journeys: [typo] }),
+      createJourneyHarness({
+        databaseUrl: "postgres://127.0.0.1:1/unreachable",
+        journeys: [typo],
+        templates: exampleTemplates,
+      }),
     ).rejects.toMatchObject({ code: ErrorCodes.TEMPLATE_NOT_FOUND });
   });
 });

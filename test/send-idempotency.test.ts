@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, createApp, type RunningServer, startApiServer } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
+import { exampleTemplates } from "./helpers/example-templates.js";
 import { readJson } from "./helpers/read-json.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";
 
@@ -17,6 +18,7 @@ let server: RunningServer;
 beforeAll(async () => {
   testDb = await createTestDatabase();
   app = await createApp(loadConfig({ NODE_ENV: "test", HOGSEND_API_KEY: KEY, HOGSEND_DB_POOL_SIZE: "20" }), {
+    templates: exampleTemplates,
     databaseUrl: testDb.url,
   });
   server = await startApiServer(app, 0);

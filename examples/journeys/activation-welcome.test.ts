@@ -3,6 +3,7 @@ import { createJourneyHarness, type JourneyHarness } from "hogsend/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composedHeaders, journeyEmails } from "../../test/helpers/journey-emails.js";
 import { createTestDatabase, type TestDatabase } from "../../test/helpers/test-database.js";
+import { templates } from "../emails/index.js";
 import { activationWelcome } from "./activation-welcome.js";
 import { Events, Templates } from "./constants/index.js";
 
@@ -11,7 +12,7 @@ let h: JourneyHarness;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  h = await createJourneyHarness({ databaseUrl: database.url, journeys: [activationWelcome] });
+  h = await createJourneyHarness({ databaseUrl: database.url, templates, journeys: [activationWelcome] });
 });
 afterAll(async () => {
   await h?.close();

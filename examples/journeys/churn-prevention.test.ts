@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkDeliverability } from "../../src/email/suppression/check-deliverability.js";
 import { composedHeaders, journeyEmails } from "../../test/helpers/journey-emails.js";
 import { createTestDatabase, type TestDatabase } from "../../test/helpers/test-database.js";
+import { templates } from "../emails/index.js";
 import { churnPrevention } from "./churn-prevention.js";
 import { Events, Templates } from "./constants/index.js";
 
@@ -12,7 +13,7 @@ let h: JourneyHarness;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  h = await createJourneyHarness({ databaseUrl: database.url, journeys: [churnPrevention] });
+  h = await createJourneyHarness({ databaseUrl: database.url, templates, journeys: [churnPrevention] });
 });
 afterAll(async () => {
   await h?.close();

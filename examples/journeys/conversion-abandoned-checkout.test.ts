@@ -5,6 +5,7 @@ import { checkDeliverability } from "../../src/email/suppression/check-deliverab
 import { setCategoryUnsubscribe } from "../../src/email/unsubscribe/preference-store.js";
 import { composedHeaders, journeyEmails } from "../../test/helpers/journey-emails.js";
 import { createTestDatabase, type TestDatabase } from "../../test/helpers/test-database.js";
+import { templates } from "../emails/index.js";
 import { Events, Templates } from "./constants/index.js";
 import { conversionAbandonedCheckout } from "./conversion-abandoned-checkout.js";
 
@@ -13,7 +14,11 @@ let h: JourneyHarness;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  h = await createJourneyHarness({ databaseUrl: database.url, journeys: [conversionAbandonedCheckout] });
+  h = await createJourneyHarness({
+    databaseUrl: database.url,
+    templates,
+    journeys: [conversionAbandonedCheckout],
+  });
 });
 afterAll(async () => {
   await h?.close();

@@ -1,8 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { renderTemplate } from "../email/templates/render-template.js";
+import { createRenderTemplate } from "../email/templates/render-template.js";
 import { TEMPLATE_PROPS_LIMITS } from "../email/templates/template-props-limits.js";
-import { getTemplate, listTemplates } from "../email/templates/template-registry.js";
 import { safeJsonObjectString, safeText } from "../lib/input-guard/index.js";
 import type { ApiEnv } from "./api-env.js";
 import type { RouteContext } from "./create-api.js";
@@ -21,19 +20,20 @@ const previewQuery = z.object({
  * e.g. `/v1/admin/templates/activation/welcome/preview`; URL-encoded keys work too). Without `props` the
  * template's example props are used.
  */
-export function createAdminTemplateRoutes({ authenticate }: RouteContext): Hono<ApiEnv> {
+export function createAdminTemplateRoutes({ authenticate, templates }: RouteContext): Hono<ApiEnv> {
   const routes = new Hono<ApiEnv>();
+  const renderTemplate = createRenderTemplate(templates);
   const admin = requireApiKey(authenticate, ["admin"]);
   routes.use("/v1/admin/templates", admin);
   routes.use("/v1/admin/templates/*", admin);
 
   routes.get("/v1/admin/templates", (c) =>
     c.json({
-      data: listTemplates().map((t) => ({
+      data: templates.list().map((t) => ({
         key: t.key,
         category: t.category,
-        description: t.description,
-        previewProps: t.previewProps,
+        description: t.description ?? null,
+        previewProps: t.previewProps ?? {},
       })),
     }),
   );
@@ -42,8 +42,8 @@ export function createAdminTemplateRoutes({ authenticate }: RouteContext): Hono<
     // Hono has already decoded the parameter once; decoding again would turn `%25` into a URIError.
     const { key } = parseParams(keyParam, c);
     const query = parseQuery(previewQuery, c);
-    const template = getTemplate(key);
-    const rendered = await renderTemplate(key, query.props ?? template.previewProps);
+    const template = templates.get(key);
+    const rendered = await renderTemplate(key, query.props ?? template.previewProps ?? {});
     if (query.format === "text") return c.text(rendered.text);
     return c.html(rendered.html);
   });

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { type Authenticator, createApiKeyAuthenticator } from "../auth/authenticate-api-key.js";
 import type { Database } from "../db/database.js";
+import type { TemplateRegistry } from "../email/templates/template-registry.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
 import type { Logger } from "../lib/logger.js";
 import type { ApiEnv } from "./api-env.js";
@@ -17,6 +18,8 @@ export interface ApiDependencies {
   /** The key checker; by default one that hears no revocations from other processes (1 s cache). */
   authenticate?: Authenticator;
   version: string;
+  /** The project's templates (for sends and previews). */
+  templates: TemplateRegistry;
   /** Product route groups mounted after the basics; each brings its own auth. */
   routes?: ReadonlyArray<(deps: RouteContext) => Hono<ApiEnv>>;
 }
@@ -25,6 +28,7 @@ export interface RouteContext {
   db: Database;
   logger: Logger;
   authenticate: Authenticator;
+  templates: TemplateRegistry;
 }
 
 const STREAMED_UPLOADS = new Set(["/v1/admin/contacts/import"]);
@@ -66,7 +70,7 @@ export function createApi(deps: ApiDependencies): Hono<ApiEnv> {
   app.use((c, next) => (STREAMED_UPLOADS.has(c.req.path) ? next() : limitBody(c, next)));
 
   app.route("/", createHealthRoutes(deps.db, deps.version));
-  const context: RouteContext = { db: deps.db, logger: deps.logger, authenticate };
+  const context: RouteContext = { db: deps.db, logger: deps.logger, authenticate, templates: deps.templates };
   for (const build of deps.routes ?? []) app.route("/", build(context));
 
   app.notFound((c) =>

@@ -138,3 +138,16 @@ export async function getRoutingContacts(
     ]),
   );
 }
+
+/** The stored properties of each of `userIds` that has a contact (for rendering a batch of emails). */
+export async function contactPropertiesByUserId(
+  q: Queryable,
+  userIds: readonly string[],
+): Promise<Map<string, Record<string, unknown>>> {
+  if (userIds.length === 0) return new Map();
+  const result = await q.query<{ user_id: string; properties: Record<string, unknown> }>(
+    "SELECT user_id, properties FROM contacts WHERE user_id = ANY($1::text[])",
+    [[...new Set(userIds)]],
+  );
+  return new Map(result.rows.map((row) => [row.user_id, row.properties]));
+}

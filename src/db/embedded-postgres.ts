@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import net from "node:net";
@@ -22,6 +23,11 @@ export interface EmbeddedPostgresOptions {
   port: number;
   database?: string;
   logger?: Logger;
+  /**
+   * Leave the cluster running when this process exits, and do not keep this process alive for it (the test
+   * harness's shared cluster). `stop()` still stops it.
+   */
+  detach?: boolean;
 }
 
 const USER = "postgres";
@@ -119,7 +125,15 @@ export async function startEmbeddedPostgres(
     throw startError("could not start the embedded Postgres", dataDir, recentLines, error);
   }
 
-  await writeFile(ownerFile, JSON.stringify({ pid: process.pid }));
+  if (options.detach) {
+    // The package keeps the postmaster's handle and its stderr pipe, which would hold this process open.
+    const child = (instance as unknown as { process?: ChildProcess }).process;
+    child?.unref();
+    (child?.stderr as { unref?: () => void } | null | undefined)?.unref?.();
+    (child?.stdout as { unref?: () => void } | null | undefined)?.unref?.();
+  } else {
+    await writeFile(ownerFile, JSON.stringify({ pid: process.pid }));
+  }
   const urlFor = urlOn(options.port);
   await ensureDatabase(urlFor("postgres"), database);
   log?.debug({ dataDir, port: options.port }, "embedded Postgres ready");

@@ -10,7 +10,7 @@ export interface EmailHistory {
 // a journey checking right after its own send must see it, although delivery happens a moment later.
 const COUNTED = ["queued", "sending", "sent"];
 
-/** Backs `ctx.history.email({ email, template })`. */
+/** Backs `ctx.history.email({ email, template })`: handed to the engine as its `emailHistory` reader. */
 export async function emailHistory(
   q: Queryable,
   params: { email: string; template: string },

@@ -1,12 +1,19 @@
 /**
- * `hogsend/email`: what journey authors import to send email.
+ * `hogsend/email`: templates and sending.
  *
  * ```ts
- * import { sendEmail } from "hogsend/email";
- * await sendEmail({ to: user.email, userId: user.id, template: "activation/welcome", subject: "Welcome" });
+ * import { defineTemplate, sendEmail } from "hogsend/email";
+ * // inside a journey's run:
+ * await sendEmail({ to: user.email, userId: user.id, template: "welcome", props: { plan: "pro" } });
  * ```
+ *
+ * Register your templates (`declare module "hogsend" { interface Register { templates: typeof templates } }`) and
+ * template keys and props are checked by the compiler.
  */
 export {
+  createEmailClient,
+  type EmailClient,
+  type SendEmailFields,
   type SendEmailInput,
   type SendEmailResult,
   SUPPRESS_WINDOW_REASON,
@@ -17,5 +24,12 @@ export {
   EMAIL_CATEGORIES,
   type EmailCategory,
   type EmailTemplate,
+  type TemplateContact,
+  type TemplateRenderContext,
 } from "./templates/email-template.js";
-export { TEMPLATES, type TemplateKey, templateExists } from "./templates/template-registry.js";
+export type {
+  RegisteredTemplate,
+  TemplateKey,
+  TemplatePropsFor,
+} from "./templates/register.js";
+export { createTemplateRegistry, type TemplateRegistry } from "./templates/template-registry.js";

@@ -1,35 +1,61 @@
 import type pg from "pg";
 import { z } from "zod";
+import { getContact } from "../contacts/contact-store.js";
 import type { Queryable } from "../db/database.js";
 import { ErrorCodes, HogsendError, isHogsendError } from "../errors.js";
-import { type ActiveRun, currentRun } from "../journeys/durable-effect.js";
+import { type ActiveRun, currentRun, runServiceKey } from "../journeys/durable-effect.js";
 import { NonRetryableError } from "../journeys/journey-errors.js";
 import { durationToMs } from "../lib/duration.js";
 import { safeJsonObject, safeText } from "../lib/input-guard/index.js";
 import { insertMessage, lastJourneySendAt, type MessageStatus } from "./outbox/message-store.js";
 import { sendRequestFingerprint } from "./send-request-fingerprint.js";
-import { parseTemplateProps } from "./templates/render-template.js";
+import type { TemplateKey, TemplatePropsFor } from "./templates/register.js";
+import { resolveTemplateProps, templateSubject } from "./templates/render-template.js";
 import { TEMPLATE_PROPS_LIMITS } from "./templates/template-props-limits.js";
-import { getTemplate } from "./templates/template-registry.js";
+import type { TemplateRegistry } from "./templates/template-registry.js";
 
-/** What a journey (or any caller) asks to send. */
-export interface SendEmailInput {
+/** What email needs inside a run; the composition root hands it to the engine under `EMAIL_RUN_SERVICES`. */
+export interface EmailRunServices {
+  templates: TemplateRegistry;
+}
+
+export const EMAIL_RUN_SERVICES = runServiceKey<EmailRunServices>("email");
+
+/** The fields of a send besides its template and props. */
+export interface SendEmailFields {
   /** Recipient address. */
   to: string;
-  /** The contact the email is for; checked for unsubscribes and preferences. */
+  /** The contact the email is for; checked for unsubscribes and preferences, and its properties fill props. */
   userId?: string | null | undefined;
-  /** A registered template key, e.g. `Templates.ACTIVATION_WELCOME` (`"activation/welcome"`). */
-  template: string;
-  subject: string;
+  /** Defaults to the template's `subject`; one of the two is required. */
+  subject?: string | undefined;
   /** The journey sending it (informational; inside a journey the run's own id is recorded). */
   journeyName?: string | undefined;
-  /** Template props, validated against the template's schema. */
-  props?: Record<string, unknown> | undefined;
   /** Overrides EMAIL_FROM for this email. */
   from?: string | undefined;
   /** Transactional sends only: the same key twice queues one email. */
   idempotencyKey?: string | undefined;
 }
+
+/**
+ * What a journey (or any caller) asks to send. With your templates registered (`interface Register`, see
+ * `hogsend.config.ts`), `template` is one of their keys and `props` that template's props, checked by the
+ * compiler; otherwise any string and any props, checked when the email is sent.
+ */
+export type SendEmailInput<K extends TemplateKey = TemplateKey> = {
+  [P in K]: SendEmailFields & {
+    /** A registered template key, e.g. `"welcome"` or `Templates.ACTIVATION_WELCOME`. */
+    template: P;
+    /** Template props; explicit props win over the contact's properties of the same name. */
+    props?: TemplatePropsFor<P> | undefined;
+  };
+}[K];
+
+/** The untyped form of a send, as it arrives over HTTP. */
+export type SendEmailRequest = SendEmailFields & {
+  template: string;
+  props?: Record<string, unknown> | undefined;
+};
 
 export interface SendEmailResult {
   /** The outbox message id (also the provider idempotency key and Message-ID). */
@@ -46,7 +72,7 @@ export const sendEmailInputSchema = z.object({
   to: z.email().max(320),
   userId: safeText(200).nullish(),
   template: safeText(200),
-  subject: safeText(998),
+  subject: safeText(998).optional(),
   journeyName: safeText(200, { min: 0 }).optional(),
   props: safeJsonObject(TEMPLATE_PROPS_LIMITS).optional(),
   from: safeText(320, { min: 3 }).optional(),
@@ -56,45 +82,54 @@ export const sendEmailInputSchema = z.object({
 /** Reason recorded on a journey email sent inside the journey's `suppress` window. */
 export const SUPPRESS_WINDOW_REASON = "suppress_window";
 
-// The database a transactional `sendEmail` (outside any journey) writes to. Bound by the worker and the API when
-// they start (`bindEmailOutbox` in app.ts), because journey authors import `sendEmail` as a plain function and
-// cannot pass a handle. Inside a journey it is not used: the run's own transaction is.
-let boundOutbox: Queryable | undefined;
-
-/** Makes `sendEmail` outside journeys write to `db`; returns the unbind function. Last bind wins. */
-export function bindEmailOutbox(db: Queryable): () => void {
-  boundOutbox = db;
-  return () => {
-    if (boundOutbox === db) boundOutbox = undefined;
-  };
-}
-
 /**
- * Sends an email through the outbox.
+ * Sends an email through the outbox, from inside a journey's `run`.
  *
- * Inside a journey it is a durable step: recorded once in the run's journal together with its outbox row, never
- * repeated on replay or after a crash. A send within the journey's `suppress` window of its previous email to the
- * same user is not sent: it is recorded with status `skipped` and reason `suppress_window`, and the journey
- * continues. An unknown template or invalid props fail the run without retries.
+ * It is a durable step: recorded once in the run's journal together with its outbox row, never repeated on replay
+ * or after a crash. A send within the journey's `suppress` window of its previous email to the same user is not
+ * sent: it is recorded with status `skipped` and reason `suppress_window`, and the journey continues. An unknown
+ * template or invalid props fail the run without retries. The template receives the contact (its email and
+ * properties) as well as `props`; explicit props win over contact properties of the same name.
  *
- * Outside a journey it queues a transactional email at once (the worker or API process must be running in this
- * process; otherwise use `POST /v1/send`).
+ * Outside a journey there is no run to record it in: use `app.email.send` (`createEmailClient`) in a process
+ * built with `createApp`, or `POST /v1/send` from anywhere else.
  *
  * @example
- * await sendEmail({ to: user.email, userId: user.id, template: Templates.ACTIVATION_WELCOME,
- *   subject: "Welcome to Hogsend", journeyName: user.journeyName });
+ * await sendEmail({ to: user.email, userId: user.id, template: "welcome", props: { plan: "pro" } });
  */
-export async function sendEmail(input: SendEmailInput): Promise<SendEmailResult> {
+export async function sendEmail<K extends TemplateKey>(input: SendEmailInput<K>): Promise<SendEmailResult> {
   const run = currentRun();
-  if (run) return sendFromJourney(run, input);
-  if (!boundOutbox) {
+  if (!run) {
     throw new HogsendError(
       ErrorCodes.INTERNAL,
-      "sendEmail was called outside a journey in a process without a Hogsend worker or API; use POST /v1/send",
+      "sendEmail was called outside a journey; use app.email.send (createEmailClient) or POST /v1/send",
     );
   }
-  const { created: _created, ...result } = await enqueueEmail(boundOutbox, input);
-  return result;
+  const services = run.service(EMAIL_RUN_SERVICES);
+  if (!services) {
+    throw new HogsendError(ErrorCodes.INTERNAL, "This worker was started without email templates");
+  }
+  return sendFromJourney(run, services.templates, input as SendEmailRequest);
+}
+
+/** Transactional sends outside journeys, bound to one database and one template registry. */
+export interface EmailClient {
+  /** Validates and queues one email (the body of `POST /v1/send`); typed like `sendEmail`. */
+  send<K extends TemplateKey>(input: SendEmailInput<K>): Promise<SendEmailResult>;
+}
+
+/** The client `createApp` exposes as `app.email`; build your own for a script with its own database handle. */
+export function createEmailClient(deps: { db: Queryable; templates: TemplateRegistry }): EmailClient {
+  return {
+    async send(input) {
+      const { created: _created, ...result } = await enqueueEmail(
+        deps.db,
+        deps.templates,
+        input as SendEmailRequest,
+      );
+      return result;
+    },
+  };
 }
 
 /** What `enqueueEmail` did: `created` is false when the idempotency key named an email queued before. */
@@ -107,9 +142,19 @@ export type EnqueuedEmail = SendEmailResult & { created: boolean };
  * IDEMPOTENCY_KEY_REUSED: answering it with the first message would tell the caller an email it never asked for was
  * queued.
  */
-export async function enqueueEmail(q: Queryable, input: SendEmailInput): Promise<EnqueuedEmail> {
-  const parsed = validate(input);
-  const fingerprint = parsed.idempotencyKey === undefined ? undefined : sendRequestFingerprint(parsed);
+export async function enqueueEmail(
+  q: Queryable,
+  templates: TemplateRegistry,
+  input: SendEmailRequest,
+): Promise<EnqueuedEmail> {
+  const request = validate(templates, input);
+  const contact = request.userId ? await getContact(q, request.userId) : undefined;
+  const parsed = resolve(request, contact?.properties);
+  // The request as the caller sent it: a subject taken from the template is not part of it.
+  const fingerprint =
+    parsed.idempotencyKey === undefined
+      ? undefined
+      : sendRequestFingerprint({ ...parsed, subject: request.subject ?? "" });
   const inserted = await insertMessage(q, {
     toEmail: parsed.to,
     fromEmail: parsed.from,
@@ -137,20 +182,16 @@ export async function enqueueEmail(q: Queryable, input: SendEmailInput): Promise
   return { messageId: inserted.id, status: inserted.status, created: inserted.created };
 }
 
-async function sendFromJourney(run: ActiveRun, input: SendEmailInput): Promise<SendEmailResult> {
-  let parsed: ReturnType<typeof validate>;
-  try {
-    parsed = validate(input);
-  } catch (error) {
-    // The same code will pass the same bad input on every retry: fail the run now, with the reason.
-    if (isHogsendError(error)) {
-      throw new NonRetryableError(`sendEmail in journey "${run.journeyId}": ${error.message}`, {
-        cause: error,
-      });
-    }
-    throw error;
-  }
-  return run.effect("email", parsed.template, async (tx: pg.PoolClient, key) => {
+async function sendFromJourney(
+  run: ActiveRun,
+  templates: TemplateRegistry,
+  input: SendEmailRequest,
+): Promise<SendEmailResult> {
+  const request = failRun(run, () => validate(templates, input));
+  return run.effect("email", request.template.key, async (tx: pg.PoolClient, key) => {
+    const userId = request.userId ?? run.userId;
+    const contact = await getContact(tx, userId);
+    const parsed = failRun(run, () => resolve(request, contact?.properties));
     const now = run.now();
     const windowMs = durationToMs(run.meta.suppress);
     let status: "queued" | "skipped" = "queued";
@@ -165,7 +206,7 @@ async function sendFromJourney(run: ActiveRun, input: SendEmailInput): Promise<S
     const inserted = await insertMessage(tx, {
       toEmail: parsed.to,
       fromEmail: parsed.from,
-      userId: parsed.userId ?? run.userId,
+      userId,
       template: parsed.template,
       subject: parsed.subject,
       category: parsed.category,
@@ -184,20 +225,51 @@ async function sendFromJourney(run: ActiveRun, input: SendEmailInput): Promise<S
   });
 }
 
-function validate(input: SendEmailInput) {
+/** The same code passes the same bad input on every retry: fail the run now, with the reason. */
+function failRun<T>(run: ActiveRun, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (isHogsendError(error)) {
+      throw new NonRetryableError(`sendEmail in journey "${run.journeyId}": ${error.message}`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+function validate(templates: TemplateRegistry, input: SendEmailRequest) {
   const parsed = sendEmailInputSchema.safeParse(input);
   if (!parsed.success) {
     throw new HogsendError(ErrorCodes.VALIDATION_FAILED, "Invalid sendEmail input", {
       details: parsed.error.issues.map((issue) => ({ path: issue.path, message: issue.message })),
     });
   }
-  const template = getTemplate(parsed.data.template);
-  const props = parseTemplateProps(template.key, parsed.data.props ?? {});
+  return { ...parsed.data, template: templates.get(parsed.data.template) };
+}
+
+/** Props resolved against the contact (explicit props win) and the subject settled. */
+function resolve(
+  request: ReturnType<typeof validate>,
+  contactProperties: Record<string, unknown> | undefined,
+) {
+  const { template, ...fields } = request;
+  const resolved = resolveTemplateProps(template, fields.props ?? {}, contactProperties);
+  const subject = fields.subject ?? templateSubject(template, resolved);
+  if (subject === undefined || subject === "") {
+    throw new HogsendError(
+      ErrorCodes.VALIDATION_FAILED,
+      `sendEmail needs a subject: template "${template.key}" declares none`,
+      { details: [{ path: ["subject"], message: "Required (the template has no subject)" }] },
+    );
+  }
   return {
-    ...parsed.data,
-    // Stored as given (defaults are applied at render), so the row shows what the caller passed.
-    props: parsed.data.props ?? {},
-    validatedProps: props,
+    ...fields,
+    template: template.key,
+    subject,
+    // Stored as given (contact properties and defaults are applied at render), so the row shows what was passed.
+    props: fields.props ?? {},
     category: template.category,
   };
 }

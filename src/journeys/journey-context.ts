@@ -1,9 +1,45 @@
+import type pg from "pg";
 import { isUserSubscribed } from "../contacts/contact-store.js";
-import { emailHistory } from "../email/email-history.js";
+import type { Queryable } from "../db/database.js";
 import { countUserEvents } from "../events/event-store.js";
+import type { NewEvent } from "../events/event-types.js";
 import { durationToMs } from "../lib/duration.js";
+import type { EffectKey } from "./durable-effect.js";
+import type { JournalEntry, RunTransition } from "./journey-store.js";
 import type { JourneyContext, ReceivedEvent } from "./journey-types.js";
-import type { RunExecution } from "./run-execution.js";
+
+/** What `ctx.history.email` reports; read by the email module, injected so the engine does not import it. */
+export interface EmailHistoryRecord {
+  sent: boolean;
+  lastSentAt: string | null;
+  count: number;
+}
+
+/** Reads `ctx` offers that other modules own, injected by the composition root. */
+export interface JourneyReaders {
+  emailHistory(q: Queryable, params: { email: string; template: string }): Promise<EmailHistoryRecord>;
+}
+
+/**
+ * The slice of one execution the context needs: journal positions, buffered and fenced commits, the clock.
+ * (`RunExecution` implements it; the context never sees the run's lease, retry policy or committer.)
+ */
+export interface ContextExecution {
+  readonly db: Queryable;
+  readonly userId: string;
+  readonly readers: JourneyReaders | undefined;
+  now(): Date;
+  key(position: number): EffectKey;
+  next(kind: string, label: string): { position: number; recorded: JournalEntry | undefined };
+  buffer(entry: JournalEntry, nodeId?: string): void;
+  commit(
+    transition: RunTransition,
+    entries: JournalEntry[],
+    options?: { nodeId?: string; perform?: (tx: pg.PoolClient) => Promise<void>; events?: NewEvent[] },
+  ): Promise<void>;
+  stop(outcome: { type: "suspended"; dueAt: Date }): never;
+  emit(kind: string, label: string, build: (key: EffectKey) => NewEvent): Promise<void>;
+}
 
 interface SleepRecord {
   sleptAt: string;
@@ -17,9 +53,8 @@ type WaitRecord =
   | { status: "timed_out"; since: string; timeoutAt: string };
 
 /** The `ctx` a journey's `run` receives; every member goes through the execution's journal. */
-export function createJourneyContext(execution: RunExecution): JourneyContext {
-  const db = execution.deps.db;
-  const run = execution.run;
+export function createJourneyContext(execution: ContextExecution): JourneyContext {
+  const db = execution.db;
 
   /** A journaled read: recorded once, so a replay after a sleep takes the same branch. */
   async function read<T>(kind: string, label: string, fetch: () => Promise<T>): Promise<T> {
@@ -82,7 +117,7 @@ export function createJourneyContext(execution: RunExecution): JourneyContext {
     },
 
     guard: {
-      isSubscribed: () => read("guard.isSubscribed", "", () => isUserSubscribed(db, run.userId)),
+      isSubscribed: () => read("guard.isSubscribed", "", () => isUserSubscribed(db, execution.userId)),
     },
 
     history: {
@@ -108,7 +143,10 @@ export function createJourneyContext(execution: RunExecution): JourneyContext {
           };
         }),
       email: ({ email, template }) =>
-        read("history.email", template, () => emailHistory(db, { email, template })),
+        read("history.email", template, () => {
+          if (!execution.readers) throw new Error("ctx.history.email: this engine was started without email");
+          return execution.readers.emailHistory(db, { email, template });
+        }),
     },
 
     async waitForEvent({ event, where, timeout, label }) {
@@ -147,7 +185,7 @@ export function createJourneyContext(execution: RunExecution): JourneyContext {
 }
 
 async function stepOnce<T>(
-  execution: RunExecution,
+  execution: ContextExecution,
   name: string,
   fn: (info: { idempotencyKey: string }) => Promise<T> | T,
 ): Promise<T> {

@@ -69,11 +69,8 @@ function push<T>(map: Map<string, T[]>, key: string, value: T): void {
   map.set(key, list);
 }
 
-/** Imports a journeys module (its `journeys` export or default export: an array) and builds the registry. */
-export async function loadJourneys(
-  modulePath: string,
-  enabled: "*" | readonly string[] = "*",
-): Promise<JourneyRegistry> {
+/** Imports a journeys module and returns its array (its `journeys` export or its default export). */
+export async function importJourneysModule(modulePath: string): Promise<readonly unknown[]> {
   const url = modulePath.startsWith("file:") ? modulePath : pathToFileURL(path.resolve(modulePath)).href;
   let mod: Record<string, unknown>;
   try {
@@ -92,7 +89,15 @@ export async function loadJourneys(
       `${modulePath} must export an array of journeys as \`journeys\` or as its default export`,
     );
   }
-  return createJourneyRegistry(list, enabled);
+  return list;
+}
+
+/** Imports a journeys module and builds the registry. */
+export async function loadJourneys(
+  modulePath: string,
+  enabled: "*" | readonly string[] = "*",
+): Promise<JourneyRegistry> {
+  return createJourneyRegistry(await importJourneysModule(modulePath), enabled);
 }
 
 /** A memoised loader for processes that need journey meta but do not run journeys (the api). */

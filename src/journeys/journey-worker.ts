@@ -6,7 +6,9 @@ import { EVENTS_CHANNEL } from "../events/event-types.js";
 import type { Clock } from "../lib/clock.js";
 import type { Logger } from "../lib/logger.js";
 import { WakeSignal } from "../lib/wake-signal.js";
+import type { RunServices } from "./durable-effect.js";
 import { routeBatch } from "./event-router.js";
+import type { JourneyReaders } from "./journey-context.js";
 import type { JourneyRegistry } from "./journey-registry.js";
 import { nextDueAt, RUNS_CHANNEL } from "./journey-store.js";
 import { PoisonEventPolicy } from "./poison-event-policy.js";
@@ -26,6 +28,9 @@ export interface JourneyWorkerOptions {
   routeBatchSize?: number;
   retry?: { attempts: number; backoffMs: number };
   owner?: string;
+  /** Services for code inside runs (email's templates) and the readers behind ctx.history, from app.ts. */
+  services?: RunServices;
+  readers?: JourneyReaders;
 }
 
 export interface JourneyWorker {
@@ -73,6 +78,8 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
     logger: log,
     retry: options.retry ?? DEFAULT_RETRY,
     committer: createBatchingCommitter(db),
+    ...(options.services ? { services: options.services } : {}),
+    ...(options.readers ? { readers: options.readers } : {}),
     onOutcome: (outcome) => {
       if (outcome.type === "suspended" || outcome.type === "retrying") scheduleLocalWake(outcome.dueAt);
       executorWake.notify();

@@ -4,9 +4,14 @@ import { ErrorCodes, HogsendError } from "../errors.js";
 import type { NewEvent } from "../events/event-types.js";
 import type { Clock } from "../lib/clock.js";
 import { durationToMs } from "../lib/duration.js";
-import { activeRunStorage } from "./active-run-storage.js";
-import type { ActiveRun, EffectKey } from "./durable-effect.js";
-import { createJourneyContext } from "./journey-context.js";
+import {
+  type ActiveRun,
+  type EffectKey,
+  type RunServiceKey,
+  type RunServices,
+  withActiveRun,
+} from "./durable-effect.js";
+import { type ContextExecution, createJourneyContext, type JourneyReaders } from "./journey-context.js";
 import { NonRetryableError, RetryAfterError } from "./journey-errors.js";
 import {
   insertJournalEntry,
@@ -25,6 +30,10 @@ export interface ExecutionDeps {
   retry: { attempts: number; backoffMs: number };
   /** Writes the fenced commits (one transaction each, or grouped under load). */
   committer?: RunCommitter;
+  /** Services for code running inside journeys (email's templates), handed over by the composition root. */
+  services?: RunServices;
+  /** Readers behind `ctx.history.*` that other modules own. */
+  readers?: JourneyReaders;
 }
 
 export type ExecutionOutcome =
@@ -49,7 +58,7 @@ const MAX_BACKOFF_MS = 24 * 3600_000;
  * buffered and committed with the next durable write (a crash before that re-runs them, and nothing durable
  * depended on them yet); every durable write is fenced by `commitRunProgress`.
  */
-export class RunExecution {
+export class RunExecution implements ContextExecution {
   #position = 0;
   #pending: JournalEntry[] = [];
   #pendingNodeId: string | undefined;
@@ -67,6 +76,18 @@ export class RunExecution {
 
   now(): Date {
     return this.deps.clock.now();
+  }
+
+  get db(): Database {
+    return this.deps.db;
+  }
+
+  get userId(): string {
+    return this.run.userId;
+  }
+
+  get readers(): JourneyReaders | undefined {
+    return this.deps.readers;
   }
 
   key(position: number): EffectKey {
@@ -173,13 +194,14 @@ export class RunExecution {
       userId: this.run.userId,
       meta: this.journey.meta,
       now: () => this.now(),
+      service: <T>(key: RunServiceKey<T>) => this.deps.services?.get(key) as T | undefined,
       effect: (kind, label, perform) => this.effect(kind, label, perform),
     };
     const ctx = createJourneyContext(this);
     let thrown: unknown;
     let failed = false;
     try {
-      await activeRunStorage.run(active, () => this.journey.run(user, ctx));
+      await withActiveRun(active, () => this.journey.run(user, ctx));
     } catch (error) {
       failed = true;
       thrown = error;

@@ -17,7 +17,21 @@ const program = new Command()
   .showHelpAfterError();
 
 const journeysOption = () =>
-  new Option("--journeys <path>", "module exporting the array of journeys (default: HOGSEND_JOURNEYS)");
+  new Option(
+    "--journeys <path>",
+    "module exporting an array of journeys, replacing the config's (default: HOGSEND_JOURNEYS)",
+  );
+const configOption = () =>
+  new Option(
+    "--config <path>",
+    "the project config (default: HOGSEND_CONFIG, else hogsend.config.ts in the working directory)",
+  );
+
+program
+  .command("init")
+  .description("Create a new project (config, a journey, a template, a test, Dockerfile) in an empty folder")
+  .argument("[dir]", "the folder to create the project in (default: the working directory)")
+  .action(runCommand(() => import("../cli/init/init-project.js").then((m) => m.initCommand)));
 
 program
   .command("migrate")
@@ -27,18 +41,23 @@ program
 program
   .command("api")
   .description("Serve the HTTP API on PORT (refuses to start against an unmigrated schema)")
+  .addOption(configOption())
   .addOption(journeysOption())
   .action(runCommand(() => import("./run-api.js").then((m) => m.runApi)));
 
 program
   .command("worker")
   .description("Run journeys, routing and delivery; no port (refuses to start against an unmigrated schema)")
+  .addOption(configOption())
   .addOption(journeysOption())
   .action(runCommand(() => import("./run-worker.js").then((m) => m.runWorker)));
 
 program
   .command("dev")
-  .description("Everything in one process for local development: embedded Postgres, migrate, api and worker")
+  .description(
+    "Local development: embedded Postgres, migrate, api and worker; reloads journeys and templates on save",
+  )
+  .addOption(configOption())
   .addOption(journeysOption())
   .action(runCommand(() => import("./run-dev.js").then((m) => m.runDev)));
 
@@ -83,7 +102,8 @@ contacts
 const templates = program.command("templates").description("Email templates");
 templates
   .command("list")
-  .description("List registered templates")
+  .description("List the project's templates")
+  .addOption(configOption())
   .action(runCommand(() => import("../cli/template-commands.js").then((m) => m.listTemplatesCommand)));
 templates
   .command("preview")
@@ -92,6 +112,7 @@ templates
   .option("--props <json>", "template props as JSON (default: the template's example props)")
   .option("--text", "write the plain-text version instead of HTML")
   .option("--out <file>", "write to this file instead of stdout")
+  .addOption(configOption())
   .action(runCommand(() => import("../cli/template-commands.js").then((m) => m.previewTemplateCommand)));
 
 await program.parseAsync(process.argv);

@@ -1,10 +1,16 @@
 import { assertSchemaCurrent, createApp, startApiServer, startMetrics } from "../app.js";
 import type { Config } from "../config.js";
+import { loadProject } from "../project/load-project.js";
 import { waitForShutdownSignal } from "./run-command.js";
+import type { ProjectFlags } from "./run-worker.js";
 
-export async function runApi(config: Config, options: { journeys?: string } = {}): Promise<void> {
-  // The api needs journey meta for the admin API; --journeys wins over HOGSEND_JOURNEYS.
-  const app = await createApp(options.journeys ? { ...config, journeysModule: options.journeys } : config);
+export async function runApi(config: Config, options: ProjectFlags = {}): Promise<void> {
+  // The api validates sends and renders previews with the project's templates, and shows its journeys' meta.
+  const project = await loadProject({
+    configPath: options.config ?? config.configFile,
+    journeysModule: options.journeys ?? config.journeysModule,
+  });
+  const app = await createApp(config, { templates: project.templates, journeys: project.journeys });
   try {
     await assertSchemaCurrent(app);
     const metrics = await startMetrics(app);

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { createDatabase, type Database } from "../db/database.js";
 import { migrate } from "../db/migrate.js";
+import { emailForJourneys } from "../email/journey-email.js";
 import { assertJourneyTemplatesExist } from "../email/templates/assert-journey-templates-exist.js";
+import { createTemplateRegistry, type TemplateRegistry } from "../email/templates/template-registry.js";
 import { EVENT_COLUMNS, insertEvents, toStoredEvent } from "../events/event-store.js";
 import type { StoredEvent } from "../events/event-types.js";
 import { routeBatch } from "../journeys/event-router.js";
@@ -20,6 +22,8 @@ import { RunExecutor } from "../journeys/run-executor.js";
 import { VirtualClock } from "../lib/clock.js";
 import { type DurationObject, durationToMs } from "../lib/duration.js";
 import { createLogger } from "../lib/logger.js";
+import type { AnyEmailTemplate } from "../project/define-config.js";
+import { createHarnessDatabase, type HarnessDatabase } from "./harness-database.js";
 
 export interface HarnessEvent {
   event: string;
@@ -32,9 +36,16 @@ export interface HarnessEvent {
 }
 
 export interface HarnessOptions {
-  /** A Postgres database for the harness (migrated on start). */
-  databaseUrl: string;
   journeys: readonly DefinedJourney[];
+  /** The templates the journeys send (your config's `templates`); a send of any other key fails its run. */
+  templates?: readonly AnyEmailTemplate[] | TemplateRegistry;
+  /**
+   * A Postgres database for the harness (migrated on start). Without it the harness starts (or reuses) an
+   * embedded Postgres and gives this harness a fresh, migrated database of its own, dropped on `close()`.
+   */
+  databaseUrl?: string;
+  /** Where that embedded Postgres keeps its files (default: a folder in the OS temp dir, shared by all runs). */
+  dataDir?: string;
   /** Start of virtual time (default 2030-01-01T00:00:00Z). */
   start?: Date | string;
   /** Retry policy for journeys without their own (default 3 attempts, 10 s backoff). */
@@ -42,10 +53,27 @@ export interface HarnessOptions {
 }
 
 /** A journey test harness: the real engine on a real Postgres, with a virtual clock. */
+/** One email a journey queued (a row of the outbox), as `emails()` lists it. */
+export interface HarnessEmail {
+  id: string;
+  to: string;
+  userId: string | null;
+  journeyId: string | null;
+  template: string;
+  subject: string;
+  props: Record<string, unknown>;
+  /** `queued`, or `skipped` inside the journey's suppress window (the harness does not deliver). */
+  status: string;
+  createdAt: Date;
+}
+
 export interface JourneyHarness {
   readonly clock: VirtualClock;
   readonly db: Database;
   readonly registry: JourneyRegistry;
+  readonly templates: TemplateRegistry;
+  /** The emails journeys queued, oldest first. */
+  emails(filter?: { userId?: string; template?: string }): Promise<HarnessEmail[]>;
   /** Stores an event (as ingest would), then routes and executes until nothing is left to do now. */
   send(event: HarnessEvent): Promise<StoredEvent>;
   /** Moves the virtual clock forward and executes everything that comes due, until idle. */
@@ -66,21 +94,47 @@ const ALL_PARTITIONS = Array.from({ length: PARTITION_COUNT }, (_, i) => i);
 const MAX_DRAIN_ROUNDS = 10_000;
 
 /**
- * Starts a harness. Time only moves through `advance`, so a seven-day journey runs in milliseconds:
+ * Starts a harness: the real engine on a real Postgres with a virtual clock. Time only moves through `advance`, so
+ * a seven-day journey runs in milliseconds. With no `databaseUrl` it needs nothing else: it starts (or reuses) an
+ * embedded Postgres and gives each harness its own fresh database.
  *
  * @example
- * const h = await createJourneyHarness({ databaseUrl, journeys: [welcome] });
- * await h.send({ event: "user.created", userId: "u1", userEmail: "a@example.com" });
- * await h.advance(days(2));
- * expect((await h.runs({ userId: "u1" }))[0]?.status).toBe("completed");
+ * import { days } from "hogsend";
+ * import { createJourneyHarness } from "hogsend/testing";
+ * import { afterAll, expect, it } from "vitest";
+ * import config from "../hogsend.config.js";
+ *
+ * const h = await createJourneyHarness({ journeys: config.journeys, templates: config.templates });
+ * afterAll(() => h.close());
+ *
+ * it("welcomes a new user, then checks in two days later", async () => {
+ *   await h.send({ event: "user.created", userId: "u1", userEmail: "ada@example.com" });
+ *   expect((await h.emails({ userId: "u1" })).map((e) => e.template)).toEqual(["welcome"]);
+ *   await h.advance(days(2));
+ *   expect((await h.runs({ userId: "u1" }))[0]?.status).toBe("completed");
+ * });
  */
 export async function createJourneyHarness(options: HarnessOptions): Promise<JourneyHarness> {
-  assertJourneyTemplatesExist(options.journeys);
-  await migrate(options.databaseUrl);
-  const db = createDatabase(options.databaseUrl, { max: 5, applicationName: "hogsend-harness" });
+  const templates =
+    options.templates === undefined || Array.isArray(options.templates)
+      ? createTemplateRegistry((options.templates ?? []) as readonly AnyEmailTemplate[], {
+          source: "the harness's templates",
+        })
+      : (options.templates as TemplateRegistry);
+  assertJourneyTemplatesExist(options.journeys, templates);
+  let owned: HarnessDatabase | undefined;
+  let databaseUrl = options.databaseUrl;
+  if (databaseUrl === undefined) {
+    owned = await createHarnessDatabase(options.dataDir);
+    databaseUrl = owned.url;
+  } else {
+    await migrate(databaseUrl);
+  }
+  const db = createDatabase(databaseUrl, { max: 5, applicationName: "hogsend-harness" });
   const clock = new VirtualClock(options.start);
   const registry = createJourneyRegistry(options.journeys);
   const logger = createLogger({ level: "silent", pretty: false });
+  const email = emailForJourneys(templates);
   const executor = new RunExecutor({
     db,
     clock,
@@ -90,6 +144,8 @@ export async function createJourneyHarness(options: HarnessOptions): Promise<Jou
     logger,
     retry: options.retry ?? { attempts: 3, backoffMs: 10_000 },
     committer: createBatchingCommitter(db),
+    services: email.services,
+    readers: email.readers,
   });
 
   async function drain(): Promise<void> {
@@ -108,6 +164,36 @@ export async function createJourneyHarness(options: HarnessOptions): Promise<Jou
     clock,
     db,
     registry,
+    templates,
+    async emails(filter = {}) {
+      const result = await db.query<{
+        id: string;
+        to_email: string;
+        user_id: string | null;
+        journey_id: string | null;
+        template: string;
+        subject: string;
+        props: Record<string, unknown>;
+        status: string;
+        created_at: Date;
+      }>(
+        `SELECT id, to_email, user_id, journey_id, template, subject, props, status, created_at FROM messages
+          WHERE ($1::text IS NULL OR user_id = $1) AND ($2::text IS NULL OR template = $2)
+          ORDER BY created_at, id`,
+        [filter.userId ?? null, filter.template ?? null],
+      );
+      return result.rows.map((row) => ({
+        id: row.id,
+        to: row.to_email,
+        userId: row.user_id,
+        journeyId: row.journey_id,
+        template: row.template,
+        subject: row.subject,
+        props: row.props,
+        status: row.status,
+        createdAt: row.created_at,
+      }));
+    },
     async send(event) {
       const messageId = event.messageId ?? randomUUID();
       await insertEvents(db, [
@@ -186,6 +272,7 @@ export async function createJourneyHarness(options: HarnessOptions): Promise<Jou
     async close() {
       await executor.settle();
       await db.close();
+      await owned?.drop();
     },
   };
 }

@@ -78,6 +78,8 @@ export const CHAOS_DEFAULTS: Omit<ChaosOptions, "log"> = {
 };
 
 const JOURNEYS = fileURLToPath(new URL("./chaos-journeys.ts", import.meta.url));
+// The examples' templates (the chaos journeys send them); --journeys replaces the config's journeys.
+const CONFIG = fileURLToPath(new URL("../../examples/hogsend.config.ts", import.meta.url));
 const KEY = "chaos-admin-key-0123456789abcdef";
 const WEBHOOK_SECRET = `whsec_${Buffer.from("chaos-webhook-secret-0123456789").toString("base64")}`;
 const BATCH = 50;
@@ -129,7 +131,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   };
 
   const spawnProc = (role: Proc["role"]): Proc => {
-    const args = role === "api" ? ["api"] : ["worker", "--journeys", JOURNEYS];
+    const args =
+      role === "api" ? ["api", "--config", CONFIG] : ["worker", "--config", CONFIG, "--journeys", JOURNEYS];
     const proc: Proc = { role, cli: startCli(args, env), killedByUs: false };
     procs.push(proc);
     void proc.cli.exited.then(({ code, signal }) => {

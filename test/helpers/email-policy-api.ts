@@ -3,6 +3,7 @@ import type { ApiEnv } from "../../src/api/api-env.js";
 import { createApi, type RouteContext } from "../../src/api/create-api.js";
 import type { Database } from "../../src/db/database.js";
 import { createLogger } from "../../src/lib/logger.js";
+import { exampleTemplates } from "./example-templates.js";
 
 export const POLICY_ADMIN_KEY = "test-admin-bootstrap-key-email-policy-0123";
 
@@ -17,6 +18,7 @@ export function createPolicyApi(
     maxBodyBytes: 1_048_576,
     bootstrapApiKey: POLICY_ADMIN_KEY,
     version: "test",
+    templates: exampleTemplates,
     routes,
   });
 }

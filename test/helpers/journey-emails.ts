@@ -1,7 +1,10 @@
 import { loadConfig } from "../../src/config.js";
 import type { Queryable } from "../../src/db/database.js";
-import { composeEmail } from "../../src/email/compose-email.js";
-import { renderTemplate } from "../../src/email/templates/render-template.js";
+import { composeEmail } from "../../src/email/outbox/compose-email.js";
+import { createRenderTemplate } from "../../src/email/templates/render-template.js";
+import { exampleTemplates } from "./example-templates.js";
+
+const renderTemplate = createRenderTemplate(exampleTemplates);
 
 /** Config for composing journey emails the way the delivery loop does, with a public HTTPS URL. */
 export const journeyEmailConfig = loadConfig({

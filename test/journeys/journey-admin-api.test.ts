@@ -5,6 +5,7 @@ import { type App, buildApi, createApp } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 import { hours } from "../../src/index.js";
 import { createJourneyHarness, type JourneyHarness } from "../../src/testing/index.js";
+import { exampleTemplates } from "../helpers/example-templates.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
 
 const ADMIN_KEY = "journey-admin-test-key-0123456789";
@@ -16,10 +17,10 @@ let h: JourneyHarness;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  h = await createJourneyHarness({ databaseUrl: database.url, journeys });
+  h = await createJourneyHarness({ templates: exampleTemplates, databaseUrl: database.url, journeys });
   app = await createApp(
     loadConfig({ NODE_ENV: "test", HOGSEND_API_KEY: ADMIN_KEY, HOGSEND_JOURNEYS: EXAMPLES }),
-    { databaseUrl: database.url, clock: h.clock },
+    { templates: exampleTemplates, databaseUrl: database.url, clock: h.clock },
   );
   api = buildApi(app);
 });

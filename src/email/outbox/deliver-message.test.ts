@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { exampleTemplates } from "../../../test/helpers/example-templates.js";
 import { loadConfig } from "../../config.js";
 import type { Queryable } from "../../db/database.js";
 import type { EmailProvider, OutgoingEmail, SendResult } from "../providers/email-provider.js";
@@ -42,10 +43,10 @@ const message = (overrides: Partial<ClaimedMessage> = {}): ClaimedMessage => ({
 });
 
 const deliver = (claimed: ClaimedMessage, provider: EmailProvider) =>
-  deliverMessage(claimed, false, {
+  deliverMessage(claimed, false, undefined, {
     db: noDatabase,
     config,
-    render: createTemplateRenderer(),
+    render: createTemplateRenderer(exampleTemplates),
     provider,
     limiter: createRateLimiter(0),
   });

@@ -1,10 +1,10 @@
 import type { Config } from "../../config.js";
 import type { Queryable } from "../../db/database.js";
 import { isHogsendError } from "../../errors.js";
-import { composeEmail } from "../compose-email.js";
 import type { EmailProvider } from "../providers/email-provider.js";
 import { checkDeliverability } from "../suppression/check-deliverability.js";
 import type { createTemplateRenderer } from "../templates/render-template.js";
+import { composeEmail } from "./compose-email.js";
 import type { ClaimedMessage, DeliveryOutcome } from "./message-store.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import { retryDelayMs } from "./retry-delay.js";
@@ -28,6 +28,8 @@ export interface DeliverDependencies {
 export async function deliverMessage(
   message: ClaimedMessage,
   needsPolicyCheck: boolean,
+  /** The recipient contact's current properties; explicit props win over them at render. */
+  contactProperties: Record<string, unknown> | undefined,
   deps: DeliverDependencies,
 ): Promise<DeliveryOutcome> {
   const { db, config, render, provider, limiter } = deps;
@@ -55,6 +57,7 @@ export async function deliverMessage(
         template: message.template,
         subject: message.subject,
         props: message.props,
+        contactProperties: contactProperties ?? {},
       },
       { config, render },
     );

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import type { Config } from "../../config.js";
+import { contactPropertiesByUserId } from "../../contacts/contact-store.js";
 import { type Database, isConnectionError } from "../../db/database.js";
 import { startListenConnection } from "../../db/listen-connection.js";
 import { type Clock, systemClock } from "../../lib/clock.js";
@@ -8,6 +9,7 @@ import type { Logger } from "../../lib/logger.js";
 import { WakeSignal } from "../../lib/wake-signal.js";
 import type { EmailProvider } from "../providers/email-provider.js";
 import { createTemplateRenderer } from "../templates/render-template.js";
+import type { TemplateRegistry } from "../templates/template-registry.js";
 import { deliverMessage } from "./deliver-message.js";
 import {
   type ClaimedMessage,
@@ -29,6 +31,8 @@ export interface EmailDeliveryOptions {
   config: Config;
   logger: Logger;
   provider: EmailProvider;
+  /** The project's templates (from its config), which the messages name. */
+  templates: TemplateRegistry;
   /** Overrides config.worker.leaseMs (tests use short leases). */
   leaseMs?: number;
   /**
@@ -72,7 +76,7 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
   const owner = `${os.hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   const log = logger.child({ component: "email-delivery", provider: provider.name });
   const limiter = createRateLimiter(settings.ratePerSecond);
-  const render = createTemplateRenderer();
+  const render = createTemplateRenderer(options.templates);
   const concurrency = settings.concurrency;
   // Claim in batches: waking for every single freed slot would cost one claim query per email.
   const claimThreshold = Math.max(1, Math.floor(concurrency / 4));
@@ -104,10 +108,15 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
 
   // `release` frees the provider slot as soon as the provider has answered: the outcome write that follows is
   // batched with others and must not hold a slot, or slow commits would throttle sending.
-  const run = async (message: ClaimedMessage, needsPolicyCheck: boolean, release: () => void) => {
+  const run = async (
+    message: ClaimedMessage,
+    needsPolicyCheck: boolean,
+    contactProperties: Record<string, unknown> | undefined,
+    release: () => void,
+  ) => {
     let outcome: DeliveryOutcome;
     try {
-      outcome = await deliverMessage(message, needsPolicyCheck, deliverDeps);
+      outcome = await deliverMessage(message, needsPolicyCheck, contactProperties, deliverDeps);
     } catch (error) {
       log.error({ err: error, messageId: message.id }, "email delivery crashed; retrying later");
       outcome = {
@@ -144,6 +153,11 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
           const needsCheck = await messagesNeedingPolicyCheck(db, claimed).catch(
             () => new Set(claimed.map((m) => m.id)),
           );
+          // Templates see the contact's current properties (explicit props win over them at render).
+          const contacts = await contactPropertiesByUserId(
+            db,
+            claimed.flatMap((m) => (m.userId === null ? [] : [m.userId])),
+          );
           for (const message of claimed) {
             inFlight++;
             unsettled++;
@@ -154,7 +168,8 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
               inFlight--;
               if (concurrency - inFlight >= claimThreshold) signal();
             };
-            void run(message, needsCheck.has(message.id), release).finally(() => {
+            const properties = message.userId === null ? undefined : contacts.get(message.userId);
+            void run(message, needsCheck.has(message.id), properties, release).finally(() => {
               release();
               unsettled--;
               if (unsettled === 0) for (const d of drained.splice(0)) d();

@@ -1,51 +1,90 @@
 import { ErrorCodes, HogsendError } from "../../errors.js";
-import { activationAdvanced } from "./activation-advanced.js";
-import { activationNudge } from "./activation-nudge.js";
-import { activationWelcome } from "./activation-welcome.js";
-import { churnPaymentFailed } from "./churn-payment-failed.js";
-import { conversionTrialExpiring } from "./conversion-trial-expiring.js";
-import { conversionWinbackOffer } from "./conversion-winback-offer.js";
-import type { EmailTemplate } from "./email-template.js";
-import { feedbackNpsSurvey } from "./feedback-nps-survey.js";
-import { reactivationCheckin } from "./reactivation-checkin.js";
+import { EMAIL_CATEGORIES, type EmailTemplate } from "./email-template.js";
 
-/** Every template, under the keys journeys use (`Templates.ACTIVATION_WELCOME` is `"activation/welcome"`). */
-export const TEMPLATES = {
-  "activation/welcome": activationWelcome,
-  "activation/advanced": activationAdvanced,
-  "activation/nudge": activationNudge,
-  "churn-payment-failed": churnPaymentFailed,
-  "conversion-winback-offer": conversionWinbackOffer,
-  "conversion-trial-expiring": conversionTrialExpiring,
-  "reactivation-checkin": reactivationCheckin,
-  "feedback-nps-survey": feedbackNpsSurvey,
-} as const satisfies Record<string, EmailTemplate>;
-
-export type TemplateKey = keyof typeof TEMPLATES;
-
-const registry = new Map<string, EmailTemplate>(Object.entries(TEMPLATES));
-for (const [key, template] of registry) {
-  if (template.key !== key) throw new Error(`Template registered as "${key}" declares key "${template.key}"`);
+/**
+ * The templates one process sends, built from the project's config by the composition root and handed to
+ * everything that validates or renders (send, delivery, admin routes, CLI). There is no process-wide registry.
+ */
+export interface TemplateRegistry {
+  has(key: string): boolean;
+  /** The template for `key`, or TEMPLATE_NOT_FOUND naming the key and the keys that exist. */
+  get(key: string): EmailTemplate;
+  list(): readonly EmailTemplate[];
+  /** The categories templates may use: the built-in three plus the config's own. */
+  readonly categories: readonly string[];
 }
 
-/** True when `key` names a registered template. The journey loader calls this to reject typos at load time. */
-export function templateExists(key: string): key is TemplateKey {
-  return registry.has(key);
+export interface TemplateRegistryOptions {
+  /** Extra categories beyond transactional/product/marketing. */
+  categories?: readonly string[] | undefined;
+  /** Where the templates came from (the config file), named in errors. */
+  source?: string | undefined;
 }
 
-export function listTemplates(): EmailTemplate[] {
-  return [...registry.values()];
-}
-
-/** The template for `key`, or TEMPLATE_NOT_FOUND naming the key and the keys that exist. */
-export function getTemplate(key: string): EmailTemplate {
-  const template = registry.get(key);
-  if (!template) {
-    throw new HogsendError(
-      ErrorCodes.TEMPLATE_NOT_FOUND,
-      `Unknown email template "${key}". Known templates: ${[...registry.keys()].join(", ")}`,
-      { details: { template: key } },
-    );
+/**
+ * Builds a registry from a list of templates (or a record of them). Fails with CONFIG_INVALID naming the source
+ * and the key on anything that is not a template, a duplicate key, or a category the config does not declare.
+ */
+export function createTemplateRegistry(
+  templates: readonly unknown[] | Readonly<Record<string, unknown>> = [],
+  options: TemplateRegistryOptions = {},
+): TemplateRegistry {
+  const where = options.source ? ` in ${options.source}` : "";
+  const categories = [...EMAIL_CATEGORIES, ...(options.categories ?? [])];
+  const byKey = new Map<string, EmailTemplate>();
+  const entries = Array.isArray(templates)
+    ? templates.map((t, i) => [`templates[${i}]`, t] as const)
+    : Object.entries(templates).map(([name, t]) => [`templates.${name}`, t] as const);
+  for (const [position, candidate] of entries) {
+    if (!isTemplate(candidate)) {
+      throw new HogsendError(
+        ErrorCodes.CONFIG_INVALID,
+        `${position}${where} is not a template: define it with defineTemplate({ key, category, props, component })`,
+        { details: { source: options.source, entry: position } },
+      );
+    }
+    const { key, category } = candidate;
+    if (byKey.has(key)) {
+      throw new HogsendError(ErrorCodes.CONFIG_INVALID, `Two templates${where} share the key "${key}"`, {
+        details: { source: options.source, template: key },
+      });
+    }
+    if (!categories.includes(category)) {
+      throw new HogsendError(
+        ErrorCodes.CONFIG_INVALID,
+        `Template "${key}"${where} has unknown category "${category}"; known: ${categories.join(", ")} ` +
+          "(declare more with defineConfig({ categories }))",
+        { details: { source: options.source, template: key, category } },
+      );
+    }
+    byKey.set(key, candidate);
   }
-  return template;
+  return {
+    categories,
+    has: (key) => byKey.has(key),
+    list: () => [...byKey.values()],
+    get(key) {
+      const template = byKey.get(key);
+      if (!template) {
+        throw new HogsendError(
+          ErrorCodes.TEMPLATE_NOT_FOUND,
+          `Unknown email template "${key}". Known templates: ${[...byKey.keys()].join(", ") || "(none)"}`,
+          { details: { template: key } },
+        );
+      }
+      return template;
+    },
+  };
+}
+
+function isTemplate(value: unknown): value is EmailTemplate {
+  if (typeof value !== "object" || value === null) return false;
+  const t = value as Partial<EmailTemplate>;
+  return (
+    typeof t.key === "string" &&
+    t.key.length > 0 &&
+    typeof t.category === "string" &&
+    typeof t.component === "function" &&
+    typeof (t.props as { safeParse?: unknown } | undefined)?.safeParse === "function"
+  );
 }

@@ -1,11 +1,23 @@
 import { describe, expect, it } from "vitest";
-import { Templates } from "../../../examples/journeys/constants/templates.js";
-import { isHogsendError } from "../../errors.js";
-import { EMAIL_CATEGORIES } from "./email-template.js";
-import { createTemplateRenderer, parseTemplateProps, renderTemplate } from "./render-template.js";
-import { getTemplate, listTemplates, templateExists } from "./template-registry.js";
+import { EMAIL_CATEGORIES } from "../../src/email/templates/email-template.js";
+import {
+  createRenderTemplate,
+  createTemplateRenderer,
+  resolveTemplateProps,
+} from "../../src/email/templates/render-template.js";
+import { createTemplateRegistry } from "../../src/email/templates/template-registry.js";
+import { isHogsendError } from "../../src/errors.js";
+import { Templates } from "../journeys/constants/templates.js";
+import { templates } from "./index.js";
 
-describe("template registry", () => {
+const registry = createTemplateRegistry(templates);
+const listTemplates = () => registry.list();
+const templateExists = (key: string) => registry.has(key);
+const getTemplate = (key: string) => registry.get(key);
+const renderTemplate = createRenderTemplate(registry);
+const parseTemplateProps = (key: string, props: unknown) => resolveTemplateProps(registry.get(key), props);
+
+describe("the examples' templates", () => {
   it("has a template for every key the example journeys send", () => {
     const missing = Object.values(Templates).filter((key) => !templateExists(key));
     expect(missing).toEqual([]);
@@ -16,7 +28,7 @@ describe("template registry", () => {
     "%s renders its example props to HTML and text",
     async (key, template) => {
       expect(EMAIL_CATEGORIES).toContain(template.category);
-      const rendered = await renderTemplate(key, template.previewProps);
+      const rendered = await renderTemplate(key, template.previewProps ?? {});
       expect(rendered.html).toMatch(/^<!DOCTYPE html/);
       expect(rendered.html).toContain("</html>");
       expect(rendered.text.length).toBeGreaterThan(40);
@@ -50,7 +62,7 @@ describe("template registry", () => {
   });
 
   it("caches renders by template and props", async () => {
-    const render = createTemplateRenderer(2);
+    const render = createTemplateRenderer(registry, 2);
     const a = render("activation/welcome", { firstName: "A" });
     expect(render("activation/welcome", { firstName: "A" })).toBe(a);
     const b = render("activation/welcome", { firstName: "B" });

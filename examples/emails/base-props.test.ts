@@ -1,8 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { isHogsendError } from "../../errors.js";
-import { parseTemplateProps, renderTemplate } from "./render-template.js";
-import { listTemplates } from "./template-registry.js";
+import { createRenderTemplate, resolveTemplateProps } from "../../src/email/templates/render-template.js";
+import { createTemplateRegistry } from "../../src/email/templates/template-registry.js";
+import { isHogsendError } from "../../src/errors.js";
+import { templates } from "./index.js";
+
+const registry = createTemplateRegistry(templates);
+const listTemplates = () => registry.list();
+const renderTemplate = createRenderTemplate(registry);
+const parseTemplateProps = (key: string, props: unknown) => resolveTemplateProps(registry.get(key), props);
 
 const withAppUrl = listTemplates().filter(
   (template) => template.props instanceof z.ZodObject && "appUrl" in template.props.shape,

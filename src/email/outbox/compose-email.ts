@@ -1,9 +1,9 @@
-import type { Config } from "../config.js";
-import type { OutgoingEmail } from "./providers/email-provider.js";
-import type { EmailCategory } from "./templates/email-template.js";
-import type { renderTemplate } from "./templates/render-template.js";
-import { applyTracking } from "./tracking/apply-tracking.js";
-import { buildPolicyAdditions } from "./unsubscribe/unsubscribe-links.js";
+import type { Config } from "../../config.js";
+import type { OutgoingEmail } from "../providers/email-provider.js";
+import type { EmailCategory } from "../templates/email-template.js";
+import type { RenderTemplate } from "../templates/render-template.js";
+import { applyTracking } from "../tracking/apply-tracking.js";
+import { buildPolicyAdditions } from "../unsubscribe/unsubscribe-links.js";
 
 /** One outbox row's worth of input: everything needed to build the email the provider receives. */
 export interface ComposeInput {
@@ -14,6 +14,8 @@ export interface ComposeInput {
   template: string;
   subject: string;
   props: Record<string, unknown>;
+  /** The contact's stored properties; the template's props fall back to them (explicit props win). */
+  contactProperties?: Record<string, unknown>;
 }
 
 export interface ComposedEmail extends OutgoingEmail {
@@ -22,7 +24,7 @@ export interface ComposedEmail extends OutgoingEmail {
 
 export interface ComposeDependencies {
   config: Config;
-  render: typeof renderTemplate;
+  render: RenderTemplate;
 }
 
 /**
@@ -31,7 +33,11 @@ export interface ComposeDependencies {
  * what the first attempt sent.
  */
 export async function composeEmail(input: ComposeInput, deps: ComposeDependencies): Promise<ComposedEmail> {
-  const rendered = await deps.render(input.template, input.props);
+  const rendered = await deps.render(input.template, input.props, {
+    id: input.userId,
+    email: input.to,
+    properties: input.contactProperties ?? {},
+  });
   const headers: Record<string, string> = {
     // Stable across retries and workers: a receiver (or Postmark/SMTP relay) that sees it twice can drop the copy.
     "Message-ID": `<${input.messageId}@${senderDomain(input.from)}>`,

@@ -1,7 +1,7 @@
+import { defineTemplate } from "hogsend/email";
 import { z } from "zod";
 import { baseProps, greeting } from "./base-props.js";
 import { EmailLayout, Paragraph } from "./email-layout.js";
-import { defineTemplate } from "./email-template.js";
 
 export const feedbackNpsSurvey = defineTemplate({
   key: "feedback-nps-survey",

@@ -1,0 +1,38 @@
+import type { EmailTemplate } from "../email/templates/email-template.js";
+import type { DefinedJourney } from "../journeys/journey-types.js";
+
+// biome-ignore lint/suspicious/noExplicitAny: any template, whatever its props schema (its component is contravariant in them).
+export type AnyEmailTemplate = EmailTemplate<any, string>;
+
+/** A project: what `hogsend.config.ts` exports (`export default defineConfig({ … })`). */
+export interface HogsendConfig {
+  /** The journeys this project runs. `--journeys PATH` (or HOGSEND_JOURNEYS) replaces them for one command. */
+  journeys?: readonly DefinedJourney[];
+  /** The project's email templates (`defineTemplate` from `hogsend/email`), as an array or a record. */
+  templates?: readonly AnyEmailTemplate[] | Readonly<Record<string, AnyEmailTemplate>>;
+  /** Categories beyond transactional/product/marketing that templates may use (unsubscribable, like product). */
+  categories?: readonly string[];
+}
+
+/**
+ * Declares the project, in `hogsend.config.ts` at its root (or the file `--config PATH` names). Every command reads
+ * it; unknown template keys in journeys, duplicate journey ids or template keys, and categories not declared
+ * here fail at load, naming the file and the key.
+ *
+ * @example
+ * import { defineConfig } from "hogsend";
+ * import { welcomeEmail } from "./emails/welcome.js";
+ * import { welcome } from "./journeys/welcome.js";
+ *
+ * export const templates = [welcomeEmail];
+ * export default defineConfig({ journeys: [welcome], templates });
+ *
+ * declare module "hogsend" {
+ *   interface Register {
+ *     templates: typeof templates;
+ *   }
+ * }
+ */
+export function defineConfig<const C extends HogsendConfig>(config: C): C {
+  return config;
+}

@@ -1,0 +1,102 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadProject } from "../src/project/load-project.js";
+
+// Inside the repository (the ignored .hogsend/), so the configs' `import "hogsend"` resolves to this package.
+const PROJECTS = fileURLToPath(new URL("../.hogsend/", import.meta.url));
+let dir: string;
+
+const TEMPLATE = (key: string, category = "product") => `defineTemplate({
+  key: ${JSON.stringify(key)},
+  category: ${JSON.stringify(category)},
+  subject: "Hi",
+  props: z.object({}),
+  component: () => createElement("p", null, "hi"),
+})`;
+const JOURNEY = (id: string, template: string) => `defineJourney({
+  meta: { id: ${JSON.stringify(id)}, name: "J", enabled: true, trigger: { event: "x" }, entryLimit: "unlimited", suppress: hours(1) },
+  run: async (user) => {
+    await sendEmail({ to: user.email, template: ${JSON.stringify(template)} });
+  },
+})`;
+
+async function config(
+  name: string,
+  body: { journeys: string[]; templates: string[]; categories?: string[] },
+) {
+  const file = path.join(dir, `${name}.config.ts`);
+  await writeFile(
+    file,
+    `import { defineConfig, defineJourney, hours } from "hogsend";
+import { defineTemplate, sendEmail } from "hogsend/email";
+import { createElement } from "react";
+import { z } from "zod";
+export default defineConfig({
+  journeys: [${body.journeys.join(", ")}],
+  templates: [${body.templates.join(", ")}],
+  ${body.categories ? `categories: ${JSON.stringify(body.categories)},` : ""}
+});
+`,
+  );
+  return file;
+}
+
+beforeAll(async () => {
+  await mkdir(PROJECTS, { recursive: true });
+  dir = await mkdtemp(path.join(PROJECTS, "config-"));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe("hogsend.config.ts is checked at load, naming the file and the key", () => {
+  it("loads a valid project: journeys, templates, own categories", async () => {
+    const file = await config("ok", {
+      journeys: [JOURNEY("a", "welcome")],
+      templates: [TEMPLATE("welcome"), TEMPLATE("digest/weekly", "digest")],
+      categories: ["digest"],
+    });
+    const project = await loadProject({ configPath: file });
+    expect(project.journeys.map((j) => j.meta.id)).toEqual(["a"]);
+    expect(project.templates.list().map((t) => t.key)).toEqual(["welcome", "digest/weekly"]);
+    expect(project.root).toBe(dir);
+  });
+
+  it.each([
+    [
+      "unknown template key",
+      { journeys: [JOURNEY("a", "welcom")], templates: [TEMPLATE("welcome")] },
+      /unknown-key\.config\.ts: journey "a" sends unknown template "welcom"/,
+    ],
+    [
+      "duplicate template key",
+      { journeys: [], templates: [TEMPLATE("welcome"), TEMPLATE("welcome")] },
+      /Two templates in .*duplicate-template\.config\.ts share the key "welcome"/,
+    ],
+    [
+      "unknown category",
+      { journeys: [], templates: [TEMPLATE("news", "newsletter")] },
+      /Template "news" in .*unknown-category\.config\.ts has unknown category "newsletter"/,
+    ],
+    [
+      "duplicate journey id",
+      { journeys: [JOURNEY("a", "welcome"), JOURNEY("a", "welcome")], templates: [TEMPLATE("welcome")] },
+      /duplicate-journey\.config\.ts: Two journeys share the id "a"/,
+    ],
+  ])("refuses an %s", async (_what, body, message) => {
+    const name = {
+      "unknown template key": "unknown-key",
+      "duplicate template key": "duplicate-template",
+      "unknown category": "unknown-category",
+      "duplicate journey id": "duplicate-journey",
+    }[_what as string];
+    const file = await config(name ?? "x", body);
+    await expect(loadProject({ configPath: file })).rejects.toThrow(message);
+  });
+
+  it("says when --config names a file that does not exist", async () => {
+    await expect(loadProject({ configPath: path.join(dir, "missing.ts") })).rejects.toThrow(
+      /Config file not found/,
+    );
+  });
+});
