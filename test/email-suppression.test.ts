@@ -15,7 +15,7 @@ const admin = { Authorization: `Bearer ${POLICY_ADMIN_KEY}`, "content-type": "ap
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
-  api = createPolicyApi(testDb.db, [createSuppressionRoutes]);
+  api = createPolicyApi(testDb.db, [], [createSuppressionRoutes]);
 });
 afterAll(async () => {
   await testDb?.drop();
