@@ -6,9 +6,10 @@ import type { RouteContext } from "./create-api.js";
 import { API_KEY_SECURITY, createRouter, errors, json, jsonBody } from "./openapi-router.js";
 import { requireApiKey } from "./require-api-key.js";
 
-// The input guard's object check is a custom schema; say what it is for the document.
+// The input guard's object check is a custom schema; say what it is for the document. (`.meta`, not `.openapi`:
+// the schema is built before `@hono/zod-openapi` may have extended zod, so it may lack that method.)
 const sendBody = sendEmailInputSchema.extend({
-  props: sendEmailInputSchema.shape.props.openapi({
+  props: sendEmailInputSchema.shape.props.meta({
     type: "object",
     additionalProperties: true,
     description: "The template's props, checked against the template's own schema",
