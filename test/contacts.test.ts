@@ -25,7 +25,8 @@ afterAll(async () => {
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted on, not trusted
 const readJson = (res: Response): Promise<any> => res.json();
-const readData = async (res: Response): Promise<any> => (await res.json()).data;
+// biome-ignore lint/suspicious/noExplicitAny: as readJson
+const readData = async (res: Response): Promise<any> => (await readJson(res)).data;
 const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
 
 function put(userId: string, body: unknown) {
