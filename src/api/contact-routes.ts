@@ -42,7 +42,7 @@ export const userIdParam = z.object({
 });
 
 export const ContactSchema = z
-  .looseObject({
+  .object({
     userId: z.string(),
     email: z.string().nullable(),
     properties: z.record(z.string(), z.unknown()),
@@ -55,17 +55,17 @@ export const ContactSchema = z
   .openapi("Contact");
 
 const ContactProfileSchema = z
-  .looseObject({
+  .object({
     contact: ContactSchema,
-    subscription: z.looseObject({
+    subscription: z.object({
       subscribed: z.boolean(),
       unsubscribedAt: z.string().nullable(),
-      suppression: z.looseObject({ reason: z.string(), createdAt: z.string() }).nullable(),
-      categories: z.array(z.looseObject({ category: z.string(), unsubscribedAt: z.string().nullable() })),
+      suppression: z.object({ reason: z.string(), createdAt: z.string() }).nullable(),
+      categories: z.array(z.object({ category: z.string(), unsubscribedAt: z.string().nullable() })),
     }),
-    recentEvents: z.array(z.looseObject({ id: z.number(), event: z.string() })),
-    journeyRuns: z.array(z.looseObject({ id: z.string(), journeyId: z.string(), status: z.string() })),
-    recentMessages: z.array(z.looseObject({ id: z.string(), template: z.string(), status: z.string() })),
+    recentEvents: z.array(z.object({ id: z.number(), event: z.string() })),
+    journeyRuns: z.array(z.object({ id: z.string(), journeyId: z.string(), status: z.string() })),
+    recentMessages: z.array(z.object({ id: z.string(), template: z.string(), status: z.string() })),
   })
   .openapi("ContactProfile");
 
@@ -90,30 +90,32 @@ const EraseResultSchema = z
 
 const formatQuery = z.strictObject({ format: z.enum(IMPORT_FORMATS).optional() });
 
-/** Each value is held to the storable-JSON guard before the fields are checked, as ingest does. */
+const putFields = z
+  .strictObject({
+    email: z.string().nullable().optional(),
+    properties: z.record(z.string(), z.unknown()).optional(),
+    subscribed: z.boolean().optional(),
+  })
+  .superRefine((input, ctx) => {
+    const emailProblem = checkEmail(input.email);
+    if (emailProblem) ctx.addIssue({ code: "custom", message: emailProblem, path: ["email"] });
+    const propertiesProblem = input.properties === undefined ? undefined : checkProperties(input.properties);
+    if (propertiesProblem) {
+      ctx.addIssue({ code: "custom", message: propertiesProblem, path: ["properties"] });
+    }
+  });
+
+/**
+ * The raw body is held to the storable-JSON guard before its fields are parsed, as ingest does (parsing a
+ * `__proto__` key into a record would set a prototype). Typed as the fields it parses to, for the client.
+ */
 const putBody = z
   .unknown()
   .superRefine((raw, ctx) => {
     const unsafe = findUnsafeContactValue(raw);
     if (unsafe) ctx.addIssue({ code: "custom", message: unsafe.reason, path: [unsafe.field] });
   })
-  .pipe(
-    z
-      .strictObject({
-        email: z.string().nullable().optional(),
-        properties: z.record(z.string(), z.unknown()).optional(),
-        subscribed: z.boolean().optional(),
-      })
-      .superRefine((input, ctx) => {
-        const emailProblem = checkEmail(input.email);
-        if (emailProblem) ctx.addIssue({ code: "custom", message: emailProblem, path: ["email"] });
-        const propertiesProblem =
-          input.properties === undefined ? undefined : checkProperties(input.properties);
-        if (propertiesProblem) {
-          ctx.addIssue({ code: "custom", message: propertiesProblem, path: ["properties"] });
-        }
-      }),
-  )
+  .pipe(putFields)
   .openapi({
     type: "object",
     properties: {
@@ -122,7 +124,7 @@ const putBody = z
       subscribed: { type: "boolean" },
     },
     additionalProperties: false,
-  });
+  }) as unknown as typeof putFields;
 
 const listContactsRoute = createRoute({
   method: "get",

@@ -16,7 +16,7 @@ import {
 } from "./openapi-router.js";
 
 export const StoredEventSchema = z
-  .looseObject({
+  .object({
     id: z.number().int(),
     messageId: z.string(),
     event: z.string(),

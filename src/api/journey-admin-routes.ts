@@ -47,9 +47,7 @@ const RunSchema = z
   })
   .openapi("JourneyRun");
 
-const JournalEntrySchema = z
-  .looseObject({ position: z.number().int(), kind: z.string() })
-  .openapi("JournalEntry");
+const JournalEntrySchema = z.object({ position: z.number().int(), kind: z.string() }).openapi("JournalEntry");
 
 const JourneySchema = z
   .object({
