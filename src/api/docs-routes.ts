@@ -90,6 +90,8 @@ Scalar.createApiReference("#app", {
   url: "/v1/openapi.json",
   withDefaultFonts: false,
   hideClientButton: true,
+  showDeveloperTools: "never",
+  agent: { disabled: true },
   telemetry: false,
 });
 </script>
