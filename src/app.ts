@@ -8,12 +8,12 @@ import type { ApiEnv } from "./api/api-env.js";
 import { closeConnectionsWithUnreadBodies } from "./api/close-unread-requests.js";
 import { createApi } from "./api/create-api.js";
 import { createEmailSendRoutes } from "./api/email-send-routes.js";
-import { emailWebhookRoutes } from "./api/email-webhook-routes.js";
+import { createEmailWebhookRoutes } from "./api/email-webhook-routes.js";
 import { httpServerOptions } from "./api/http-server-options.js";
 import { createIngestRoutes } from "./api/ingest-routes.js";
 import { type MetricsServer, startMetricsServer } from "./api/metrics-server.js";
-import { trackingRoutes } from "./api/tracking-routes.js";
-import { unsubscribeRoutes } from "./api/unsubscribe-routes.js";
+import { createTrackingRoutes } from "./api/tracking-routes.js";
+import { createUnsubscribeRoutes } from "./api/unsubscribe-routes.js";
 import { startRevocationAwareAuthenticator } from "./auth/api-key-revocations.js";
 import type { Authenticator } from "./auth/authenticate-api-key.js";
 import type { Config } from "./config.js";
@@ -148,19 +148,22 @@ export function buildApi(app: App, options: { authenticate?: Authenticator } = {
     ...(options.authenticate ? { authenticate: options.authenticate } : {}),
     version: VERSION,
     routes: [
-      createIngestRoutes({
-        rateLimitPerSecond: app.config.ingest.rateLimitPerSecond,
-        rateLimitBurst: app.config.ingest.rateLimitBurst,
-        clock: app.clock,
-      }),
-      createEmailSendRoutes,
-      emailWebhookRoutes({ email: app.config.email }),
-      unsubscribeRoutes({ secrets: app.config.email.linkSecrets, clock: app.clock }),
-      trackingRoutes({
-        secrets: app.config.email.linkSecrets,
-        softBounce: app.config.email.softBounce,
-        clock: app.clock,
-      }),
+      (context) =>
+        createIngestRoutes(context, {
+          rateLimitPerSecond: app.config.ingest.rateLimitPerSecond,
+          rateLimitBurst: app.config.ingest.rateLimitBurst,
+          clock: app.clock,
+        }),
+      (context) => createEmailSendRoutes(context),
+      (context) => createEmailWebhookRoutes(context, { email: app.config.email }),
+      (context) =>
+        createUnsubscribeRoutes(context, { secrets: app.config.email.linkSecrets, clock: app.clock }),
+      (context) =>
+        createTrackingRoutes(context, {
+          secrets: app.config.email.linkSecrets,
+          softBounce: app.config.email.softBounce,
+          clock: app.clock,
+        }),
     ],
     admin: (context) => createAdminApi(context, { clock: app.clock, registry }),
   });

@@ -72,8 +72,8 @@ export function createApi(deps: ApiDependencies): OpenAPIHono<ApiEnv> {
   // Streamed uploads are parsed row by row and never buffered, so the JSON body limit does not apply to them.
   app.use((c, next) => (STREAMED_UPLOADS.has(c.req.path) ? next() : limitBody(c, next)));
 
-  app.route("/", createHealthRoutes(deps.db, deps.version));
   const context: RouteContext = { db: deps.db, logger: deps.logger, authenticate };
+  app.route("/", createHealthRoutes(context, { version: deps.version }));
   for (const build of deps.routes ?? []) app.route("/", build(context));
   if (deps.admin) app.route("/v1/admin", deps.admin(context));
   let document: Record<string, unknown> | undefined;

@@ -68,52 +68,51 @@ const postmarkRoute = createRoute({
  * Provider webhooks. Authentication comes first and a failure is a 401 with no effect. Each delivery is processed
  * once: its id is written to webhook_receipts in the same transaction as its effects (see receiveWebhook).
  */
-export function emailWebhookRoutes(options: EmailWebhookOptions) {
-  return ({ db }: RouteContext) =>
-    createRouter()
-      .openapi(resendRoute, async (c) => {
-        const svixId = c.req.header("svix-id");
-        const svix = {
-          id: svixId,
-          timestamp: c.req.header("svix-timestamp"),
-          signature: c.req.header("svix-signature"),
-        };
-        const secret = options.email.resend.webhookSecret;
-        // Before the body: an unsigned or stale delivery must not get to make us buffer a megabyte.
-        if (!resendHeadersCanVerify(secret, svix, Date.now())) {
-          throw unauthorized("Missing or invalid Svix signature");
-        }
-        const raw = await c.req.text();
-        const verified = verifyResendSignature(secret, raw, svix);
-        if (!verified || !svixId) throw unauthorized("Missing or invalid Svix signature");
-        const result = await receiveWebhook(db, {
-          provider: "resend",
-          deliveryId: svixId,
-          raw,
-          softBounce: options.email.softBounce,
-        });
-        return c.json(result, 200);
-      })
-      .openapi(postmarkRoute, async (c) => {
-        const authorized = verifyPostmarkAuth(
-          {
-            user: options.email.postmark.webhookUser,
-            pass: options.email.postmark.webhookPass,
-            secret: options.email.postmark.webhookSecret,
-          },
-          {
-            authorization: c.req.header("authorization"),
-            secretHeader: c.req.header("x-hogsend-webhook-secret"),
-          },
-        );
-        if (!authorized) throw unauthorized("Missing or invalid webhook credentials");
-        const result = await receiveWebhook(db, {
-          provider: "postmark",
-          raw: await c.req.text(),
-          softBounce: options.email.softBounce,
-        });
-        return c.json(result, 200);
+export function createEmailWebhookRoutes({ db }: RouteContext, options: EmailWebhookOptions) {
+  return createRouter()
+    .openapi(resendRoute, async (c) => {
+      const svixId = c.req.header("svix-id");
+      const svix = {
+        id: svixId,
+        timestamp: c.req.header("svix-timestamp"),
+        signature: c.req.header("svix-signature"),
+      };
+      const secret = options.email.resend.webhookSecret;
+      // Before the body: an unsigned or stale delivery must not get to make us buffer a megabyte.
+      if (!resendHeadersCanVerify(secret, svix, Date.now())) {
+        throw unauthorized("Missing or invalid Svix signature");
+      }
+      const raw = await c.req.text();
+      const verified = verifyResendSignature(secret, raw, svix);
+      if (!verified || !svixId) throw unauthorized("Missing or invalid Svix signature");
+      const result = await receiveWebhook(db, {
+        provider: "resend",
+        deliveryId: svixId,
+        raw,
+        softBounce: options.email.softBounce,
       });
+      return c.json(result, 200);
+    })
+    .openapi(postmarkRoute, async (c) => {
+      const authorized = verifyPostmarkAuth(
+        {
+          user: options.email.postmark.webhookUser,
+          pass: options.email.postmark.webhookPass,
+          secret: options.email.postmark.webhookSecret,
+        },
+        {
+          authorization: c.req.header("authorization"),
+          secretHeader: c.req.header("x-hogsend-webhook-secret"),
+        },
+      );
+      if (!authorized) throw unauthorized("Missing or invalid webhook credentials");
+      const result = await receiveWebhook(db, {
+        provider: "postmark",
+        raw: await c.req.text(),
+        softBounce: options.email.softBounce,
+      });
+      return c.json(result, 200);
+    });
 }
 
 function unauthorized(message: string): HogsendError {

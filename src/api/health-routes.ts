@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Database } from "../db/database.js";
 import { migrationStatus } from "../db/migrate.js";
+import type { RouteContext } from "./create-api.js";
 import { createRouter, json } from "./openapi-router.js";
 
 const HealthSchema = z
@@ -27,7 +27,7 @@ const route = createRoute({
  * `GET /v1/health`: 200 `healthy` when the database answers and the schema is current; 503 with
  * `migration_pending` or `database_unreachable` otherwise, so a probe can gate on it.
  */
-export function createHealthRoutes(db: Database, version: string) {
+export function createHealthRoutes({ db }: RouteContext, { version }: { version: string }) {
   return createRouter().openapi(route, async (c) => {
     let pending: string[];
     try {

@@ -49,68 +49,66 @@ const AcceptedSchema = z
  * the events and their routing-queue rows have committed. Multi-row statements shared by concurrent requests
  * (group commit, see createIngestBatcher) and no per-event queries keep this path fast.
  */
-export function createIngestRoutes(options: IngestRouteOptions) {
-  return ({ db, authenticate }: RouteContext) => {
-    const limiter = createRateLimiter({
-      ratePerSecond: options.rateLimitPerSecond,
-      burst: options.rateLimitBurst,
-    });
-    const notifier = createEventNotifier(db);
-    const batcher = createIngestBatcher(db, { onInserted: notifier.poke });
-    // The whole batch is checked by validateIngestBody, whose problems carry the event's `index` in the batch.
-    const body = z
-      .unknown()
-      .transform((raw, ctx) => {
-        try {
-          return validateIngestBody(raw, options.clock.now());
-        } catch (error) {
-          if (!(error instanceof HogsendError) || !Array.isArray(error.details)) throw error;
-          for (const problem of error.details as IngestProblem[]) {
-            ctx.addIssue({
-              code: "custom",
-              message: problem.message,
-              path: [problem.path],
-              params: { index: problem.index },
-            });
-          }
-          return z.NEVER;
+export function createIngestRoutes({ db, authenticate }: RouteContext, options: IngestRouteOptions) {
+  const limiter = createRateLimiter({
+    ratePerSecond: options.rateLimitPerSecond,
+    burst: options.rateLimitBurst,
+  });
+  const notifier = createEventNotifier(db);
+  const batcher = createIngestBatcher(db, { onInserted: notifier.poke });
+  // The whole batch is checked by validateIngestBody, whose problems carry the event's `index` in the batch.
+  const body = z
+    .unknown()
+    .transform((raw, ctx) => {
+      try {
+        return validateIngestBody(raw, options.clock.now());
+      } catch (error) {
+        if (!(error instanceof HogsendError) || !Array.isArray(error.details)) throw error;
+        for (const problem of error.details as IngestProblem[]) {
+          ctx.addIssue({
+            code: "custom",
+            message: problem.message,
+            path: [problem.path],
+            params: { index: problem.index },
+          });
         }
-      })
-      .openapi({
-        description: `One event, or \`{ batch }\` of 1 to ${INGEST_LIMITS.maxBatch}; one bad event rejects the whole batch`,
-        oneOf: [
-          EVENT_DOC,
-          {
-            type: "object",
-            required: ["batch"],
-            properties: {
-              batch: { type: "array", items: EVENT_DOC, minItems: 1, maxItems: INGEST_LIMITS.maxBatch },
-            },
-          },
-        ],
-      });
-    const route = createRoute({
-      method: "post",
-      path: "/v1/ingest",
-      tags: ["Ingest"],
-      summary: "Ingest events",
-      security: API_KEY_SECURITY,
-      middleware: [requireApiKey(authenticate, ["ingest", "admin"]), jsonBody] as const,
-      request: { body: { required: true, content: { "application/json": { schema: body } } } },
-      responses: {
-        202: json(AcceptedSchema, "Stored (committed) or acknowledged as duplicates"),
-        ...errors(400, 401, 403, 413, 415, 429),
-      },
-    });
-    return createRouter().openapi(route, async (c) => {
-      const events = c.req.valid("json");
-      const allowed = limiter.take(c.get("principal").keyId, events.length);
-      if (!allowed.ok) {
-        throw new HogsendError(ErrorCodes.RATE_LIMITED, "Too many events for this API key; slow down", {
-          details: { retryAfterSeconds: allowed.retryAfterSeconds },
-        });
+        return z.NEVER;
       }
-      return c.json(await batcher.submit(events), 202);
+    })
+    .openapi({
+      description: `One event, or \`{ batch }\` of 1 to ${INGEST_LIMITS.maxBatch}; one bad event rejects the whole batch`,
+      oneOf: [
+        EVENT_DOC,
+        {
+          type: "object",
+          required: ["batch"],
+          properties: {
+            batch: { type: "array", items: EVENT_DOC, minItems: 1, maxItems: INGEST_LIMITS.maxBatch },
+          },
+        },
+      ],
     });
-  };
+  const route = createRoute({
+    method: "post",
+    path: "/v1/ingest",
+    tags: ["Ingest"],
+    summary: "Ingest events",
+    security: API_KEY_SECURITY,
+    middleware: [requireApiKey(authenticate, ["ingest", "admin"]), jsonBody] as const,
+    request: { body: { required: true, content: { "application/json": { schema: body } } } },
+    responses: {
+      202: json(AcceptedSchema, "Stored (committed) or acknowledged as duplicates"),
+      ...errors(400, 401, 403, 413, 415, 429),
+    },
+  });
+  return createRouter().openapi(route, async (c) => {
+    const events = c.req.valid("json");
+    const allowed = limiter.take(c.get("principal").keyId, events.length);
+    if (!allowed.ok) {
+      throw new HogsendError(ErrorCodes.RATE_LIMITED, "Too many events for this API key; slow down", {
+        details: { retryAfterSeconds: allowed.retryAfterSeconds },
+      });
+    }
+    return c.json(await batcher.submit(events), 202);
+  });
 }

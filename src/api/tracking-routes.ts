@@ -53,45 +53,39 @@ const clickRoute = createRoute({
  * `GET /t/o/:token.gif` (open pixel) and `GET /t/c/:token` (click redirect). Recording never blocks the
  * reader: a failed write is logged and the pixel or redirect is still served.
  */
-export function trackingRoutes(options: TrackingRouteOptions) {
-  return ({ db }: RouteContext) => {
-    const tracking = createTrackingRecorder(db, options);
-    return createRouter()
-      .openapi(openRoute, async (c) => {
-        const { file } = c.req.valid("param");
-        const opened = file.endsWith(".gif")
-          ? verifyOpenToken(file.slice(0, -4), options.secrets)
-          : undefined;
-        if (opened) {
-          await tracking
-            .recordOpen({ messageId: opened.messageId, userAgent: c.req.header("user-agent") })
-            .catch((error) =>
-              c.get("logger").warn({ err: error, type: "opened" }, "could not record tracking"),
-            );
-        }
-        c.header("Cache-Control", "no-store, max-age=0");
-        return c.body(PIXEL, 200, { "Content-Type": "image/gif" });
-      })
-      .openapi(clickRoute, async (c) => {
-        const click = verifyClickToken(c.req.valid("param").token, options.secrets);
-        if (!click) {
-          c.header("Cache-Control", "no-store");
-          return c.html(
-            renderPage(
-              "Link not valid",
-              "<h1>This link is not valid</h1><p>The link is incomplete or has been changed.</p>",
-            ),
-            400,
-          );
-        }
+export function createTrackingRoutes({ db }: RouteContext, options: TrackingRouteOptions) {
+  const tracking = createTrackingRecorder(db, options);
+  return createRouter()
+    .openapi(openRoute, async (c) => {
+      const { file } = c.req.valid("param");
+      const opened = file.endsWith(".gif") ? verifyOpenToken(file.slice(0, -4), options.secrets) : undefined;
+      if (opened) {
         await tracking
-          .recordClick({ messageId: click.messageId, userAgent: c.req.header("user-agent") }, click.url)
+          .recordOpen({ messageId: opened.messageId, userAgent: c.req.header("user-agent") })
           .catch((error) =>
-            c.get("logger").warn({ err: error, type: "clicked" }, "could not record tracking"),
+            c.get("logger").warn({ err: error, type: "opened" }, "could not record tracking"),
           );
+      }
+      c.header("Cache-Control", "no-store, max-age=0");
+      return c.body(PIXEL, 200, { "Content-Type": "image/gif" });
+    })
+    .openapi(clickRoute, async (c) => {
+      const click = verifyClickToken(c.req.valid("param").token, options.secrets);
+      if (!click) {
         c.header("Cache-Control", "no-store");
-        c.header("Referrer-Policy", "no-referrer");
-        return c.redirect(click.url, 302);
-      });
-  };
+        return c.html(
+          renderPage(
+            "Link not valid",
+            "<h1>This link is not valid</h1><p>The link is incomplete or has been changed.</p>",
+          ),
+          400,
+        );
+      }
+      await tracking
+        .recordClick({ messageId: click.messageId, userAgent: c.req.header("user-agent") }, click.url)
+        .catch((error) => c.get("logger").warn({ err: error, type: "clicked" }, "could not record tracking"));
+      c.header("Cache-Control", "no-store");
+      c.header("Referrer-Policy", "no-referrer");
+      return c.redirect(click.url, 302);
+    });
 }

@@ -70,31 +70,30 @@ const submitRoute = createRoute({
  * - POST from the page's own forms applies the button or the saved preferences.
  * A token that does not verify gets a 400 page and changes nothing.
  */
-export function unsubscribeRoutes(options: UnsubscribeRouteOptions) {
-  return ({ db }: RouteContext) =>
-    createRouter()
-      .openapi(showRoute, async (c) => {
-        const subject = verifyUnsubscribeToken(c.req.valid("param").token, options.secrets);
-        if (!subject) return page(c, renderInvalidLinkPage(), 400);
+export function createUnsubscribeRoutes({ db }: RouteContext, options: UnsubscribeRouteOptions) {
+  return createRouter()
+    .openapi(showRoute, async (c) => {
+      const subject = verifyUnsubscribeToken(c.req.valid("param").token, options.secrets);
+      if (!subject) return page(c, renderInvalidLinkPage(), 400);
+      const state = await getPreferenceState(db, subject);
+      return page(c, renderPreferenceCenter({ action: c.req.path, subject, state }), 200);
+    })
+    .openapi(submitRoute, async (c) => {
+      const subject = verifyUnsubscribeToken(c.req.valid("param").token, options.secrets);
+      if (!subject) return page(c, renderInvalidLinkPage(), 400);
+      const form = await readForm(c);
+      const now = options.clock.now();
+      const intent = [form.intent ?? []].flat()[0];
+      if (intent === "preferences") {
+        await savePreferences(db, subject, form, now);
         const state = await getPreferenceState(db, subject);
-        return page(c, renderPreferenceCenter({ action: c.req.path, subject, state }), 200);
-      })
-      .openapi(submitRoute, async (c) => {
-        const subject = verifyUnsubscribeToken(c.req.valid("param").token, options.secrets);
-        if (!subject) return page(c, renderInvalidLinkPage(), 400);
-        const form = await readForm(c);
-        const now = options.clock.now();
-        const intent = [form.intent ?? []].flat()[0];
-        if (intent === "preferences") {
-          await savePreferences(db, subject, form, now);
-          const state = await getPreferenceState(db, subject);
-          const notice = "Your preferences are saved.";
-          return page(c, renderPreferenceCenter({ action: c.req.path, subject, state, notice }), 200);
-        }
-        const via = intent === "unsubscribe" ? "preference_center" : "one_click";
-        const scope = await unsubscribe(db, subject, via, now);
-        return page(c, renderUnsubscribedPage(subject, scope), 200);
-      });
+        const notice = "Your preferences are saved.";
+        return page(c, renderPreferenceCenter({ action: c.req.path, subject, state, notice }), 200);
+      }
+      const via = intent === "unsubscribe" ? "preference_center" : "one_click";
+      const scope = await unsubscribe(db, subject, via, now);
+      return page(c, renderUnsubscribedPage(subject, scope), 200);
+    });
 }
 
 async function readForm(c: Context<ApiEnv>): Promise<PreferenceForm> {
