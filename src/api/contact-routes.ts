@@ -64,7 +64,7 @@ const ContactProfileSchema = z
       categories: z.array(z.object({ category: z.string(), unsubscribedAt: z.string().nullable() })),
     }),
     recentEvents: z.array(z.object({ id: z.number(), event: z.string() })),
-    journeyRuns: z.array(z.object({ id: z.string(), journeyId: z.string(), status: z.string() })),
+    journeyRuns: z.array(z.object({ runId: z.string(), journeyId: z.string(), status: z.string() })),
     recentMessages: z.array(z.object({ id: z.string(), template: z.string(), status: z.string() })),
   })
   .openapi("ContactProfile");
