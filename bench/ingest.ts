@@ -310,7 +310,7 @@ async function measureImport(api: ChildProcess, port: number, count: number) {
     duplex: "half",
     signal: AbortSignal.timeout(900_000),
   } as RequestInit);
-  const summary = (await res.json()) as { imported: number; failed: number };
+  const summary = ((await res.json()) as { data: { imported: number; failed: number } }).data;
   const seconds = (performance.now() - started) / 1000;
   clearInterval(timer);
   const after = await rssMb(pid);

@@ -1,25 +1,19 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { serve } from "@hono/node-server";
-import type { Hono } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import { collectDefaultMetrics, Registry } from "prom-client";
-import { createAdminMessageRoutes } from "./api/admin-message-routes.js";
-import { createAdminTemplateRoutes } from "./api/admin-template-routes.js";
+import { createAdminApi } from "./api/admin-api.js";
 import type { ApiEnv } from "./api/api-env.js";
-import { createApiKeyRoutes } from "./api/api-key-routes.js";
 import { closeConnectionsWithUnreadBodies } from "./api/close-unread-requests.js";
-import { createContactRoutes } from "./api/contact-routes.js";
 import { createApi } from "./api/create-api.js";
 import { createEmailSendRoutes } from "./api/email-send-routes.js";
-import { emailWebhookRoutes } from "./api/email-webhook-routes.js";
-import { createEventRoutes } from "./api/event-routes.js";
+import { createEmailWebhookRoutes } from "./api/email-webhook-routes.js";
 import { httpServerOptions } from "./api/http-server-options.js";
 import { createIngestRoutes } from "./api/ingest-routes.js";
-import { createJourneyAdminRoutes } from "./api/journey-admin-routes.js";
 import { type MetricsServer, startMetricsServer } from "./api/metrics-server.js";
-import { createSuppressionRoutes } from "./api/suppression-routes.js";
-import { trackingRoutes } from "./api/tracking-routes.js";
-import { unsubscribeRoutes } from "./api/unsubscribe-routes.js";
+import { createTrackingRoutes } from "./api/tracking-routes.js";
+import { createUnsubscribeRoutes } from "./api/unsubscribe-routes.js";
 import { startRevocationAwareAuthenticator } from "./auth/api-key-revocations.js";
 import type { Authenticator } from "./auth/authenticate-api-key.js";
 import type { Config } from "./config.js";
@@ -165,7 +159,10 @@ export async function startMetrics(app: App): Promise<MetricsServer | undefined>
 }
 
 /** `authenticate`: the key checker of a running server (startApiServer), which hears revocations. */
-export function buildApi(app: App, options: { authenticate?: Authenticator } = {}): Hono<ApiEnv> {
+export function buildApi(app: App, options: { authenticate?: Authenticator } = {}): OpenAPIHono<ApiEnv> {
+  const registry = app.journeys
+    ? memo(() => createJourneyRegistry(app.journeys ?? [], app.config.enabledJourneys))
+    : lazyJourneyRegistry(app.config.journeysModule, app.config.enabledJourneys);
   return createApi({
     db: app.db,
     logger: app.logger,
@@ -175,32 +172,24 @@ export function buildApi(app: App, options: { authenticate?: Authenticator } = {
     version: VERSION,
     templates: app.templates,
     routes: [
-      createIngestRoutes({
-        rateLimitPerSecond: app.config.ingest.rateLimitPerSecond,
-        rateLimitBurst: app.config.ingest.rateLimitBurst,
-        clock: app.clock,
-      }),
-      createEventRoutes,
-      createContactRoutes,
-      createApiKeyRoutes,
-      createJourneyAdminRoutes({
-        clock: app.clock,
-        registry: app.journeys
-          ? memo(() => createJourneyRegistry(app.journeys ?? [], app.config.enabledJourneys))
-          : lazyJourneyRegistry(app.config.journeysModule, app.config.enabledJourneys),
-      }),
-      createEmailSendRoutes,
-      createAdminMessageRoutes,
-      createAdminTemplateRoutes,
-      emailWebhookRoutes({ email: app.config.email }),
-      createSuppressionRoutes,
-      unsubscribeRoutes({ secrets: app.config.email.linkSecrets, clock: app.clock }),
-      trackingRoutes({
-        secrets: app.config.email.linkSecrets,
-        softBounce: app.config.email.softBounce,
-        clock: app.clock,
-      }),
+      (context) =>
+        createIngestRoutes(context, {
+          rateLimitPerSecond: app.config.ingest.rateLimitPerSecond,
+          rateLimitBurst: app.config.ingest.rateLimitBurst,
+          clock: app.clock,
+        }),
+      (context) => createEmailSendRoutes(context),
+      (context) => createEmailWebhookRoutes(context, { email: app.config.email }),
+      (context) =>
+        createUnsubscribeRoutes(context, { secrets: app.config.email.linkSecrets, clock: app.clock }),
+      (context) =>
+        createTrackingRoutes(context, {
+          secrets: app.config.email.linkSecrets,
+          softBounce: app.config.email.softBounce,
+          clock: app.clock,
+        }),
     ],
+    admin: (context) => createAdminApi(context, { clock: app.clock, registry }),
   });
 }
 

@@ -125,7 +125,7 @@ describe("API keys", () => {
       body: JSON.stringify({ name: "ingest-only", scope: "ingest" }),
     });
     expect(created.status).toBe(201);
-    const ingestKey = (await readJson(created)).key as string;
+    const ingestKey = (await readJson(created)).data.key as string;
     expect(ingestKey).toMatch(/^hs_ingest_/);
 
     const responses = [
@@ -147,7 +147,7 @@ describe("API keys", () => {
       headers: { ...auth(ADMIN_KEY), "Content-Type": "application/json" },
       body: JSON.stringify({ name: "ops", scope: "admin" }),
     });
-    const { key, id } = (await readJson(created)) as { key: string; id: string };
+    const { key, id } = (await readJson(created)).data as { key: string; id: string };
     const stored = await testDb.db.query("SELECT key_hash FROM api_keys WHERE id = $1", [id]);
     expect(stored.rows[0]?.key_hash).not.toContain(key);
     expect(stored.rows[0]?.key_hash).toMatch(/^[0-9a-f]{64}$/);

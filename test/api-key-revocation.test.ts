@@ -39,8 +39,8 @@ async function mintKey(on: string, withKey: string, scope: "admin" | "ingest" = 
     headers: { Authorization: `Bearer ${withKey}`, "Content-Type": "application/json" },
     body: JSON.stringify({ name: `minted-${Date.now()}`, scope }),
   });
-  const body = (await res.json()) as { key?: string; id?: string };
-  return { status: res.status, key: body.key, id: body.id };
+  const body = ((await res.json()) as { data?: { key?: string; id?: string } }).data;
+  return { status: res.status, key: body?.key, id: body?.id };
 }
 
 async function listStatus(on: string, key: string): Promise<number> {

@@ -172,4 +172,46 @@ describe("dependency rule", () => {
   it("no two folders of src/ import each other, directly or around a loop", () => {
     expect(folderCycles()).toEqual([]);
   });
+
+  it("the typed client (src/client/) imports only the API's types and hono/client", () => {
+    const offenders = files.flatMap((file) =>
+      rel(file).startsWith("client/")
+        ? graph.get(file)!.flatMap((s) => {
+            const target = resolveLocal(file, s);
+            if (target) return rel(target).startsWith("client/") ? [] : [`${rel(file)} -> ${rel(target)}`];
+            return s === "hono/client" ? [] : [`${rel(file)} -> ${s}`];
+          })
+        : [],
+    );
+    expect(offenders).toEqual([]);
+  });
+});
+
+describe("routes are thin", () => {
+  // A statement in a string literal: SELECT … FROM, INSERT INTO, UPDATE … SET, DELETE FROM, and friends.
+  const SQL =
+    /["'`][^"'`]*\b(SELECT\s[^"'`]*\bFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|WITH\s+\w+\s+AS\s*\(|pg_notify|LISTEN\s)\b/i;
+
+  it("no file in src/api/ contains SQL", () => {
+    const offenders = files.filter(
+      (file) => rel(file).startsWith("api/") && SQL.test(readFileSync(file, "utf8")),
+    );
+    expect(offenders.map(rel)).toEqual([]);
+  });
+
+  it("no file in src/api/ queries the database itself", () => {
+    const offenders = files.filter(
+      (file) =>
+        rel(file).startsWith("api/") && /\.(query|transaction)\s*[<(]/.test(readFileSync(file, "utf8")),
+    );
+    expect(offenders.map(rel)).toEqual([]);
+  });
+
+  it("the SQL check catches SQL", () => {
+    expect(SQL.test('q.query("SELECT to_email FROM messages WHERE id = $1")')).toBe(true);
+    expect(SQL.test("`INSERT INTO events (id) VALUES ($1)`")).toBe(true);
+    expect(SQL.test("'UPDATE api_keys SET revoked_at = now()'")).toBe(true);
+    expect(SQL.test('"delete from contacts where user_id = $1"')).toBe(true);
+    expect(SQL.test('summary: "Remove an address from the suppression list"')).toBe(false);
+  });
 });

@@ -192,7 +192,7 @@ describe("hostile input", () => {
       body: Buffer.concat([Buffer.from(rows), invalidUtf8]),
     });
     expect(res.status).toBe(200);
-    const summary = (await res.json()) as { imported: number; failed: number };
+    const summary = ((await res.json()) as { data: { imported: number; failed: number } }).data;
     expect(summary).toMatchObject({ imported: 0, failed: 8 });
     expect(await tableCounts()).toBe(before);
   });
@@ -239,8 +239,8 @@ describe("hostile input that reached Postgres (found by test/input-fuzz.test.ts)
         body: JSON.stringify({ batch }),
       });
       expect(res.status, String(timestamp)).toBe(400);
-      const body = (await res.json()) as { error: { details: Array<{ index: number; field: string }> } };
-      expect(body.error.details.map((d) => [d.index, d.field])).toEqual([[1, "timestamp"]]);
+      const body = (await res.json()) as { error: { details: Array<{ index: number; path: string }> } };
+      expect(body.error.details.map((d) => [d.index, d.path])).toEqual([[1, "timestamp"]]);
     }
     expect(diffSnapshots(before, await snapshot())).toEqual([]);
   });
@@ -275,14 +275,16 @@ describe("hostile input that reached Postgres (found by test/input-fuzz.test.ts)
   });
 
   it("%00 in admin query and path parameters is a 400; %25 and %ff in a template key are a 404", async () => {
+    const cursor = (...key: unknown[]) => Buffer.from(JSON.stringify(key)).toString("base64url");
     const badRequests = [
       "/v1/admin/suppressions?email=a%00b",
-      "/v1/admin/suppressions?before=0000-01-01T00:00:00Z",
+      `/v1/admin/suppressions?cursor=${cursor("0000-01-01T00:00:00Z", "a@example.com")}`,
       "/v1/admin/messages?userId=a%00b",
       "/v1/admin/messages?email=%00",
+      `/v1/admin/messages?cursor=${cursor("0000-01-01T00:00:00Z", "00000000-0000-0000-0000-000000000000")}`,
       `/v1/admin/messages?cursor=${Buffer.from("0000-01-01T00:00:00Z|00000000-0000-0000-0000-000000000000").toString("base64url")}`,
       "/v1/admin/mailbox?to=a%00b",
-      "/v1/admin/mailbox?before=99999999999999999999",
+      `/v1/admin/mailbox?cursor=${cursor("99999999999999999999")}`,
       "/v1/admin/users/a%00b/journeys",
       "/v1/admin/journeys/a%00b/runs",
       "/v1/admin/journeys/j/runs?userId=%00",

@@ -25,6 +25,8 @@ afterAll(async () => {
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted on, not trusted
 const readJson = (res: Response): Promise<any> => res.json();
+// biome-ignore lint/suspicious/noExplicitAny: as readJson
+const readData = async (res: Response): Promise<any> => (await readJson(res)).data;
 const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
 
 function put(userId: string, body: unknown) {
@@ -45,7 +47,7 @@ describe("PUT /v1/admin/contacts/:userId", () => {
   it("creates (201), then updates (200), replacing properties and setting subscription", async () => {
     const created = await put("u-put", { email: "Put@Example.com", properties: { plan: "free" } });
     expect(created.status).toBe(201);
-    expect(await readJson(created)).toMatchObject({
+    expect(await readData(created)).toMatchObject({
       userId: "u-put",
       email: "Put@Example.com",
       properties: { plan: "free" },
@@ -53,10 +55,10 @@ describe("PUT /v1/admin/contacts/:userId", () => {
     });
     const updated = await put("u-put", { properties: { plan: "pro" }, subscribed: false });
     expect(updated.status).toBe(200);
-    const body = await readJson(updated);
+    const body = await readData(updated);
     expect(body).toMatchObject({ email: "Put@Example.com", properties: { plan: "pro" }, subscribed: false });
     expect(body.unsubscribedAt).not.toBeNull();
-    const resubscribed = await readJson(await put("u-put", { subscribed: true, email: null }));
+    const resubscribed = await readData(await put("u-put", { subscribed: true, email: null }));
     expect(resubscribed).toMatchObject({ subscribed: true, email: null, properties: { plan: "pro" } });
   });
 
@@ -103,7 +105,7 @@ describe("contact properties from events", () => {
       },
     ]);
     const res = await api.request("/v1/admin/contacts/u-set", { headers: admin });
-    const profile = await readJson(res);
+    const profile = await readData(res);
     expect(profile.contact.properties).toEqual({ plan: "pro", name: "A", source: "ads", first_plan: "pro" });
     expect(profile.contact.email).toBe("set@example.com");
     expect(profile.recentEvents.map((e: { event: string }) => e.event)).toEqual(["upgraded", "signed_up"]);
@@ -128,7 +130,7 @@ describe("GET /v1/admin/contacts/:userId", () => {
     );
     const res = await api.request("/v1/admin/contacts/u-full", { headers: admin });
     expect(res.status).toBe(200);
-    const profile = await readJson(res);
+    const profile = await readData(res);
     expect(profile.contact).toMatchObject({ userId: "u-full", properties: { tier: "gold" } });
     expect(profile.recentEvents).toHaveLength(1);
     expect(profile.journeyRuns).toEqual([
@@ -185,7 +187,7 @@ describe("DELETE /v1/admin/contacts/:userId (GDPR erase)", () => {
     );
     const res = await api.request("/v1/admin/contacts/u-erase", { method: "DELETE", headers: admin });
     expect(res.status).toBe(200);
-    expect(await readJson(res)).toMatchObject({ erased: true, events: 2, messages: 1, journeyRuns: 1 });
+    expect(await readData(res)).toMatchObject({ erased: true, events: 2, messages: 1, journeyRuns: 1 });
 
     const leftovers = await testDb.db.query<{ n: number }>(
       `SELECT (SELECT count(*) FROM contacts WHERE user_id = 'u-erase')
@@ -222,9 +224,20 @@ describe("DELETE /v1/admin/contacts/:userId (GDPR erase)", () => {
       { user_id: "u-new", unsubscribed: true },
       { user_id: "u-unrelated", unsubscribed: false },
     ]);
-    expect(
-      (await api.request("/v1/admin/contacts/never-existed", { method: "DELETE", headers: admin })).status,
-    ).toBe(404);
+    // Erasing is idempotent: nothing stored (never existed, or erased already) is still a 200.
+    for (const userId of ["never-existed", "u-unrelated", "u-unrelated"]) {
+      const again = await api.request(`/v1/admin/contacts/${userId}`, { method: "DELETE", headers: admin });
+      expect(again.status).toBe(200);
+      expect(await readData(again)).toMatchObject({ erased: true });
+    }
+    const twice = await api.request("/v1/admin/contacts/u-unrelated", { method: "DELETE", headers: admin });
+    expect(await readData(twice)).toEqual({
+      erased: true,
+      found: false,
+      events: 0,
+      messages: 0,
+      journeyRuns: 0,
+    });
   });
 });
 
@@ -251,7 +264,7 @@ describe("import and export", () => {
     ].join("\n");
     const res = await importBody(csv, "text/csv");
     expect(res.status).toBe(200);
-    const summary = await readJson(res);
+    const summary = await readData(res);
     expect(summary).toMatchObject({ rows: 7, imported: 3, failed: 4 });
     expect(summary.errors.map((e: { line: number }) => e.line)).toEqual([3, 4, 6, 7]);
     const rows = await testDb.db.query(
@@ -277,7 +290,7 @@ describe("import and export", () => {
     const bytes = Buffer.from(lines);
     const at = bytes.indexOf("INVALID_UTF8");
     const body = Buffer.concat([bytes.subarray(0, at), Buffer.from([0xc3, 0x28]), bytes.subarray(at + 12)]);
-    const summary = await readJson(await importBody(body, "application/x-ndjson"));
+    const summary = await readData(await importBody(body, "application/x-ndjson"));
     expect(summary).toMatchObject({ imported: 3, failed: 4 });
     expect(summary.errors.map((e: { line: number }) => e.line)).toEqual([2, 3, 5, 6]);
     const rows = await testDb.db.query<{ user_id: string; unsubscribed: boolean }>(
@@ -311,7 +324,7 @@ describe("import and export", () => {
     expect(csv.split("\n")[0]).toBe("userId,email,subscribed,properties,unsubscribedAt,createdAt,lastSeenAt");
     const before = await testDb.db.query("SELECT user_id, email, properties FROM contacts ORDER BY user_id");
     await testDb.db.query("DELETE FROM contacts");
-    const summary = await readJson(await importBody(csv, "text/csv"));
+    const summary = await readData(await importBody(csv, "text/csv"));
     expect(summary.failed).toBe(0);
     const after = await testDb.db.query("SELECT user_id, email, properties FROM contacts ORDER BY user_id");
     expect(after.rows).toEqual(before.rows);

@@ -64,9 +64,11 @@ describe("the worker's email delivery with the capture provider", () => {
     // The capture commits before the outcome write does: wait for the message to be recorded as sent.
     let detail = { status: "", provider: "" };
     for (let i = 0; i < 200 && detail.status !== "sent"; i++) {
-      detail = (await (
-        await api.request(`/v1/admin/messages/${messageId}`, { headers })
-      ).json()) as typeof detail;
+      detail = (
+        (await (await api.request(`/v1/admin/messages/${messageId}`, { headers })).json()) as {
+          data: typeof detail;
+        }
+      ).data;
       if (detail.status !== "sent") await new Promise((resolve) => setTimeout(resolve, 25));
     }
     expect(detail).toMatchObject({ status: "sent", provider: "capture" });

@@ -408,7 +408,9 @@ describe("POST /v1/send and the admin messages API", () => {
     ).json()) as { data: unknown[] };
     expect(byEmail.data).toHaveLength(3);
     const one = await api().request(`/v1/admin/messages/${ids[0]}`, { headers: admin });
-    const detail = (await one.json()) as { html: string; headers: Record<string, string>; subject: string };
+    const detail = (
+      (await one.json()) as { data: { html: string; headers: Record<string, string>; subject: string } }
+    ).data;
     expect(detail.subject).toBe("L0");
     expect(detail.html).toContain("Welcome to Hogsend");
     expect(detail.headers["X-Hogsend-Message-Id"]).toBe(ids[0]);

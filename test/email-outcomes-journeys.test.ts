@@ -2,7 +2,7 @@ import { days, defineJourney, hours } from "hogsend";
 import { sendEmail } from "hogsend/email";
 import { createJourneyHarness, type JourneyHarness } from "hogsend/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { emailWebhookRoutes } from "../src/api/email-webhook-routes.js";
+import { createEmailWebhookRoutes } from "../src/api/email-webhook-routes.js";
 import { loadConfig } from "../src/config.js";
 import { createPolicyApi } from "./helpers/email-policy-api.js";
 import { exampleTemplates } from "./helpers/example-templates.js";
@@ -53,7 +53,7 @@ beforeAll(async () => {
     journeys: [drip, clicked],
   });
   const config = loadConfig({ NODE_ENV: "test", POSTMARK_WEBHOOK_SECRET: SECRET });
-  api = createPolicyApi(h.db, [emailWebhookRoutes({ email: config.email })]);
+  api = createPolicyApi(h.db, [(context) => createEmailWebhookRoutes(context, { email: config.email })]);
 });
 afterAll(async () => {
   await h?.close();

@@ -15,7 +15,7 @@ const admin = { Authorization: `Bearer ${POLICY_ADMIN_KEY}`, "content-type": "ap
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
-  api = createPolicyApi(testDb.db, [createSuppressionRoutes]);
+  api = createPolicyApi(testDb.db, [], [createSuppressionRoutes]);
 });
 afterAll(async () => {
   await testDb?.drop();
@@ -45,8 +45,7 @@ describe("admin suppressions API", () => {
     });
     expect(add.status).toBe(201);
     expect(await add.json()).toMatchObject({
-      created: true,
-      suppression: {
+      data: {
         email: "someone@example.com",
         reason: "manual",
         source: "admin",
@@ -59,7 +58,7 @@ describe("admin suppressions API", () => {
       body: JSON.stringify({ email: "someone@example.com", reason: "complaint" }),
     });
     expect(again.status).toBe(200);
-    expect(await again.json()).toMatchObject({ created: false, suppression: { reason: "manual" } });
+    expect(await again.json()).toMatchObject({ data: { reason: "manual" } });
 
     await addSuppression(testDb.db, { email: "b@example.com", reason: "hard_bounce", source: "resend" });
     const list = (await (await api.request("/v1/admin/suppressions", { headers: admin })).json()) as ListBody;
@@ -78,6 +77,7 @@ describe("admin suppressions API", () => {
       headers: admin,
     });
     expect(del.status).toBe(200);
+    expect(await del.json()).toEqual({ data: { removed: true, email: "someone@example.com" } });
     const missing = await api.request("/v1/admin/suppressions/someone%40example.com", {
       method: "DELETE",
       headers: admin,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { trackingRoutes } from "../src/api/tracking-routes.js";
+import { createTrackingRoutes } from "../src/api/tracking-routes.js";
 import { applyTracking } from "../src/email/tracking/apply-tracking.js";
 import { createClickToken } from "../src/email/tracking/tracking-token.js";
 import { systemClock } from "../src/lib/clock.js";
@@ -14,7 +14,12 @@ let api: ReturnType<typeof createPolicyApi>;
 beforeAll(async () => {
   testDb = await createTestDatabase();
   api = createPolicyApi(testDb.db, [
-    trackingRoutes({ secrets: [SECRET], softBounce: { threshold: 3, windowMs: 1e9 }, clock: systemClock }),
+    (context) =>
+      createTrackingRoutes(context, {
+        secrets: [SECRET],
+        softBounce: { threshold: 3, windowMs: 1e9 },
+        clock: systemClock,
+      }),
   ]);
 });
 afterAll(async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { unsubscribeRoutes } from "../src/api/unsubscribe-routes.js";
+import { createUnsubscribeRoutes } from "../src/api/unsubscribe-routes.js";
 import { isUserSubscribed } from "../src/contacts/contact-store.js";
 import { checkDeliverability } from "../src/email/suppression/check-deliverability.js";
 import { buildPolicyAdditions, unsubscribeUrl } from "../src/email/unsubscribe/unsubscribe-links.js";
@@ -18,7 +18,7 @@ let api: ReturnType<typeof createPolicyApi>;
 beforeAll(async () => {
   testDb = await createTestDatabase();
   api = createPolicyApi(testDb.db, [
-    unsubscribeRoutes({ secrets: [NEW_SECRET, OLD_SECRET], clock: systemClock }),
+    (context) => createUnsubscribeRoutes(context, { secrets: [NEW_SECRET, OLD_SECRET], clock: systemClock }),
   ]);
 });
 afterAll(async () => {

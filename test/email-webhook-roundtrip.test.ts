@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { Webhook } from "svix";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { emailWebhookRoutes } from "../src/api/email-webhook-routes.js";
+import { createEmailWebhookRoutes } from "../src/api/email-webhook-routes.js";
 import { loadConfig } from "../src/config.js";
 import { createPostmarkProvider } from "../src/email/providers/postmark-provider.js";
 import { createResendProvider } from "../src/email/providers/resend-provider.js";
@@ -24,7 +24,7 @@ const postmark = new FakePostmarkServer();
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
-  api = createPolicyApi(testDb.db, [emailWebhookRoutes({ email: config.email })]);
+  api = createPolicyApi(testDb.db, [(context) => createEmailWebhookRoutes(context, { email: config.email })]);
   await resend.start();
   await postmark.start();
 });

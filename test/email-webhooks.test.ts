@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { Webhook } from "svix";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { emailWebhookRoutes } from "../src/api/email-webhook-routes.js";
+import { createEmailWebhookRoutes } from "../src/api/email-webhook-routes.js";
 import { loadConfig } from "../src/config.js";
 import { createPolicyApi, insertSentMessage } from "./helpers/email-policy-api.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";
@@ -23,7 +23,7 @@ let api: ReturnType<typeof createPolicyApi>;
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
-  api = createPolicyApi(testDb.db, [emailWebhookRoutes({ email: config.email })]);
+  api = createPolicyApi(testDb.db, [(context) => createEmailWebhookRoutes(context, { email: config.email })]);
 });
 afterAll(async () => {
   await testDb?.drop();

@@ -129,7 +129,7 @@ describe("POST /v1/ingest", () => {
     ).toBe(20);
   });
 
-  it("rejects a batch with any invalid event whole, naming each index, field and reason", async () => {
+  it("rejects a batch with any invalid event whole, naming each index, path and message", async () => {
     // A JS literal `__proto__` would set the prototype and vanish from JSON, so the key is written as text.
     const body = JSON.stringify({
       batch: [
@@ -146,8 +146,8 @@ describe("POST /v1/ingest", () => {
     expect(res.status).toBe(400);
     const answer = await readJson(res);
     expect(answer.error.code).toBe("VALIDATION_FAILED");
-    const problems = answer.error.details as Array<{ index: number; field: string; reason: string }>;
-    expect(problems.map((p) => [p.index, p.field])).toEqual([
+    const problems = answer.error.details as Array<{ index: number; path: string; message: string }>;
+    expect(problems.map((p) => [p.index, p.path])).toEqual([
       [1, "event"],
       [2, "userId"],
       [3, "properties.nested.__proto__"],
@@ -155,7 +155,7 @@ describe("POST /v1/ingest", () => {
       [5, "userEmail"],
       [6, "(event)"],
     ]);
-    for (const p of problems) expect(p.reason.length).toBeGreaterThan(0);
+    for (const p of problems) expect(p.message.length).toBeGreaterThan(0);
     expect(await countRows("events WHERE user_id = 'u-invalid'")).toBe(0);
   });
 

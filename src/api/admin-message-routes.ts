@@ -1,61 +1,132 @@
-import { Hono } from "hono";
-import { z } from "zod";
+import { createRoute, z } from "@hono/zod-openapi";
 import { getMessage, listCapturedEmails, listMessages } from "../email/outbox/message-query.js";
 import { MESSAGE_STATUSES } from "../email/outbox/message-store.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
-import { boundedInt, isUuid, safeText } from "../lib/input-guard/index.js";
-import type { ApiEnv } from "./api-env.js";
+import { boundedInt, safeText } from "../lib/input-guard/index.js";
 import type { RouteContext } from "./create-api.js";
-import { parseParams, parseQuery } from "./parse-body.js";
-import { requireApiKey } from "./require-api-key.js";
+import {
+  API_KEY_SECURITY,
+  createRouter,
+  cursorParam,
+  dataOf,
+  errors,
+  json,
+  pageOf,
+} from "./openapi-router.js";
 
-const listQuery = z.object({
-  userId: safeText(200).optional(),
-  email: safeText(320).optional(),
-  template: safeText(200).optional(),
-  status: z.enum(MESSAGE_STATUSES).optional(),
-  cursor: safeText(200, { min: 0 }).optional(),
-  limit: boundedInt(1, 200).default(50),
+const MessageEventSchema = z.object({
+  type: z.string(),
+  bounceKind: z.string().nullable(),
+  source: z.string(),
+  occurredAt: z.string(),
+  details: z.unknown(),
 });
 
-const mailboxQuery = z.object({
-  to: safeText(320).optional(),
-  before: boundedInt(1, Number.MAX_SAFE_INTEGER).optional(),
-  limit: boundedInt(1, 200).default(50),
+const MessageSummarySchema = z
+  .object({
+    id: z.string(),
+    to: z.string(),
+    userId: z.string().nullable(),
+    template: z.string(),
+    subject: z.string(),
+    category: z.string().nullable(),
+    status: z.enum(MESSAGE_STATUSES),
+    statusReason: z.string().nullable(),
+    journeyId: z.string().nullable(),
+    journeyName: z.string().nullable(),
+    runId: z.string().nullable(),
+    provider: z.string().nullable(),
+    providerMessageId: z.string().nullable(),
+    attempts: z.number().int(),
+    nextAttemptAt: z.string().nullable(),
+    lastError: z.string().nullable(),
+    createdAt: z.string(),
+    sentAt: z.string().nullable(),
+    events: z.array(MessageEventSchema),
+  })
+  .openapi("MessageSummary");
+
+const MessageDetailSchema = MessageSummarySchema.extend({
+  from: z.string().nullable(),
+  props: z.record(z.string(), z.unknown()),
+  headers: z.record(z.string(), z.string()).nullable(),
+  html: z.string().nullable(),
+  text: z.string().nullable(),
+}).openapi("Message");
+
+const CapturedEmailSchema = z
+  .object({
+    id: z.number().int(),
+    messageId: z.string(),
+    to: z.string(),
+    from: z.string(),
+    subject: z.string(),
+    html: z.string(),
+    text: z.string(),
+    headers: z.record(z.string(), z.string()),
+    capturedAt: z.string(),
+  })
+  .openapi("CapturedEmail");
+
+const listMessagesRoute = createRoute({
+  method: "get",
+  path: "/messages",
+  tags: ["Messages"],
+  summary: "The outbox, newest first, with each message's events",
+  security: API_KEY_SECURITY,
+  request: {
+    query: z.object({
+      userId: safeText(200).optional(),
+      email: safeText(320).optional(),
+      template: safeText(200).optional(),
+      status: z.enum(MESSAGE_STATUSES).optional(),
+      cursor: cursorParam,
+      limit: boundedInt(1, 200).default(50),
+    }),
+  },
+  responses: { 200: json(pageOf(MessageSummarySchema), "A page of messages"), ...errors(400, 401, 403) },
 });
 
-const idParam = z.object({ id: safeText(200) });
+const getMessageRoute = createRoute({
+  method: "get",
+  path: "/messages/{id}",
+  tags: ["Messages"],
+  summary: "One message with the HTML, text and headers as sent",
+  security: API_KEY_SECURITY,
+  request: {
+    params: z.object({ id: safeText(200).openapi({ param: { name: "id", in: "path" }, format: "uuid" }) }),
+  },
+  responses: { 200: json(dataOf(MessageDetailSchema), "The message"), ...errors(400, 401, 403, 404) },
+});
 
-/**
- * Admin view of the outbox (admin key):
- * `GET /v1/admin/messages?userId=&email=&template=&status=&cursor=&limit=` (newest first, with events),
- * `GET /v1/admin/messages/:id` (with the HTML, text and headers as sent),
- * `GET /v1/admin/mailbox?to=&before=&limit=` (what the capture provider stored).
- */
-export function createAdminMessageRoutes({ db, authenticate }: RouteContext): Hono<ApiEnv> {
-  const routes = new Hono<ApiEnv>();
-  const admin = requireApiKey(authenticate, ["admin"]);
-  routes.use("/v1/admin/messages", admin);
-  routes.use("/v1/admin/messages/*", admin);
-  routes.use("/v1/admin/mailbox", admin);
+const mailboxRoute = createRoute({
+  method: "get",
+  path: "/mailbox",
+  tags: ["Messages"],
+  summary: "What the capture provider stored (the dev inbox), newest first",
+  security: API_KEY_SECURITY,
+  request: {
+    query: z.object({
+      to: safeText(320).optional(),
+      cursor: cursorParam,
+      limit: boundedInt(1, 200).default(50),
+    }),
+  },
+  responses: {
+    200: json(pageOf(CapturedEmailSchema), "A page of captured emails"),
+    ...errors(400, 401, 403),
+  },
+});
 
-  routes.get("/v1/admin/messages", async (c) => {
-    const query = parseQuery(listQuery, c);
-    return c.json(await listMessages(db, query));
-  });
-
-  routes.get("/v1/admin/messages/:id", async (c) => {
-    const { id } = parseParams(idParam, c);
-    // An id that is not a UUID names no message; Postgres would refuse to compare it with a uuid column.
-    const message = isUuid(id) ? await getMessage(db, id) : undefined;
-    if (!message) throw new HogsendError(ErrorCodes.NOT_FOUND, `No message ${id}`);
-    return c.json(message);
-  });
-
-  routes.get("/v1/admin/mailbox", async (c) => {
-    const query = parseQuery(mailboxQuery, c);
-    const data = await listCapturedEmails(db, { to: query.to, beforeId: query.before, limit: query.limit });
-    return c.json({ data, nextBefore: data.length === query.limit ? (data.at(-1)?.id ?? null) : null });
-  });
-  return routes;
+/** The outbox and the capture provider's mailbox. */
+export function createAdminMessageRoutes({ db }: RouteContext) {
+  return createRouter()
+    .openapi(listMessagesRoute, async (c) => c.json(await listMessages(db, c.req.valid("query")), 200))
+    .openapi(getMessageRoute, async (c) => {
+      const { id } = c.req.valid("param");
+      const message = await getMessage(db, id);
+      if (!message) throw new HogsendError(ErrorCodes.NOT_FOUND, `No message ${id}`);
+      return c.json({ data: message }, 200);
+    })
+    .openapi(mailboxRoute, async (c) => c.json(await listCapturedEmails(db, c.req.valid("query")), 200));
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Hono } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { type Authenticator, createApiKeyAuthenticator } from "../auth/authenticate-api-key.js";
 import type { Database } from "../db/database.js";
@@ -7,8 +7,10 @@ import type { TemplateRegistry } from "../email/templates/template-registry.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
 import type { Logger } from "../lib/logger.js";
 import type { ApiEnv } from "./api-env.js";
+import { buildOpenApiDocument, createDocsRoutes } from "./docs-routes.js";
 import { errorResponse } from "./error-response.js";
 import { createHealthRoutes } from "./health-routes.js";
+import { createRouter } from "./openapi-router.js";
 
 export interface ApiDependencies {
   db: Database;
@@ -20,9 +22,14 @@ export interface ApiDependencies {
   version: string;
   /** The project's templates (for sends and previews). */
   templates: TemplateRegistry;
-  /** Product route groups mounted after the basics; each brings its own auth. */
-  routes?: ReadonlyArray<(deps: RouteContext) => Hono<ApiEnv>>;
+  /** Public route groups (ingest, send, webhooks, links in emails); each brings its own auth. */
+  routes?: ReadonlyArray<(deps: RouteContext) => RouteGroup>;
+  /** The admin sub-app, mounted at `/v1/admin` (see createAdminApi). */
+  admin?: (deps: RouteContext) => RouteGroup;
 }
+
+// biome-ignore lint/suspicious/noExplicitAny: a group's own route types do not matter to the root app.
+export type RouteGroup = OpenAPIHono<ApiEnv, any, any>;
 
 export interface RouteContext {
   db: Database;
@@ -34,8 +41,8 @@ export interface RouteContext {
 const STREAMED_UPLOADS = new Set(["/v1/admin/contacts/import"]);
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export function createApi(deps: ApiDependencies): Hono<ApiEnv> {
-  const app = new Hono<ApiEnv>();
+export function createApi(deps: ApiDependencies): OpenAPIHono<ApiEnv> {
+  const app = createRouter();
   const authenticate = deps.authenticate ?? createApiKeyAuthenticator(deps.db, deps.bootstrapApiKey);
 
   app.use(async (c, next) => {
@@ -69,9 +76,15 @@ export function createApi(deps: ApiDependencies): Hono<ApiEnv> {
   // Streamed uploads are parsed row by row and never buffered, so the JSON body limit does not apply to them.
   app.use((c, next) => (STREAMED_UPLOADS.has(c.req.path) ? next() : limitBody(c, next)));
 
-  app.route("/", createHealthRoutes(deps.db, deps.version));
   const context: RouteContext = { db: deps.db, logger: deps.logger, authenticate, templates: deps.templates };
+  app.route("/", createHealthRoutes(context, { version: deps.version }));
   for (const build of deps.routes ?? []) app.route("/", build(context));
+  if (deps.admin) app.route("/v1/admin", deps.admin(context));
+  let document: Record<string, unknown> | undefined;
+  app.route(
+    "/",
+    createDocsRoutes(() => (document ??= buildOpenApiDocument(app, deps.version))),
+  );
 
   app.notFound((c) =>
     c.json(

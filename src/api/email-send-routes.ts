@@ -1,28 +1,60 @@
-import { Hono } from "hono";
+import { createRoute, z } from "@hono/zod-openapi";
+import { MESSAGE_STATUSES } from "../email/outbox/message-store.js";
 import { enqueueEmail, sendEmailInputSchema } from "../email/send-email.js";
-import type { ApiEnv } from "./api-env.js";
+import { safeText } from "../lib/input-guard/index.js";
 import type { RouteContext } from "./create-api.js";
-import { parseBody } from "./parse-body.js";
-import { readJsonBody } from "./read-json-body.js";
+import { API_KEY_SECURITY, createRouter, errors, json, jsonBody } from "./openapi-router.js";
 import { requireApiKey } from "./require-api-key.js";
 
+// The input guard's object check is a custom schema; say what it is for the document. (`.meta`, not `.openapi`:
+// the schema is built before `@hono/zod-openapi` may have extended zod, so it may lack that method.)
+const sendBody = sendEmailInputSchema.extend({
+  props: sendEmailInputSchema.shape.props.meta({
+    type: "object",
+    additionalProperties: true,
+    description: "The template's props, checked against the template's own schema",
+  }),
+});
+
+const QueuedSchema = z
+  .object({ messageId: z.string(), status: z.enum(MESSAGE_STATUSES), reason: z.string().optional() })
+  .openapi("QueuedEmail");
+
 /**
- * `POST /v1/send` (ingest or admin key): queues one transactional email through the outbox.
- * Body: `{ to, userId?, template, subject?, props?, from?, idempotencyKey? }` (or an `Idempotency-Key` header).
- * 202 `{ messageId, status }` from the request that queued the email; the same key with the same request again (at
- * once or later) answers 200 with that message, and with a different request 422 IDEMPOTENCY_KEY_REUSED.
+ * `POST /v1/send` (ingest or admin key): queues one transactional email through the outbox (`subject` may be left
+ * out when the template declares one). 202 from the request
+ * that queued the email; the same idempotency key with the same request again (at once or later) answers 200
+ * with that message, and with a different request 422 IDEMPOTENCY_KEY_REUSED.
  */
-export function createEmailSendRoutes({ db, authenticate, templates }: RouteContext): Hono<ApiEnv> {
-  const routes = new Hono<ApiEnv>();
-  routes.post("/v1/send", requireApiKey(authenticate, ["ingest", "admin"]), async (c) => {
-    const body = await readJsonBody(c);
-    const headerKey = c.req.header("idempotency-key");
-    const input = parseBody(
-      sendEmailInputSchema,
-      headerKey && typeof body === "object" && body !== null ? { idempotencyKey: headerKey, ...body } : body,
-    );
-    const { created, ...message } = await enqueueEmail(db, templates, input);
-    return c.json(message, created ? 202 : 200);
+export function createEmailSendRoutes({ db, authenticate, templates }: RouteContext) {
+  const route = createRoute({
+    method: "post",
+    path: "/v1/send",
+    tags: ["Email"],
+    summary: "Send one transactional email",
+    security: API_KEY_SECURITY,
+    middleware: [requireApiKey(authenticate, ["ingest", "admin"]), jsonBody] as const,
+    request: {
+      headers: z.object({
+        "idempotency-key": safeText(200)
+          .optional()
+          .openapi({ description: "Same as the body's `idempotencyKey`; the body wins when both are given" }),
+      }),
+      body: { required: true, content: { "application/json": { schema: sendBody } } },
+    },
+    responses: {
+      200: json(QueuedSchema, "A retry with the same idempotency key: the message it queued"),
+      202: json(QueuedSchema, "Queued"),
+      ...errors(400, 401, 403, 404, 413, 415, 422),
+    },
   });
-  return routes;
+  return createRouter().openapi(route, async (c) => {
+    const input = c.req.valid("json");
+    const idempotencyKey = input.idempotencyKey ?? c.req.valid("header")["idempotency-key"];
+    const { created, ...message } = await enqueueEmail(db, templates, {
+      ...input,
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    });
+    return created ? c.json(message, 202) : c.json(message, 200);
+  });
 }

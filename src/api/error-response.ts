@@ -33,13 +33,15 @@ function toHogsendError(error: unknown): HogsendError {
     const code =
       error.status === 413
         ? ErrorCodes.PAYLOAD_TOO_LARGE
-        : error.status === 401
-          ? ErrorCodes.UNAUTHORIZED
-          : error.status === 404
-            ? ErrorCodes.NOT_FOUND
-            : error.status < 500
-              ? ErrorCodes.VALIDATION_FAILED
-              : ErrorCodes.INTERNAL;
+        : error.status === 415
+          ? ErrorCodes.UNSUPPORTED_MEDIA_TYPE
+          : error.status === 401
+            ? ErrorCodes.UNAUTHORIZED
+            : error.status === 404
+              ? ErrorCodes.NOT_FOUND
+              : error.status < 500
+                ? ErrorCodes.VALIDATION_FAILED
+                : ErrorCodes.INTERNAL;
     return new HogsendError(code, error.message || "Request failed", { cause: error });
   }
   return new HogsendError(ErrorCodes.INTERNAL, "Internal server error", { cause: error });

@@ -1,5 +1,4 @@
-import { Hono } from "hono";
-import { z } from "zod";
+import { createRoute, z } from "@hono/zod-openapi";
 import {
   addSuppression,
   getSuppression,
@@ -8,73 +7,115 @@ import {
   SUPPRESSION_REASONS,
 } from "../email/suppression/suppression-store.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
-import { boundedInt, safeText, storableTimestamp } from "../lib/input-guard/index.js";
-import type { ApiEnv } from "./api-env.js";
+import { boundedInt, safeText } from "../lib/input-guard/index.js";
 import type { RouteContext } from "./create-api.js";
-import { parseBody, parseParams, parseQuery } from "./parse-body.js";
-import { readJsonBody } from "./read-json-body.js";
-import { requireApiKey } from "./require-api-key.js";
+import {
+  API_KEY_SECURITY,
+  createRouter,
+  cursorParam,
+  dataOf,
+  errors,
+  json,
+  jsonBody,
+  pageOf,
+} from "./openapi-router.js";
 
-const addBody = z.strictObject({
-  email: z.email().max(320),
-  reason: z.enum(SUPPRESSION_REASONS).default("manual"),
-  note: safeText(1000, { min: 0 }).optional(),
+const SuppressionSchema = z
+  .object({
+    email: z.string(),
+    reason: z.enum(SUPPRESSION_REASONS),
+    source: z.string(),
+    note: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi("Suppression");
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/suppressions",
+  tags: ["Suppressions"],
+  summary: "The suppression list, newest first (or the one entry for `email`)",
+  security: API_KEY_SECURITY,
+  request: {
+    query: z.object({
+      email: safeText(320, { min: 0 }).optional(),
+      reason: z.enum(SUPPRESSION_REASONS).optional(),
+      cursor: cursorParam,
+      limit: boundedInt(1, 500).default(100),
+    }),
+  },
+  responses: { 200: json(pageOf(SuppressionSchema), "A page of suppressions"), ...errors(400, 401, 403) },
 });
 
-const listQuery = z.object({
-  email: safeText(320, { min: 0 }).optional(),
-  reason: z.enum(SUPPRESSION_REASONS).optional(),
-  limit: boundedInt(1, 500).default(100),
-  before: storableTimestamp().optional(),
+const addRoute = createRoute({
+  method: "post",
+  path: "/suppressions",
+  tags: ["Suppressions"],
+  summary: "Suppress an address",
+  security: API_KEY_SECURITY,
+  middleware: [jsonBody] as const,
+  request: {
+    body: {
+      required: true,
+      content: {
+        "application/json": {
+          schema: z.strictObject({
+            email: z.email().max(320),
+            reason: z.enum(SUPPRESSION_REASONS).default("manual"),
+            note: safeText(1000, { min: 0 }).optional(),
+          }),
+        },
+      },
+    },
+  },
+  responses: {
+    200: json(dataOf(SuppressionSchema), "Already suppressed: the existing entry"),
+    201: json(dataOf(SuppressionSchema), "Suppressed"),
+    ...errors(400, 401, 403, 413, 415),
+  },
 });
 
-const emailParam = z.object({ email: safeText(320) });
+const removeRoute = createRoute({
+  method: "delete",
+  path: "/suppressions/{email}",
+  tags: ["Suppressions"],
+  summary: "Remove an address from the suppression list",
+  security: API_KEY_SECURITY,
+  request: { params: z.object({ email: safeText(320).openapi({ param: { name: "email", in: "path" } }) }) },
+  responses: {
+    200: json(dataOf(z.object({ removed: z.literal(true), email: z.string() })), "Removed"),
+    ...errors(400, 401, 403, 404),
+  },
+});
 
-/**
- * Admin suppression list: `GET /v1/admin/suppressions[?email=&reason=&limit=&before=]`,
- * `POST /v1/admin/suppressions { email, reason?, note? }`, `DELETE /v1/admin/suppressions/:email`.
- */
-export function createSuppressionRoutes({ db, authenticate }: RouteContext): Hono<ApiEnv> {
-  const routes = new Hono<ApiEnv>();
-  routes.use("/v1/admin/suppressions", requireApiKey(authenticate, ["admin"]));
-  routes.use("/v1/admin/suppressions/*", requireApiKey(authenticate, ["admin"]));
-
-  routes.get("/v1/admin/suppressions", async (c) => {
-    const query = parseQuery(listQuery, c);
-    if (query.email !== undefined) {
-      const one = await getSuppression(db, query.email);
-      return c.json({ data: one ? [one] : [] });
-    }
-    const data = await listSuppressions(db, {
-      limit: query.limit,
-      reason: query.reason,
-      before: query.before,
+/** The suppression list: addresses never to be mailed (bounces, complaints, manual). */
+export function createSuppressionRoutes({ db }: RouteContext) {
+  return createRouter()
+    .openapi(listRoute, async (c) => {
+      const query = c.req.valid("query");
+      if (query.email !== undefined) {
+        const one = await getSuppression(db, query.email);
+        return c.json({ data: one ? [one] : [], nextCursor: null }, 200);
+      }
+      return c.json(await listSuppressions(db, query), 200);
+    })
+    .openapi(addRoute, async (c) => {
+      const input = c.req.valid("json");
+      const created = await addSuppression(db, {
+        email: input.email,
+        reason: input.reason,
+        source: "admin",
+        note: input.note,
+      });
+      const suppression = await getSuppression(db, input.email);
+      if (!suppression) throw new HogsendError(ErrorCodes.CONFLICT, `${input.email} was removed meanwhile`);
+      return created ? c.json({ data: suppression }, 201) : c.json({ data: suppression }, 200);
+    })
+    .openapi(removeRoute, async (c) => {
+      const { email } = c.req.valid("param");
+      if (!(await removeSuppression(db, email))) {
+        throw new HogsendError(ErrorCodes.NOT_FOUND, `${email} is not suppressed`);
+      }
+      return c.json({ data: { removed: true as const, email: email.toLowerCase() } }, 200);
     });
-    const last = data.at(-1);
-    return c.json({
-      data,
-      nextBefore: data.length === query.limit && last ? last.createdAt.toISOString() : null,
-    });
-  });
-
-  routes.post("/v1/admin/suppressions", async (c) => {
-    const input = parseBody(addBody, await readJsonBody(c));
-    const created = await addSuppression(db, {
-      email: input.email,
-      reason: input.reason,
-      source: "admin",
-      note: input.note,
-    });
-    const suppression = await getSuppression(db, input.email);
-    return c.json({ created, suppression }, created ? 201 : 200);
-  });
-
-  routes.delete("/v1/admin/suppressions/:email", async (c) => {
-    const { email } = parseParams(emailParam, c);
-    if (!(await removeSuppression(db, email))) {
-      throw new HogsendError(ErrorCodes.NOT_FOUND, `${email} is not suppressed`);
-    }
-    return c.json({ removed: true, email: email.toLowerCase() });
-  });
-  return routes;
 }

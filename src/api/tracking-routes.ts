@@ -1,14 +1,11 @@
-import { createHash } from "node:crypto";
-import { type Context, Hono } from "hono";
+import { createRoute, z } from "@hono/zod-openapi";
 import type { Config } from "../config.js";
-import type { Database } from "../db/database.js";
+import { createTrackingRecorder } from "../email/tracking/record-tracking.js";
 import { verifyClickToken, verifyOpenToken } from "../email/tracking/tracking-token.js";
 import { renderPage } from "../email/unsubscribe/preference-page.js";
-import type { EmailOutcome } from "../email/webhooks/email-outcome.js";
-import { recordEmailOutcome } from "../email/webhooks/record-email-outcome.js";
 import type { Clock } from "../lib/clock.js";
-import type { ApiEnv } from "./api-env.js";
 import type { RouteContext } from "./create-api.js";
+import { createRouter } from "./openapi-router.js";
 
 export interface TrackingRouteOptions {
   secrets: readonly string[];
@@ -19,28 +16,61 @@ export interface TrackingRouteOptions {
 // The smallest transparent GIF.
 const PIXEL = Buffer.from("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7", "base64");
 
-/**
- * `GET /t/o/:token.gif` (open pixel) and `GET /t/c/:token` (click redirect). Every open and click is a message
- * event; the event store gets the first open of a message and the first click of each link (`email.opened`,
- * `email.clicked`), which is what journeys branch on. Recording never blocks the reader: a failed write is logged
- * and the pixel or redirect is still served.
- */
-export function trackingRoutes(options: TrackingRouteOptions) {
-  return ({ db }: RouteContext): Hono<ApiEnv> => {
-    const routes = new Hono<ApiEnv>();
+const html = (description: string) => ({
+  description,
+  content: { "text/html": { schema: { type: "string" as const } } },
+});
 
-    routes.get("/t/o/:file", async (c) => {
-      const file = c.req.param("file");
+const openRoute = createRoute({
+  method: "get",
+  path: "/t/o/{file}",
+  tags: ["Links in emails"],
+  summary: "Open-tracking pixel",
+  description:
+    "`{token}.gif`, signed with the link secret. Always answers the pixel; only a valid token records.",
+  request: { params: z.object({ file: z.string().openapi({ param: { name: "file", in: "path" } }) }) },
+  responses: {
+    200: {
+      description: "A 1×1 GIF",
+      content: { "image/gif": { schema: { type: "string", format: "binary" } } },
+    },
+  },
+});
+
+const clickRoute = createRoute({
+  method: "get",
+  path: "/t/c/{token}",
+  tags: ["Links in emails"],
+  summary: "Click-tracking redirect",
+  request: { params: z.object({ token: z.string().openapi({ param: { name: "token", in: "path" } }) }) },
+  responses: {
+    302: { description: "Redirect to the link's URL" },
+    400: html("The token does not verify; nothing is recorded"),
+  },
+});
+
+/**
+ * `GET /t/o/:token.gif` (open pixel) and `GET /t/c/:token` (click redirect). Recording never blocks the
+ * reader: a failed write is logged and the pixel or redirect is still served.
+ */
+export function createTrackingRoutes({ db }: RouteContext, options: TrackingRouteOptions) {
+  const tracking = createTrackingRecorder(db, options);
+  return createRouter()
+    .openapi(openRoute, async (c) => {
+      const { file } = c.req.valid("param");
       const opened = file.endsWith(".gif") ? verifyOpenToken(file.slice(0, -4), options.secrets) : undefined;
       if (opened) {
-        await record(c, db, options, opened.messageId, "opened", `tracking:open:${opened.messageId}`, {});
+        await tracking
+          .recordOpen({ messageId: opened.messageId, userAgent: c.req.header("user-agent") })
+          .catch((error) =>
+            c.get("logger").warn({ err: error, type: "opened" }, "could not record tracking"),
+          );
       }
       c.header("Cache-Control", "no-store, max-age=0");
       return c.body(PIXEL, 200, { "Content-Type": "image/gif" });
-    });
-
-    routes.get("/t/c/:token", async (c) => {
-      const click = verifyClickToken(c.req.param("token"), options.secrets);
+    })
+    .openapi(clickRoute, async (c) => {
+      const click = verifyClickToken(c.req.valid("param").token, options.secrets);
       if (!click) {
         c.header("Cache-Control", "no-store");
         return c.html(
@@ -51,60 +81,11 @@ export function trackingRoutes(options: TrackingRouteOptions) {
           400,
         );
       }
-      const linkHash = createHash("sha256").update(click.url).digest("hex").slice(0, 16);
-      await record(
-        c,
-        db,
-        options,
-        click.messageId,
-        "clicked",
-        `tracking:click:${click.messageId}:${linkHash}`,
-        {
-          link: click.url,
-        },
-      );
+      await tracking
+        .recordClick({ messageId: click.messageId, userAgent: c.req.header("user-agent") }, click.url)
+        .catch((error) => c.get("logger").warn({ err: error, type: "clicked" }, "could not record tracking"));
       c.header("Cache-Control", "no-store");
       c.header("Referrer-Policy", "no-referrer");
       return c.redirect(click.url, 302);
     });
-
-    return routes;
-  };
-}
-
-async function record(
-  c: Context<ApiEnv>,
-  db: Database,
-  options: TrackingRouteOptions,
-  messageId: string,
-  type: "opened" | "clicked",
-  eventKey: string,
-  details: Record<string, unknown>,
-): Promise<void> {
-  try {
-    await db.transaction(async (tx) => {
-      const found = await tx.query<{ to_email: string }>(
-        "SELECT to_email FROM messages WHERE id = $1::uuid",
-        [messageId],
-      );
-      const to = found.rows[0]?.to_email;
-      if (!to) return;
-      const userAgent = c.req.header("user-agent");
-      const outcome: EmailOutcome = {
-        type,
-        email: to,
-        occurredAt: options.clock.now(),
-        hogsendMessageId: messageId,
-        details: { ...details, ...(userAgent ? { userAgent: userAgent.slice(0, 300) } : {}) },
-      };
-      await recordEmailOutcome(tx, outcome, {
-        source: "tracking",
-        eventKey,
-        eventSource: "system",
-        softBounce: options.softBounce,
-      });
-    });
-  } catch (error) {
-    c.get("logger").warn({ err: error, messageId, type }, "could not record email tracking");
-  }
 }

@@ -1,23 +1,22 @@
-import { randomUUID } from "node:crypto";
-import { type Context, Hono } from "hono";
-import type { Database, Queryable } from "../db/database.js";
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import {
-  PREFERENCE_CATEGORIES,
   renderInvalidLinkPage,
   renderPreferenceCenter,
   renderUnsubscribedPage,
 } from "../email/unsubscribe/preference-page.js";
 import {
-  getPreferenceState,
-  setCategoryUnsubscribe,
-  setGlobalUnsubscribe,
-} from "../email/unsubscribe/preference-store.js";
-import { type UnsubscribeSubject, verifyUnsubscribeToken } from "../email/unsubscribe/unsubscribe-token.js";
+  type PreferenceForm,
+  savePreferences,
+  unsubscribe,
+} from "../email/unsubscribe/preference-service.js";
+import { getPreferenceState } from "../email/unsubscribe/preference-store.js";
+import { verifyUnsubscribeToken } from "../email/unsubscribe/unsubscribe-token.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
-import { insertEvents } from "../events/event-store.js";
 import type { Clock } from "../lib/clock.js";
 import type { ApiEnv } from "./api-env.js";
 import type { RouteContext } from "./create-api.js";
+import { createRouter, errors } from "./openapi-router.js";
 
 export interface UnsubscribeRouteOptions {
   /** config.email.linkSecrets: any of them verifies. */
@@ -25,68 +24,79 @@ export interface UnsubscribeRouteOptions {
   clock: Clock;
 }
 
+const tokenParam = z.object({ token: z.string().openapi({ param: { name: "token", in: "path" } }) });
+const page200 = {
+  description: "The page",
+  content: { "text/html": { schema: { type: "string" as const } } },
+};
+const page400 = {
+  description: "The token does not verify (a page; nothing changes), or the form body is unreadable",
+  content: { "text/html": { schema: { type: "string" as const } } },
+};
+
+const showRoute = createRoute({
+  method: "get",
+  path: "/u/{token}",
+  tags: ["Links in emails"],
+  summary: "Preference center (changes nothing)",
+  request: { params: tokenParam },
+  responses: { 200: page200, 400: page400 },
+});
+
+const submitRoute = createRoute({
+  method: "post",
+  path: "/u/{token}",
+  tags: ["Links in emails"],
+  summary: "One-click unsubscribe (RFC 8058) or the preference center's form",
+  request: {
+    params: tokenParam,
+    body: {
+      description:
+        "`List-Unsubscribe=One-Click`, no body, or the page's form (`intent`, `subscribed`, `global`)",
+      content: {
+        "application/x-www-form-urlencoded": { schema: { type: "object", additionalProperties: true } },
+      },
+    },
+  },
+  responses: { 200: page200, 400: page400, ...errors() },
+});
+
 /**
  * The public unsubscribe URL, `/u/:token`, with no login:
  * - GET shows the preference center and never changes anything, because mail scanners and link previews fetch
  *   every URL in an email;
- * - POST with the RFC 8058 body `List-Unsubscribe=One-Click` (or no body) unsubscribes at once, from the email's
- *   category when the token names one and from everything otherwise, answering 200 with a small page and no
- *   redirect, as mailbox providers expect;
+ * - POST with the RFC 8058 body `List-Unsubscribe=One-Click` (or no body) unsubscribes at once, answering 200
+ *   with a small page and no redirect, as mailbox providers expect;
  * - POST from the page's own forms applies the button or the saved preferences.
- * A token that does not verify gets a 400 page and changes nothing. Changes are published as events
- * (`email.unsubscribed`, `email.preferences_updated`) in the same transaction.
+ * A token that does not verify gets a 400 page and changes nothing.
  */
-export function unsubscribeRoutes(options: UnsubscribeRouteOptions) {
-  return ({ db }: RouteContext): Hono<ApiEnv> => {
-    const routes = new Hono<ApiEnv>();
-
-    routes.get("/u/:token", async (c) => {
-      const subject = verifyUnsubscribeToken(c.req.param("token"), options.secrets);
+export function createUnsubscribeRoutes({ db }: RouteContext, options: UnsubscribeRouteOptions) {
+  return createRouter()
+    .openapi(showRoute, async (c) => {
+      const subject = verifyUnsubscribeToken(c.req.valid("param").token, options.secrets);
       if (!subject) return page(c, renderInvalidLinkPage(), 400);
       const state = await getPreferenceState(db, subject);
       return page(c, renderPreferenceCenter({ action: c.req.path, subject, state }), 200);
-    });
-
-    routes.post("/u/:token", async (c) => {
-      const subject = verifyUnsubscribeToken(c.req.param("token"), options.secrets);
+    })
+    .openapi(submitRoute, async (c) => {
+      const subject = verifyUnsubscribeToken(c.req.valid("param").token, options.secrets);
       if (!subject) return page(c, renderInvalidLinkPage(), 400);
       const form = await readForm(c);
       const now = options.clock.now();
-      const intent = first(form.intent);
+      const intent = [form.intent ?? []].flat()[0];
       if (intent === "preferences") {
         await savePreferences(db, subject, form, now);
         const state = await getPreferenceState(db, subject);
-        return page(
-          c,
-          renderPreferenceCenter({
-            action: c.req.path,
-            subject,
-            state,
-            notice: "Your preferences are saved.",
-          }),
-          200,
-        );
+        const notice = "Your preferences are saved.";
+        return page(c, renderPreferenceCenter({ action: c.req.path, subject, state, notice }), 200);
       }
-      // One-click (RFC 8058), an empty POST, or the page's Unsubscribe button.
-      const scope = subject.category ?? "global";
-      await db.transaction(async (tx) => {
-        if (scope === "global") await setGlobalUnsubscribe(tx, subject, now);
-        else await setCategoryUnsubscribe(tx, subject, scope, now);
-        await recordPreferenceEvent(tx, subject, now, "email.unsubscribed", {
-          scope,
-          via: intent === "unsubscribe" ? "preference_center" : "one_click",
-        });
-      });
+      const via = intent === "unsubscribe" ? "preference_center" : "one_click";
+      const scope = await unsubscribe(db, subject, via, now);
       return page(c, renderUnsubscribedPage(subject, scope), 200);
     });
-
-    return routes;
-  };
 }
 
-type Form = Record<string, string | string[] | undefined>;
-
-async function readForm(c: Context<ApiEnv>): Promise<Form> {
+async function readForm(c: Context<ApiEnv>): Promise<PreferenceForm> {
   const type = c.req.header("content-type") ?? "";
   if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)/i.test(type)) return {};
   let body: Awaited<ReturnType<typeof c.req.parseBody>>;
@@ -99,58 +109,11 @@ async function readForm(c: Context<ApiEnv>): Promise<Form> {
       details: [{ path: "(body)", message: "is not a valid form body" }],
     });
   }
-  const form: Form = {};
+  const form: PreferenceForm = {};
   for (const [key, value] of Object.entries(body)) {
-    const values = (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === "string");
-    form[key] = values;
+    form[key] = (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === "string");
   }
   return form;
-}
-
-function first(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-async function savePreferences(db: Database, subject: UnsubscribeSubject, form: Form, now: Date) {
-  const subscribed = new Set([form.subscribed ?? []].flat());
-  const categories = new Set(PREFERENCE_CATEGORIES.map((category) => category.key));
-  if (subject.category && subject.category !== "transactional") categories.add(subject.category);
-  const global = first(form.global) === "unsubscribed";
-  await db.transaction(async (tx) => {
-    for (const category of categories) {
-      await setCategoryUnsubscribe(tx, subject, category, subscribed.has(category) ? null : now);
-    }
-    await setGlobalUnsubscribe(tx, subject, global ? now : null);
-    await recordPreferenceEvent(tx, subject, now, "email.preferences_updated", {
-      globallyUnsubscribed: global,
-      unsubscribedCategories: [...categories].filter((category) => !subscribed.has(category)).sort(),
-    });
-  });
-}
-
-/**
- * Publishes the change as an event so journeys can react (exit on `email.unsubscribed`) and it shows in the
- * person's timeline. Address-only recipients have no user to attribute it to and are skipped.
- */
-async function recordPreferenceEvent(
-  q: Queryable,
-  subject: UnsubscribeSubject,
-  at: Date,
-  event: string,
-  properties: Record<string, unknown>,
-): Promise<void> {
-  if (subject.userId === null) return;
-  await insertEvents(q, [
-    {
-      messageId: `${event}:${subject.userId}:${randomUUID()}`,
-      event,
-      userId: subject.userId,
-      userEmail: subject.email,
-      occurredAt: at,
-      source: "system",
-      properties,
-    },
-  ]);
 }
 
 function page(c: Context<ApiEnv>, html: string, status: 200 | 400) {

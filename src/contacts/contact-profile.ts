@@ -15,7 +15,7 @@ export interface ContactProfile {
   };
   recentEvents: StoredEvent[];
   journeyRuns: Array<{
-    id: string;
+    runId: string;
     journeyId: string;
     status: string;
     currentNodeId: string | null;
@@ -99,7 +99,7 @@ export async function getContactProfile(
     },
     recentEvents: events.rows.map(toStoredEvent),
     journeyRuns: runs.rows.map((r) => ({
-      id: r.id,
+      runId: r.id,
       journeyId: r.journey_id,
       status: r.status,
       currentNodeId: r.current_node_id,

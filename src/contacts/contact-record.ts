@@ -35,12 +35,3 @@ export function toContactRecord(row: ContactRow): ContactRecord {
     lastSeenAt: row.last_seen_at,
   };
 }
-
-/** Opaque keyset cursor over user ids. */
-export function encodeUserCursor(userId: string): string {
-  return Buffer.from(userId, "utf8").toString("base64url");
-}
-
-export function decodeUserCursor(cursor: string): string {
-  return Buffer.from(cursor, "base64url").toString("utf8");
-}

@@ -1,12 +1,8 @@
 import type { Queryable } from "../db/database.js";
-import {
-  CONTACT_COLUMNS,
-  type ContactRecord,
-  type ContactRow,
-  decodeUserCursor,
-  encodeUserCursor,
-  toContactRecord,
-} from "./contact-record.js";
+import { createKeysetCursor } from "../db/keyset-cursor.js";
+import { CONTACT_COLUMNS, type ContactRecord, type ContactRow, toContactRecord } from "./contact-record.js";
+
+const CONTACT_CURSOR = createKeysetCursor("text");
 
 export interface ContactPage {
   contacts: ContactRecord[];
@@ -23,7 +19,7 @@ export async function listContacts(
 ): Promise<ContactPage> {
   const pattern =
     params.search === undefined ? null : `%${params.search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-  const after = params.cursor === undefined ? null : decodeUserCursor(params.cursor);
+  const after = params.cursor === undefined ? null : CONTACT_CURSOR.decode(params.cursor)[0];
   const result = await q.query<ContactRow>(
     `SELECT ${CONTACT_COLUMNS} FROM contacts
       WHERE ($1::text IS NULL OR user_id ILIKE $1 OR email ILIKE $1)
@@ -35,7 +31,7 @@ export async function listContacts(
   const last = rows[rows.length - 1];
   return {
     contacts: rows.map(toContactRecord),
-    nextCursor: result.rows.length > params.limit && last ? encodeUserCursor(last.user_id) : null,
+    nextCursor: result.rows.length > params.limit && last ? CONTACT_CURSOR.encode(last.user_id) : null,
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Database, Queryable } from "../db/database.js";
-import { ErrorCodes, HogsendError } from "../errors.js";
+import { createKeysetCursor } from "../db/keyset-cursor.js";
 import { EVENTS_CHANNEL, type EventSource, type NewEvent, type StoredEvent } from "./event-types.js";
 
 export interface InsertEventsResult {
@@ -195,6 +195,8 @@ export async function countUserEvents(
   return result.rows[0]?.count ?? 0;
 }
 
+const EVENT_CURSOR = createKeysetCursor("int");
+
 export interface EventPage {
   events: Array<StoredEvent & { extra: Record<string, unknown> | null }>;
   /** Pass back as `cursor` for the next (older) page; null on the last page. */
@@ -202,8 +204,7 @@ export interface EventPage {
 }
 
 /**
- * Newest first, keyset-paginated on id so a page costs the same at any depth. The cursor is the last id seen,
- * base64url-encoded only so that clients treat it as opaque.
+ * Newest first, keyset-paginated on id so a page costs the same at any depth.
  */
 export async function listEvents(
   q: Queryable,
@@ -214,7 +215,7 @@ export async function listEvents(
     limit: number;
   },
 ): Promise<EventPage> {
-  const before = params.cursor === undefined ? null : decodeCursor(params.cursor);
+  const before = params.cursor === undefined ? null : EVENT_CURSOR.decode(params.cursor)[0];
   const result = await q.query<EventRow & { extra: Record<string, unknown> | null }>(
     `SELECT ${EVENT_COLUMNS}, extra FROM events
       WHERE ($1::text IS NULL OR user_id = $1) AND ($2::text IS NULL OR event = $2)
@@ -226,23 +227,8 @@ export async function listEvents(
   const last = rows[rows.length - 1];
   return {
     events: rows.map((row) => ({ ...toStoredEvent(row), extra: row.extra })),
-    nextCursor: result.rows.length > params.limit && last ? encodeCursor(last.id) : null,
+    nextCursor: result.rows.length > params.limit && last ? EVENT_CURSOR.encode(last.id) : null,
   };
-}
-
-export function encodeCursor(id: number): string {
-  return Buffer.from(String(id)).toString("base64url");
-}
-
-/** Throws VALIDATION_FAILED for anything that is not a cursor this API handed out. */
-export function decodeCursor(cursor: string): number {
-  const id = Number(Buffer.from(cursor, "base64url").toString());
-  if (!Number.isSafeInteger(id) || id < 0) {
-    throw new HogsendError(ErrorCodes.VALIDATION_FAILED, "Invalid cursor", {
-      details: [{ field: "cursor", reason: "not a cursor returned by this API" }],
-    });
-  }
-  return id;
 }
 
 /**

@@ -35,8 +35,9 @@ const STRUCTURE_LIMITS = { maxDepth: INGEST_LIMITS.maxDepth };
 export interface IngestProblem {
   /** Position in `batch` (0 for a single event). */
   index: number;
-  field: string;
-  reason: string;
+  /** The field within the event: `userId`, `properties.plan`, `(event)`. */
+  path: string;
+  message: string;
 }
 
 const eventSchema = z.object({
@@ -55,18 +56,18 @@ const eventSchema = z.object({
 
 /**
  * Turns a parsed `POST /v1/ingest` body — one event or `{ batch: [...] }` — into events to store, or throws one
- * VALIDATION_FAILED listing every bad event's index, field and reason (the whole batch is rejected). Unknown
+ * VALIDATION_FAILED listing every bad event's index, path and message (the whole batch is rejected). Unknown
  * top-level fields of an event are kept in `extra`. Keys that could pollute a prototype are rejected anywhere.
  */
 export function validateIngestBody(body: unknown, now: Date): NewEvent[] {
-  if (!isPlainObject(body)) throw invalid([{ index: 0, field: "(body)", reason: "must be a JSON object" }]);
+  if (!isPlainObject(body)) throw invalid([{ index: 0, path: "(body)", message: "must be a JSON object" }]);
   let items: unknown[];
   if ("batch" in body) {
     const batch = body.batch;
-    if (!Array.isArray(batch)) throw invalid([{ index: 0, field: "batch", reason: "must be an array" }]);
+    if (!Array.isArray(batch)) throw invalid([{ index: 0, path: "batch", message: "must be an array" }]);
     if (batch.length === 0 || batch.length > INGEST_LIMITS.maxBatch) {
       throw invalid([
-        { index: 0, field: "batch", reason: `must hold 1 to ${INGEST_LIMITS.maxBatch} events` },
+        { index: 0, path: "batch", message: `must hold 1 to ${INGEST_LIMITS.maxBatch} events` },
       ]);
     }
     items = batch;
@@ -90,7 +91,7 @@ function validateEvent(
   problems: IngestProblem[],
 ): NewEvent | undefined {
   if (!isPlainObject(raw)) {
-    problems.push({ index, field: "(event)", reason: "must be an object" });
+    problems.push({ index, path: "(event)", message: "must be an object" });
     return undefined;
   }
   const before = problems.length;
@@ -98,13 +99,13 @@ function validateEvent(
   // The walk also finds unstorable text anywhere in the event, so nothing below can reach Postgres with it.
   for (const problem of unsafeJsonProblems(raw, STRUCTURE_LIMITS)) {
     if (problems.length >= MAX_PROBLEMS) break;
-    problems.push({ index, field: formatJsonPath(problem.path, "(event)"), reason: problem.reason });
+    problems.push({ index, path: formatJsonPath(problem.path, "(event)"), message: problem.reason });
   }
   if (problems.length > before) return undefined;
   const parsed = eventSchema.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      problems.push({ index, field: issue.path.map(String).join(".") || "(event)", reason: issue.message });
+      problems.push({ index, path: issue.path.map(String).join(".") || "(event)", message: issue.message });
     }
     return undefined;
   }
@@ -113,7 +114,7 @@ function validateEvent(
   if (value.timestamp !== undefined) {
     const checked = checkEventTime(value.timestamp, now);
     if ("reason" in checked) {
-      problems.push({ index, field: "timestamp", reason: checked.reason });
+      problems.push({ index, path: "timestamp", message: checked.reason });
       return undefined;
     }
     occurredAt = checked.date;
@@ -122,8 +123,8 @@ function validateEvent(
   if (serialised.length > INGEST_LIMITS.maxPropertiesChars) {
     problems.push({
       index,
-      field: "properties",
-      reason: `is larger than ${INGEST_LIMITS.maxPropertiesChars} characters when serialised`,
+      path: "properties",
+      message: `is larger than ${INGEST_LIMITS.maxPropertiesChars} characters when serialised`,
     });
     return undefined;
   }
@@ -136,7 +137,7 @@ function validateEvent(
   if (extra) {
     const serialisedExtra = JSON.stringify(extra);
     if (serialisedExtra.length > INGEST_LIMITS.maxPropertiesChars) {
-      problems.push({ index, field: "(unknown fields)", reason: "are too large" });
+      problems.push({ index, path: "(unknown fields)", message: "are too large" });
       return undefined;
     }
   }

@@ -1,5 +1,5 @@
 import type { Queryable } from "../db/database.js";
-import { isUuid, toStorableDate } from "../lib/input-guard/index.js";
+import { createKeysetCursor } from "../db/keyset-cursor.js";
 import {
   endRuns,
   type JournalEntry,
@@ -11,7 +11,8 @@ import {
 
 /** A run as the admin API shows it. */
 export interface RunView {
-  stateId: string;
+  /** The run's id (journey authors see it as `user.stateId`). */
+  runId: string;
   journeyId: string;
   userId: string;
   userEmail: string | null;
@@ -30,7 +31,7 @@ export interface RunView {
 
 export function toRunView(run: RunRecord): RunView {
   return {
-    stateId: run.id,
+    runId: run.id,
     journeyId: run.journeyId,
     userId: run.userId,
     userEmail: run.userEmail,
@@ -74,17 +75,7 @@ export async function countSkipsByReason(q: Queryable): Promise<Map<string, Reco
   return counts;
 }
 
-function encodeCursor(run: RunRecord): string {
-  return Buffer.from(`${run.createdAt.toISOString()}|${run.id}`).toString("base64url");
-}
-
-function decodeCursor(cursor: string): { createdAt: string; id: string } | undefined {
-  const [createdAt, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
-  // A cursor is client input: its date must be one Postgres can parse, and its id a real UUID.
-  const date = createdAt ? toStorableDate(createdAt) : undefined;
-  if (!date || !id || !isUuid(id)) return undefined;
-  return { createdAt: date.toISOString(), id };
-}
+const RUN_CURSOR = createKeysetCursor("timestamp", "uuid");
 
 /** Runs of one journey, newest first, optionally for one user and/or status; keyset-paginated. */
 export async function listJourneyRuns(
@@ -96,9 +87,8 @@ export async function listJourneyRuns(
     cursor?: string | undefined;
     limit: number;
   },
-): Promise<{ runs: RunRecord[]; nextCursor: string | null } | undefined> {
-  const after = params.cursor === undefined ? undefined : decodeCursor(params.cursor);
-  if (params.cursor !== undefined && after === undefined) return undefined;
+): Promise<{ runs: RunRecord[]; nextCursor: string | null }> {
+  const after = params.cursor === undefined ? undefined : RUN_CURSOR.decode(params.cursor);
   const result = await q.query<RunRow>(
     `SELECT ${RUN_COLUMNS} FROM journey_runs
       WHERE journey_id = $1 AND ($2::text IS NULL OR user_id = $2) AND ($3::text IS NULL OR status = $3)
@@ -108,14 +98,17 @@ export async function listJourneyRuns(
       params.journeyId,
       params.userId ?? null,
       params.status ?? null,
-      after?.createdAt ?? null,
-      after?.id ?? null,
+      after?.[0] ?? null,
+      after?.[1] ?? null,
       params.limit + 1,
     ],
   );
   const runs = result.rows.slice(0, params.limit).map(toRunRecord);
   const last = runs[runs.length - 1];
-  return { runs, nextCursor: result.rows.length > params.limit && last ? encodeCursor(last) : null };
+  return {
+    runs,
+    nextCursor: result.rows.length > params.limit && last ? RUN_CURSOR.encode(last.createdAt, last.id) : null,
+  };
 }
 
 export async function listUserRuns(q: Queryable, userId: string, limit = 500): Promise<RunRecord[]> {

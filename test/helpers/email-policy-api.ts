@@ -1,17 +1,23 @@
-import type { Hono } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { ApiEnv } from "../../src/api/api-env.js";
-import { createApi, type RouteContext } from "../../src/api/create-api.js";
+import { createApi, type RouteContext, type RouteGroup } from "../../src/api/create-api.js";
+import { createRouter } from "../../src/api/openapi-router.js";
+import { requireApiKey } from "../../src/api/require-api-key.js";
 import type { Database } from "../../src/db/database.js";
 import { createLogger } from "../../src/lib/logger.js";
 import { exampleTemplates } from "./example-templates.js";
 
 export const POLICY_ADMIN_KEY = "test-admin-bootstrap-key-email-policy-0123";
 
-/** An API with only the given route groups, so email-policy tests do not depend on other groups' wiring. */
+/**
+ * An API with only the given route groups (and admin groups, under `/v1/admin` with its auth), so email-policy
+ * tests do not depend on other groups' wiring.
+ */
 export function createPolicyApi(
   db: Database,
-  routes: ReadonlyArray<(deps: RouteContext) => Hono<ApiEnv>>,
-): Hono<ApiEnv> {
+  routes: ReadonlyArray<(deps: RouteContext) => RouteGroup>,
+  adminRoutes: ReadonlyArray<(deps: RouteContext) => RouteGroup> = [],
+): OpenAPIHono<ApiEnv> {
   return createApi({
     db,
     logger: createLogger({ level: "silent", pretty: false }),
@@ -20,6 +26,12 @@ export function createPolicyApi(
     version: "test",
     templates: exampleTemplates,
     routes,
+    admin: (context) => {
+      const admin = createRouter();
+      admin.use("*", requireApiKey(context.authenticate, ["admin"]));
+      for (const build of adminRoutes) admin.route("/", build(context));
+      return admin;
+    },
   });
 }
 

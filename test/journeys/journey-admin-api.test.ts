@@ -68,7 +68,7 @@ describe("journey admin API", () => {
     const second = await get(
       `/v1/admin/journeys/checkout-recovery/runs?status=waiting&limit=2&cursor=${first.body.nextCursor}`,
     );
-    const ids = [...first.body.data, ...second.body.data].map((r: { stateId: string }) => r.stateId);
+    const ids = [...first.body.data, ...second.body.data].map((r: { runId: string }) => r.runId);
     expect(new Set(ids).size).toBe(4);
     expect(second.body.nextCursor).toBeNull();
 
@@ -92,7 +92,7 @@ describe("journey admin API", () => {
     const [run] = await h.runs({ userId: "a1" });
     const shown = await get(`/v1/admin/runs/${run!.id}`);
     expect(shown.body.data).toMatchObject({
-      stateId: run!.id,
+      runId: run!.id,
       status: "waiting",
       currentNodeId: "await-purchase",
     });
@@ -113,6 +113,12 @@ describe("journey admin API", () => {
     expect((await h.run(run!.id))?.status).toBe("cancelled");
     expect(await h.events({ event: "checkout.nudge_due", userId: "a1" })).toHaveLength(0);
     expect((await get("/v1/admin/runs/00000000-0000-0000-0000-000000000000")).status).toBe(404);
+  });
+
+  it("answers 404 for a journey that is neither loaded nor has runs", async () => {
+    const res = await get("/v1/admin/journeys/no-such-journey/runs");
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe("NOT_FOUND");
   });
 
   it("requires an admin key", async () => {

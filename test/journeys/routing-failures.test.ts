@@ -114,7 +114,7 @@ describe("an event whose routing always fails", () => {
     const eventId = body.data[0]!.eventId;
     const requeued = await admin(`/v1/admin/events/routing-failures/${eventId}/requeue`, "POST");
     expect(requeued.status).toBe(200);
-    expect(await requeued.json()).toEqual({ requeued: eventId });
+    expect(await requeued.json()).toEqual({ data: { requeued: eventId } });
     await waitUntil(
       async () => (await count("SELECT count(*)::int AS n FROM journey_runs WHERE user_id = 'poison'")) === 1,
     );

@@ -1,6 +1,6 @@
 import type { Queryable } from "../../db/database.js";
-import { ErrorCodes, HogsendError } from "../../errors.js";
-import { isUuid, toStorableDate } from "../../lib/input-guard/index.js";
+import { createKeysetCursor } from "../../db/keyset-cursor.js";
+import { isUuid } from "../../lib/input-guard/index.js";
 import type { MessageStatus } from "./message-store.js";
 
 export interface MessageSummary {
@@ -49,6 +49,10 @@ export interface MessageFilters {
   limit: number;
 }
 
+const MESSAGE_CURSOR = createKeysetCursor("timestamp", "uuid");
+
+const MAILBOX_CURSOR = createKeysetCursor("int");
+
 const SUMMARY_COLUMNS = `m.id, m.to_email, m.user_id, m.template, m.subject, m.category, m.status, m.status_reason,
   m.journey_id, m.journey_name, m.run_id, m.provider, m.provider_message_id, m.attempts, m.next_attempt_at,
   m.last_error, m.created_at, m.sent_at,
@@ -71,9 +75,8 @@ export async function listMessages(
   if (filters.email !== undefined) add("lower(m.to_email) = lower(?)", filters.email);
   if (filters.template !== undefined) add("m.template = ?", filters.template);
   if (filters.status !== undefined) add("m.status = ?", filters.status);
-  const cursor = decodeCursor(filters.cursor);
-  if (cursor) {
-    values.push(cursor.createdAt, cursor.id);
+  if (filters.cursor) {
+    values.push(...MESSAGE_CURSOR.decode(filters.cursor));
     where.push(`(m.created_at, m.id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`);
   }
   values.push(filters.limit + 1);
@@ -89,7 +92,7 @@ export async function listMessages(
     data: rows.map(toSummary),
     nextCursor:
       result.rows.length > filters.limit && last
-        ? encodeCursor(last.created_at as Date, last.id as string)
+        ? MESSAGE_CURSOR.encode(last.created_at as Date, last.id as string)
         : null,
   };
 }
@@ -128,26 +131,35 @@ export interface CapturedEmail {
 /** The capture provider's mailbox, newest first. */
 export async function listCapturedEmails(
   q: Queryable,
-  params: { to?: string | undefined; limit: number; beforeId?: number | undefined },
-): Promise<CapturedEmail[]> {
+  params: { to?: string | undefined; limit: number; cursor?: string | undefined },
+): Promise<{ data: CapturedEmail[]; nextCursor: string | null }> {
+  const beforeId = params.cursor === undefined ? null : MAILBOX_CURSOR.decode(params.cursor)[0];
   const result = await q.query(
     `SELECT id, message_id, to_email, from_email, subject, html, text_body, headers, captured_at
        FROM captured_emails
       WHERE ($1::text IS NULL OR lower(to_email) = lower($1)) AND ($2::bigint IS NULL OR id < $2)
       ORDER BY id DESC LIMIT $3`,
-    [params.to ?? null, params.beforeId ?? null, params.limit],
+    [params.to ?? null, beforeId, params.limit + 1],
   );
-  return result.rows.map((row) => ({
-    id: row.id,
-    messageId: row.message_id,
-    to: row.to_email,
-    from: row.from_email,
-    subject: row.subject,
-    html: row.html,
-    text: row.text_body,
-    headers: row.headers,
-    capturedAt: (row.captured_at as Date).toISOString(),
-  }));
+  const rows = result.rows.slice(0, params.limit);
+  const last = rows.at(-1);
+  const data = rows.map(
+    (row): CapturedEmail => ({
+      id: row.id,
+      messageId: row.message_id,
+      to: row.to_email,
+      from: row.from_email,
+      subject: row.subject,
+      html: row.html,
+      text: row.text_body,
+      headers: row.headers,
+      capturedAt: (row.captured_at as Date).toISOString(),
+    }),
+  );
+  return {
+    data,
+    nextCursor: result.rows.length > params.limit && last ? MAILBOX_CURSOR.encode(Number(last.id)) : null,
+  };
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a raw pg row
@@ -177,21 +189,4 @@ function toSummary(row: any): MessageSummary {
 
 function iso(value: Date | null): string | null {
   return value ? value.toISOString() : null;
-}
-
-function encodeCursor(createdAt: Date, id: string): string {
-  return Buffer.from(`${createdAt.toISOString()}|${id}`).toString("base64url");
-}
-
-function decodeCursor(cursor: string | undefined): { createdAt: string; id: string } | undefined {
-  if (!cursor) return undefined;
-  const [createdAt, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
-  // A cursor is client input: its date must be one Postgres can parse, and its id a real UUID.
-  const date = createdAt ? toStorableDate(createdAt) : undefined;
-  if (!date || !id || !isUuid(id)) {
-    throw new HogsendError(ErrorCodes.VALIDATION_FAILED, "Invalid cursor", {
-      details: [{ path: "cursor", message: "is not a cursor returned by this API" }],
-    });
-  }
-  return { createdAt: date.toISOString(), id };
 }

@@ -287,3 +287,11 @@ export async function recordOutcomes(
   }
   return changed;
 }
+
+/** The address a message went to, or undefined when there is no such message (a malformed id names none). */
+export async function findMessageRecipient(q: Queryable, messageId: string): Promise<string | undefined> {
+  const found = await q.query<{ to_email: string }>("SELECT to_email FROM messages WHERE id = $1::uuid", [
+    messageId,
+  ]);
+  return found.rows[0]?.to_email;
+}

@@ -1,4 +1,5 @@
 import type { Queryable } from "../../db/database.js";
+import { createKeysetCursor } from "../../db/keyset-cursor.js";
 
 export const SUPPRESSION_REASONS = ["hard_bounce", "soft_bounce", "complaint", "manual"] as const;
 export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
@@ -63,13 +64,25 @@ export async function getSuppression(q: Queryable, email: string): Promise<Suppr
 /** Newest first, keyset-paginated on (created_at, email). */
 export async function listSuppressions(
   q: Queryable,
-  params: { limit: number; reason?: SuppressionReason | undefined; before?: Date | undefined },
-): Promise<Suppression[]> {
+  params: { limit: number; reason?: SuppressionReason | undefined; cursor?: string | undefined },
+): Promise<{ data: Suppression[]; nextCursor: string | null }> {
+  const after = params.cursor === undefined ? undefined : SUPPRESSION_CURSOR.decode(params.cursor);
   const result = await q.query<SuppressionRow>(
     `SELECT ${COLUMNS} FROM suppressions
-      WHERE ($1::text IS NULL OR reason = $1) AND ($2::timestamptz IS NULL OR created_at < $2)
-      ORDER BY created_at DESC, email LIMIT $3`,
-    [params.reason ?? null, params.before?.toISOString() ?? null, params.limit],
+      WHERE ($1::text IS NULL OR reason = $1)
+        AND ($2::timestamptz IS NULL OR created_at < $2 OR (created_at = $2 AND email > $3))
+      ORDER BY created_at DESC, email LIMIT $4`,
+    [params.reason ?? null, after?.[0] ?? null, after?.[1] ?? null, params.limit + 1],
   );
-  return result.rows.map(toSuppression);
+  const data = result.rows.slice(0, params.limit).map(toSuppression);
+  const last = data.at(-1);
+  return {
+    data,
+    nextCursor:
+      result.rows.length > params.limit && last
+        ? SUPPRESSION_CURSOR.encode(last.createdAt, last.email)
+        : null,
+  };
 }
+
+const SUPPRESSION_CURSOR = createKeysetCursor("timestamp", "text");

@@ -1,0 +1,32 @@
+import { createAdminMessageRoutes } from "./admin-message-routes.js";
+import { createAdminTemplateRoutes } from "./admin-template-routes.js";
+import { createApiKeyRoutes } from "./api-key-routes.js";
+import { createContactRoutes } from "./contact-routes.js";
+import type { RouteContext } from "./create-api.js";
+import { createEventRoutes } from "./event-routes.js";
+import { createJourneyAdminRoutes, type JourneyAdminOptions } from "./journey-admin-routes.js";
+import { createRouter } from "./openapi-router.js";
+import { requireApiKey } from "./require-api-key.js";
+import { createSuppressionRoutes } from "./suppression-routes.js";
+
+export type AdminApiOptions = JourneyAdminOptions;
+
+/**
+ * The admin API: one sub-app, mounted at `/v1/admin`, authenticated once for all of its routes (an `admin` key).
+ * Its type is the typed client's (`hogsend/client`), so the routes are chained for their types to add up.
+ */
+export function createAdminApi(context: RouteContext, options: AdminApiOptions) {
+  const admin = createRouter();
+  admin.use("*", requireApiKey(context.authenticate, ["admin"]));
+  return admin
+    .route("/", createContactRoutes(context))
+    .route("/", createEventRoutes(context))
+    .route("/", createJourneyAdminRoutes(context, options))
+    .route("/", createAdminMessageRoutes(context))
+    .route("/", createAdminTemplateRoutes(context))
+    .route("/", createSuppressionRoutes(context))
+    .route("/", createApiKeyRoutes(context));
+}
+
+/** The admin API's route types, for `hc<AdminApi>(…)` from `hono/client`. */
+export type AdminApi = ReturnType<typeof createAdminApi>;
