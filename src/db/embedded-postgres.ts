@@ -153,6 +153,10 @@ export async function startEmbeddedPostgres(
 }
 
 const HIJACKED_EVENTS = [
+  // beforeExit: async-exit-hook answers it with process.exit(0), which replaced the exit code a process had set
+  // (a failed Vitest run exited 0 through the test setup's embedded Postgres).
+  "beforeExit",
+  "exit",
   "SIGINT",
   "SIGTERM",
   "SIGHUP",
@@ -164,7 +168,8 @@ const HIJACKED_EVENTS = [
 /**
  * Imported lazily, so processes on an external DATABASE_URL never load it, and with its process hooks removed:
  * the package installs async-exit-hook, which answers SIGTERM/SIGINT with its own `process.exit(143)` and would cut
- * our graceful drain short. Our shutdown path stops the cluster itself; after a crash the next start recovers.
+ * our graceful drain short, and beforeExit with `process.exit(0)`, which would hide a failure's exit code. Our
+ * shutdown path stops the cluster itself; after a crash the next start recovers.
  */
 async function loadEmbeddedPostgres() {
   const before = new Map(
