@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Config } from "../config.js";
-import { createTrackingRecorder } from "../email/tracking/record-tracking.js";
+import { createTrackingRecorder } from "../email/webhooks/record-tracking.js";
 import { verifyClickToken, verifyOpenToken } from "../email/tracking/tracking-token.js";
 import { renderPage } from "../email/unsubscribe/preference-page.js";
 import type { Clock } from "../lib/clock.js";

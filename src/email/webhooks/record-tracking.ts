@@ -3,8 +3,8 @@ import type { Config } from "../../config.js";
 import type { Database } from "../../db/database.js";
 import type { Clock } from "../../lib/clock.js";
 import { findMessageRecipient } from "../outbox/message-store.js";
-import type { EmailOutcome } from "../webhooks/email-outcome.js";
-import { recordEmailOutcome } from "../webhooks/record-email-outcome.js";
+import type { EmailOutcome } from "./email-outcome.js";
+import { recordEmailOutcome } from "./record-email-outcome.js";
 
 export interface TrackingRecorderOptions {
   softBounce: Config["email"]["softBounce"];
