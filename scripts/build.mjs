@@ -2,7 +2,7 @@
 // `npm run build` (also `prepack`): compiles src/ to dist/ with tsconfig.build.json — JS, declarations and
 // source maps — from a clean dist/, so a file deleted from src/ cannot linger in the package.
 import { spawnSync } from "node:child_process";
-import { chmodSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
@@ -16,3 +16,10 @@ const result = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], {
 if (result.status !== 0) process.exit(result.status ?? 1);
 // package.json's bin: executable, so it also runs through a symlink (the Dockerfile links it onto PATH).
 chmodSync(new URL("../dist/main/cli.js", import.meta.url), 0o755);
+// /docs serves Scalar's standalone bundle; shipping the one file keeps @scalar/api-reference (and the Vue and
+// TypeScript it depends on) a devDependency, out of production installs and the image.
+mkdirSync(new URL("../dist/assets", import.meta.url), { recursive: true });
+copyFileSync(
+  createRequire(import.meta.url).resolve("@scalar/api-reference/browser/standalone.js"),
+  new URL("../dist/assets/scalar-standalone.js", import.meta.url),
+);

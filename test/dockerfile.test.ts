@@ -242,6 +242,11 @@ describe("Dockerfile and docker-compose.yml", () => {
       const api = run(undefined, serviceEnv("api", port));
       const health = await waitForHealthy(`http://127.0.0.1:${port}/v1/health`, 30_000);
       expect(health.status).toBe("healthy");
+      // The API reference ships as one built file: no @scalar/api-reference (or its Vue and TypeScript) installed.
+      const docs = await fetch(`http://127.0.0.1:${port}/docs/scalar.js`);
+      expect(docs.status).toBe(200);
+      expect((await docs.text()).length).toBeGreaterThan(100_000);
+      await expect(exec("ls", [path.join(app, "node_modules", "@scalar")])).rejects.toThrow();
       const [check = "", ...checkArgs] = execForm(last(runtime, "HEALTHCHECK").args.replace(/^CMD\s+/, ""));
       await exec(check, checkArgs, { env: serviceEnv("api", port) }); // throws unless it exits 0
 

@@ -1,10 +1,19 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
 import type { ApiEnv } from "./api-env.js";
 
 const SCALAR_BUNDLE = "@scalar/api-reference/browser/standalone.js";
+// `npm run build` copies the bundle here (dist/assets/), so the published package serves its docs without
+// @scalar/api-reference and its dependency tree (Vue, TypeScript …) in production installs.
+const BUILT_BUNDLE = new URL("../assets/scalar-standalone.js", import.meta.url);
+
+function readScalarBundle(): string {
+  if (existsSync(BUILT_BUNDLE)) return readFileSync(BUILT_BUNDLE, "utf8");
+  // From source (this repository), the package is a devDependency.
+  return readFileSync(createRequire(import.meta.url).resolve(SCALAR_BUNDLE), "utf8");
+}
 
 /** OpenAPI 3.1 for every route declared on `app` (the whole API), with our auth schemes. */
 export function buildOpenApiDocument(app: OpenAPIHono<ApiEnv>, version: string): Record<string, unknown> {
@@ -67,7 +76,7 @@ export function createDocsRoutes(document: () => Record<string, unknown>): Hono<
   let bundle: string | undefined;
   routes.get("/v1/openapi.json", (c) => c.json(document()));
   routes.get("/docs/scalar.js", (c) => {
-    bundle ??= readFileSync(createRequire(import.meta.url).resolve(SCALAR_BUNDLE), "utf8");
+    bundle ??= readScalarBundle();
     c.header("Cache-Control", "public, max-age=3600");
     return c.body(bundle, 200, { "Content-Type": "text/javascript; charset=utf-8" });
   });

@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Config } from "../config.js";
-import { createTrackingRecorder } from "../email/webhooks/record-tracking.js";
 import { verifyClickToken, verifyOpenToken } from "../email/tracking/tracking-token.js";
 import { renderPage } from "../email/unsubscribe/preference-page.js";
+import { createTrackingRecorder } from "../email/webhooks/record-tracking.js";
 import type { Clock } from "../lib/clock.js";
 import type { RouteContext } from "./create-api.js";
 import { createRouter } from "./openapi-router.js";

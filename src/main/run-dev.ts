@@ -13,7 +13,13 @@ import { findConfigFile, loadProject } from "../project/load-project.js";
 import { waitForShutdownSignal } from "./run-command.js";
 import type { ProjectFlags } from "./run-worker.js";
 
-const CLI = fileURLToPath(new URL("../../bin/hogsend.mjs", import.meta.url));
+// The CLI the child runs: compiled, `cli.js` beside this file (what the published package has); from source in this
+// repository, `bin/hogsend.mjs`, which registers tsx (bin/ is not published).
+const CLI = fileURLToPath(
+  import.meta.url.endsWith(".ts")
+    ? new URL("../../bin/hogsend.mjs", import.meta.url)
+    : new URL("./cli.js", import.meta.url),
+);
 /** Set on the child that serves, so it knows the parent owns the database and the restarts. */
 const CHILD_FLAG = "HOGSEND_DEV_SERVE";
 const IGNORED = /(^|[/\\])(node_modules|\.hogsend|\.git|dist|coverage)([/\\]|$)/;

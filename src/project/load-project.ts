@@ -1,11 +1,11 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { assertJourneyTemplatesExist } from "../email/templates/assert-journey-templates-exist.js";
 import { createTemplateRegistry, type TemplateRegistry } from "../email/templates/template-registry.js";
 import { ErrorCodes, HogsendError, isHogsendError } from "../errors.js";
 import { createJourneyRegistry, importJourneysModule } from "../journeys/journey-registry.js";
 import type { DefinedJourney } from "../journeys/journey-types.js";
+import { importModule } from "../lib/import-module.js";
 import type { HogsendConfig } from "./define-config.js";
 
 /** File names looked for in the working directory, in order. */
@@ -107,7 +107,8 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Pro
 async function importConfig(configPath: string): Promise<HogsendConfig> {
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(configPath).href)) as Record<string, unknown>;
+    // Through importModule: the compiled CLI registers tsx only when a config is TypeScript.
+    mod = await importModule(configPath);
   } catch (error) {
     throw new HogsendError(
       ErrorCodes.CONFIG_INVALID,
