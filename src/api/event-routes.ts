@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ErrorCodes, HogsendError } from "../errors.js";
 import { listEvents } from "../events/event-store.js";
+import { listRoutingFailures, requeueRoutingFailure } from "../events/routing-dead-letters.js";
 import { INGEST_LIMITS } from "../events/validate-ingest.js";
-import { listRoutingFailures, requeueRoutingFailure } from "../journeys/routing-failures.js";
 import { boundedInt, safeText } from "../lib/input-guard/index.js";
 import type { RouteContext } from "./create-api.js";
 import {

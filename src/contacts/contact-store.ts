@@ -151,3 +151,83 @@ export async function contactPropertiesByUserId(
   );
   return new Map(result.rows.map((row) => [row.user_id, row.properties]));
 }
+
+/**
+ * Who a global unsubscribe applies to: a user id, or (address-only mail) an address, which every contact holding
+ * it follows. `key` is the contact row written for the subject (the user id, or the lower-cased address).
+ */
+export interface UnsubscribeTarget {
+  key: string;
+  userId: string | null;
+  email: string;
+}
+
+/** True when the contact (or, for an address-only target, any contact holding the address) unsubscribed. */
+export async function isGloballyUnsubscribed(
+  q: Queryable,
+  target: { userId: string | null; email: string; key?: string },
+): Promise<boolean> {
+  const result = await q.query<{ unsubscribed: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM contacts WHERE unsubscribed_at IS NOT NULL
+              AND (user_id = $1 OR ($2::boolean AND lower(email) = lower($3)))) AS unsubscribed`,
+    [target.key ?? target.userId ?? target.email.toLowerCase(), target.userId === null, target.email.trim()],
+  );
+  return result.rows[0]?.unsubscribed ?? false;
+}
+
+/**
+ * The global unsubscribe on (`at`) or off (null). Creates the contact when it does not exist yet, so an
+ * unsubscribe that arrives before any event about the person is not lost; an address-only target carries every
+ * contact holding the address with it.
+ */
+export async function setGloballyUnsubscribed(
+  q: Queryable,
+  target: UnsubscribeTarget,
+  at: Date | null,
+): Promise<void> {
+  await q.query(
+    `INSERT INTO contacts (user_id, email, unsubscribed_at) VALUES ($1, $2, $3)
+     ON CONFLICT (user_id) DO UPDATE SET
+       unsubscribed_at = CASE WHEN $3::timestamptz IS NULL THEN NULL
+                              ELSE COALESCE(contacts.unsubscribed_at, $3) END,
+       updated_at = now()`,
+    [target.key, target.email, at?.toISOString() ?? null],
+  );
+  if (target.userId === null) {
+    await q.query(
+      `UPDATE contacts SET unsubscribed_at = CASE WHEN $2::timestamptz IS NULL THEN NULL
+                                                  ELSE COALESCE(unsubscribed_at, $2) END,
+                           updated_at = now()
+        WHERE lower(email) = lower($1) AND user_id <> lower($1)`,
+      [target.email, at?.toISOString() ?? null],
+    );
+  }
+}
+
+/**
+ * Of `recipients` (index-aligned user ids and addresses), the indexes whose contact unsubscribed globally — by
+ * user id or by address. One statement for a whole claimed batch.
+ */
+export async function unsubscribedRecipients(
+  q: Queryable,
+  recipients: ReadonlyArray<{ userId: string | null; email: string }>,
+): Promise<Set<number>> {
+  if (recipients.length === 0) return new Set();
+  const result = await q.query<{ i: number }>(
+    `SELECT t.i FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(user_id, email, i)
+      WHERE EXISTS (SELECT 1 FROM contacts c WHERE c.unsubscribed_at IS NOT NULL
+                      AND (c.user_id = t.user_id OR lower(c.email) = lower(trim(t.email))))`,
+    [recipients.map((r) => r.userId), recipients.map((r) => r.email)],
+  );
+  return new Set(result.rows.map((row) => Number(row.i) - 1));
+}
+
+/** The most recently seen contact holding `email` (lower-cased), for outcomes that name only an address. */
+export async function findUserIdByEmail(q: Queryable, email: string): Promise<string | null> {
+  if (!email) return null;
+  const result = await q.query<{ user_id: string }>(
+    "SELECT user_id FROM contacts WHERE lower(email) = $1 ORDER BY last_seen_at DESC NULLS LAST LIMIT 1",
+    [email],
+  );
+  return result.rows[0]?.user_id ?? null;
+}

@@ -22,7 +22,7 @@ export interface JourneyReaders {
 
 /**
  * The slice of one execution the context needs: journal positions, buffered and fenced commits, the clock.
- * (`RunExecution` implements it; the context never sees the run's lease, retry policy or committer.)
+ * (`RunReplay` implements it; the context never sees the run's lease, retry policy or committer.)
  */
 export interface ContextExecution {
   readonly db: Queryable;

@@ -3,6 +3,7 @@ import os from "node:os";
 import { type Database, isConnectionError } from "../db/database.js";
 import { startListenConnection } from "../db/listen-connection.js";
 import { EVENTS_CHANNEL } from "../events/event-types.js";
+import { quarantineHeadEvent } from "../events/routing-dead-letters.js";
 import type { Clock } from "../lib/clock.js";
 import type { Logger } from "../lib/logger.js";
 import { WakeSignal } from "../lib/wake-signal.js";
@@ -12,10 +13,9 @@ import type { JourneyReaders } from "./journey-context.js";
 import type { JourneyRegistry } from "./journey-registry.js";
 import { nextDueAt, RUNS_CHANNEL } from "./journey-store.js";
 import { PoisonEventPolicy } from "./poison-event-policy.js";
-import { quarantineHeadEvent } from "./routing-failures.js";
 import { rebalancePartitions, releasePartitions } from "./routing-partitions.js";
 import { createBatchingCommitter } from "./run-committer.js";
-import { RunExecutor } from "./run-executor.js";
+import { RunDispatcher } from "./run-dispatcher.js";
 
 export interface JourneyWorkerOptions {
   db: Database;
@@ -69,7 +69,7 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
     );
   };
 
-  const executor = new RunExecutor({
+  const dispatcher = new RunDispatcher({
     db,
     clock,
     owner,
@@ -164,15 +164,15 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
   }
 
   async function executorLoop(): Promise<void> {
-    const ids = executor.journeyIds;
+    const ids = dispatcher.journeyIds;
     if (ids.length === 0) return;
     while (!stopping) {
       let waitMs = options.pollIntervalMs;
       try {
-        if ((await executor.releaseOrphaned()) > 0) continue;
-        const free = options.concurrency - executor.inFlight;
+        if ((await dispatcher.releaseOrphaned()) > 0) continue;
+        const free = options.concurrency - dispatcher.inFlight;
         if (free > 0) {
-          const claimed = await executor.claimAndStart(free);
+          const claimed = await dispatcher.claimAndStart(free);
           if (claimed === free) {
             // A backlog: wait for half the slots to free up before claiming again, so claims stay batched.
             await executorWake.wait(20);
@@ -193,7 +193,7 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
 
   const heartbeat = setInterval(
     () => {
-      executor.renewLeases().catch((error: unknown) => {
+      dispatcher.renewLeases().catch((error: unknown) => {
         if (!isConnectionError(error)) log.warn({ err: error }, "lease renewal failed");
       });
     },
@@ -201,7 +201,7 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
   );
 
   const loops = Promise.all([routerLoop(), executorLoop()]);
-  log.debug({ journeys: executor.journeyIds }, "journey worker started");
+  log.debug({ journeys: dispatcher.journeyIds }, "journey worker started");
 
   return {
     owner,
@@ -212,9 +212,9 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
       executorWake.notify();
       clearTimeout(localWakeTimer);
       await loops;
-      const left = await executor.settle(graceMs);
+      const left = await dispatcher.settle(graceMs);
       clearInterval(heartbeat);
-      await executor.releaseLeases(left).catch(() => {});
+      await dispatcher.releaseLeases(left).catch(() => {});
       await releasePartitions(db, owner).catch(() => {});
       await listener.close();
       log.debug({ abandoned: left.length }, "journey worker stopped");

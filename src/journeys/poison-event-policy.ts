@@ -1,4 +1,4 @@
-import { mayBePoisonEvent } from "./routing-failures.js";
+import { isConnectionError } from "../db/database.js";
 
 /** Consecutive failures of the same single event before it is moved to event_routing_failures. */
 export const POISON_ATTEMPTS = 3;
@@ -66,4 +66,18 @@ export class PoisonEventPolicy {
     this.#quarantinesInARow++;
     this.#isolating = false;
   }
+}
+
+/**
+ * Could this error be caused by the event being routed, rather than by the database or the deployment? Only then
+ * may the event be moved aside. Data exceptions (SQLSTATE class 22), integrity violations (23), exceptions raised
+ * by PL/pgSQL (P0) and errors thrown by our own code for that event are; connection loss, deadlocks, lock and
+ * serialization races, resource limits and schema or permission errors (42) are not: those are retried as they
+ * are, since moving events aside would not fix them.
+ */
+export function mayBePoisonEvent(error: unknown): boolean {
+  if (isConnectionError(error)) return false;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== "string" || !/^[0-9A-Z]{5}$/.test(code)) return true;
+  return code.startsWith("22") || code.startsWith("23") || code.startsWith("P0");
 }

@@ -18,7 +18,7 @@ import {
 import type { DefinedJourney } from "../journeys/journey-types.js";
 import { PARTITION_COUNT } from "../journeys/routing-partitions.js";
 import { createBatchingCommitter } from "../journeys/run-committer.js";
-import { RunExecutor } from "../journeys/run-executor.js";
+import { RunDispatcher } from "../journeys/run-dispatcher.js";
 import { VirtualClock } from "../lib/clock.js";
 import { type DurationObject, durationToMs } from "../lib/duration.js";
 import { createLogger } from "../lib/logger.js";
@@ -135,7 +135,7 @@ export async function createJourneyHarness(options: HarnessOptions): Promise<Jou
   const registry = createJourneyRegistry(options.journeys);
   const logger = createLogger({ level: "silent", pretty: false });
   const email = emailForJourneys(templates);
-  const executor = new RunExecutor({
+  const executor = new RunDispatcher({
     db,
     clock,
     owner: `harness:${randomUUID().slice(0, 8)}`,

@@ -5,8 +5,8 @@ import { routeBatch } from "../../src/journeys/event-router.js";
 import { createJourneyRegistry } from "../../src/journeys/journey-registry.js";
 import { claimDueRuns, loadJournals } from "../../src/journeys/journey-store.js";
 import { PARTITION_COUNT } from "../../src/journeys/routing-partitions.js";
-import { RunExecution } from "../../src/journeys/run-execution.js";
-import { RunExecutor } from "../../src/journeys/run-executor.js";
+import { RunReplay } from "../../src/journeys/run-replay.js";
+import { RunDispatcher } from "../../src/journeys/run-dispatcher.js";
 import { VirtualClock } from "../../src/lib/clock.js";
 import { createLogger } from "../../src/lib/logger.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
@@ -74,7 +74,7 @@ const send = (event: string, userId: string, properties: Record<string, unknown>
   ]);
 
 const executor = (owner: string, leaseMs = 30_000) =>
-  new RunExecutor({
+  new RunDispatcher({
     db: database.db,
     clock,
     owner,
@@ -168,7 +168,7 @@ describe("exits and leases during execution", () => {
     expect(run.rows[0]).toEqual({ status: "completed", lease_owner: null });
     // The dead worker wakes up and replays from its stale claim: its first commit fails the fence.
     const journals = await loadJournals(database.db, []);
-    const outcome = await new RunExecution(
+    const outcome = await new RunReplay(
       { db: database.db, clock, owner: "dead-worker", retry: { attempts: 3, backoffMs: 1000 } },
       slow,
       stale!,

@@ -1,3 +1,4 @@
+import { isGloballyUnsubscribed } from "../../contacts/contact-store.js";
 import type { Queryable } from "../../db/database.js";
 
 export type Deliverability = { ok: true } | { ok: false; reason: string };
@@ -19,18 +20,9 @@ export async function checkDeliverability(
   params: { email: string; userId?: string | null | undefined; category?: string | null | undefined },
 ): Promise<Deliverability> {
   const category = params.category ?? null;
-  const result = await q.query<{
-    suppressed: string | null;
-    unsubscribed: boolean;
-    category_unsubscribed: boolean;
-  }>(
+  const result = await q.query<{ suppressed: string | null; category_unsubscribed: boolean }>(
     `SELECT
        (SELECT reason FROM suppressions WHERE email = lower($1)) AS suppressed,
-       EXISTS (
-         SELECT 1 FROM contacts
-          WHERE unsubscribed_at IS NOT NULL
-            AND (user_id = $2 OR ($2::text IS NULL AND lower(email) = lower($1)))
-       ) AS unsubscribed,
        EXISTS (
          SELECT 1 FROM email_preferences
           WHERE user_id = COALESCE($2, lower($1)) AND category = $3 AND unsubscribed_at IS NOT NULL
@@ -40,7 +32,9 @@ export async function checkDeliverability(
   const row = result.rows[0];
   if (row?.suppressed) return { ok: false, reason: `suppressed:${row.suppressed}` };
   if (category === TRANSACTIONAL_CATEGORY) return { ok: true };
-  if (row?.unsubscribed) return { ok: false, reason: "unsubscribed" };
+  if (await isGloballyUnsubscribed(q, { userId: params.userId ?? null, email: params.email })) {
+    return { ok: false, reason: "unsubscribed" };
+  }
   if (row?.category_unsubscribed) return { ok: false, reason: `category_unsubscribed:${category}` };
   return { ok: true };
 }

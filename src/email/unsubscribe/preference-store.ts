@@ -1,3 +1,4 @@
+import { isGloballyUnsubscribed, setGloballyUnsubscribed } from "../../contacts/contact-store.js";
 import type { Queryable } from "../../db/database.js";
 import type { UnsubscribeSubject } from "./unsubscribe-token.js";
 
@@ -21,16 +22,19 @@ export async function getPreferenceState(
   subject: UnsubscribeSubject,
 ): Promise<PreferenceState> {
   const key = preferenceKey(subject);
-  const result = await q.query<{ global: boolean; categories: string[] }>(
-    `SELECT
-       EXISTS (SELECT 1 FROM contacts WHERE unsubscribed_at IS NOT NULL
-                AND (user_id = $1 OR ($2::boolean AND lower(email) = lower($3)))) AS global,
-       COALESCE((SELECT array_agg(category ORDER BY category) FROM email_preferences
-                  WHERE user_id = $1 AND unsubscribed_at IS NOT NULL), '{}') AS categories`,
-    [key, subject.userId === null, subject.email],
+  const result = await q.query<{ categories: string[] }>(
+    `SELECT COALESCE((SELECT array_agg(category ORDER BY category) FROM email_preferences
+                       WHERE user_id = $1 AND unsubscribed_at IS NOT NULL), '{}') AS categories`,
+    [key],
   );
-  const row = result.rows[0];
-  return { globallyUnsubscribed: row?.global ?? false, unsubscribedCategories: row?.categories ?? [] };
+  return {
+    globallyUnsubscribed: await isGloballyUnsubscribed(q, {
+      key,
+      userId: subject.userId,
+      email: subject.email,
+    }),
+    unsubscribedCategories: result.rows[0]?.categories ?? [],
+  };
 }
 
 /**
@@ -42,25 +46,11 @@ export async function setGlobalUnsubscribe(
   subject: UnsubscribeSubject,
   at: Date | null,
 ): Promise<void> {
-  const key = preferenceKey(subject);
-  await q.query(
-    `INSERT INTO contacts (user_id, email, unsubscribed_at) VALUES ($1, $2, $3)
-     ON CONFLICT (user_id) DO UPDATE SET
-       unsubscribed_at = CASE WHEN $3::timestamptz IS NULL THEN NULL
-                              ELSE COALESCE(contacts.unsubscribed_at, $3) END,
-       updated_at = now()`,
-    [key, subject.email, at?.toISOString() ?? null],
+  await setGloballyUnsubscribed(
+    q,
+    { key: preferenceKey(subject), userId: subject.userId, email: subject.email },
+    at,
   );
-  if (subject.userId === null) {
-    // Address-only: every contact holding the address follows.
-    await q.query(
-      `UPDATE contacts SET unsubscribed_at = CASE WHEN $2::timestamptz IS NULL THEN NULL
-                                                  ELSE COALESCE(unsubscribed_at, $2) END,
-                           updated_at = now()
-        WHERE lower(email) = lower($1) AND user_id <> lower($1)`,
-      [subject.email, at?.toISOString() ?? null],
-    );
-  }
 }
 
 /** Sets one category's preference: unsubscribed at `at`, or subscribed again with null. */

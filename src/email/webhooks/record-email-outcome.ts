@@ -1,3 +1,4 @@
+import { findUserIdByEmail } from "../../contacts/contact-store.js";
 import type { Queryable } from "../../db/database.js";
 import { insertEvents } from "../../events/event-store.js";
 import type { EventSource } from "../../events/event-types.js";
@@ -72,7 +73,7 @@ export async function recordEmailOutcome(
       note: typeof outcome.details.description === "string" ? outcome.details.description : undefined,
     });
   }
-  const userId = message?.user_id ?? (await findUserByEmail(q, email));
+  const userId = message?.user_id ?? (await findUserIdByEmail(q, email));
   let eventStored = false;
   if (userId) {
     const { insertedIds } = await insertEvents(q, [
@@ -112,13 +113,4 @@ async function findMessage(q: Queryable, outcome: EmailOutcome): Promise<Message
     [ours, theirs],
   );
   return result.rows[0];
-}
-
-async function findUserByEmail(q: Queryable, email: string): Promise<string | null> {
-  if (!email) return null;
-  const result = await q.query<{ user_id: string }>(
-    "SELECT user_id FROM contacts WHERE lower(email) = $1 ORDER BY last_seen_at DESC NULLS LAST LIMIT 1",
-    [email],
-  );
-  return result.rows[0]?.user_id ?? null;
 }

@@ -2,24 +2,27 @@ import { isConnectionError } from "../db/database.js";
 import type { Logger } from "../lib/logger.js";
 import type { JourneyRegistry } from "./journey-registry.js";
 import { claimDueRuns, loadJournals, releaseRunLeases, renewRunLeases } from "./journey-store.js";
-import { type ExecutionDeps, type ExecutionOutcome, RunExecution } from "./run-execution.js";
+import { type ReplayDeps, type ReplayOutcome, RunReplay } from "./run-replay.js";
 
-export interface ExecutorDeps extends ExecutionDeps {
+export interface DispatcherDeps extends ReplayDeps {
   registry: JourneyRegistry;
   leaseMs: number;
   logger: Logger;
   /** Told about each finished execution (the worker uses it to schedule short wake-ups locally). */
-  onOutcome?: (outcome: ExecutionOutcome) => void;
+  onOutcome?: (outcome: ReplayOutcome) => void;
 }
 
-/** Claims due runs in batches and executes them concurrently, tracking what it holds for lease renewal. */
-export class RunExecutor {
+/**
+ * Claims due runs in batches and hands each to a `RunReplay` (one execution of one run), concurrently, tracking
+ * what it holds for lease renewal.
+ */
+export class RunDispatcher {
   readonly #inFlight = new Map<string, Promise<void>>();
   readonly #journeyIds: string[];
   /** Runs whose execution lost the database: their leases are given back as soon as it answers again. */
   readonly #orphaned = new Set<string>();
 
-  constructor(readonly deps: ExecutorDeps) {
+  constructor(readonly deps: DispatcherDeps) {
     this.#journeyIds = deps.registry.journeys.map((j) => j.meta.id);
   }
 
@@ -56,7 +59,7 @@ export class RunExecutor {
     for (const run of runs) {
       const journey = deps.registry.get(run.journeyId);
       if (!journey) continue;
-      const execution = new RunExecution(deps, journey, run, journals.get(run.id) ?? new Map());
+      const execution = new RunReplay(deps, journey, run, journals.get(run.id) ?? new Map());
       const promise = execution
         .execute()
         .then((outcome) => deps.onOutcome?.(outcome))

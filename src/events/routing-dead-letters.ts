@@ -1,20 +1,10 @@
 import type { Database, Queryable } from "../db/database.js";
-import { isConnectionError } from "../db/database.js";
-import { EVENTS_CHANNEL } from "../events/event-types.js";
+import { EVENTS_CHANNEL } from "./event-types.js";
 
 /**
- * Could this error be caused by the event being routed, rather than by the database or the deployment? Only then
- * may the event be moved aside. Data exceptions (SQLSTATE class 22), integrity violations (23), exceptions raised
- * by PL/pgSQL (P0) and errors thrown by our own code for that event are; connection loss, deadlocks, lock and
- * serialization races, resource limits and schema or permission errors (42) are not: those are retried as they
- * are, since moving events aside would not fix them.
+ * Routing dead letters (event_routing_failures, migration 0040), beside the routing queue they come from: the
+ * events module owns both tables; the router decides when an event is poison (journeys/poison-event-policy.ts).
  */
-export function mayBePoisonEvent(error: unknown): boolean {
-  if (isConnectionError(error)) return false;
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== "string" || !/^[0-9A-Z]{5}$/.test(code)) return true;
-  return code.startsWith("22") || code.startsWith("23") || code.startsWith("P0");
-}
 
 /**
  * Moves the head of `partitions`' queue — the event a one-event routing batch takes first — to

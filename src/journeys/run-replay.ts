@@ -22,7 +22,7 @@ import {
 import type { DefinedJourney, JourneyUser } from "./journey-types.js";
 import { createDirectCommitter, type RunCommitter } from "./run-committer.js";
 
-export interface ExecutionDeps {
+export interface ReplayDeps {
   db: Database;
   clock: Clock;
   /** This worker's lease owner id. */
@@ -36,7 +36,7 @@ export interface ExecutionDeps {
   readers?: JourneyReaders;
 }
 
-export type ExecutionOutcome =
+export type ReplayOutcome =
   | { type: "completed" }
   | { type: "suspended"; dueAt: Date }
   | { type: "retrying"; dueAt: Date }
@@ -45,7 +45,7 @@ export type ExecutionOutcome =
 
 /** Thrown through the journey's code to stop it: suspended (sleep/wait) or aborted (the fence failed). */
 class StopSignal extends Error {
-  constructor(readonly outcome: ExecutionOutcome) {
+  constructor(readonly outcome: ReplayOutcome) {
     super(`journey execution stopped: ${outcome.type}`);
   }
 }
@@ -58,15 +58,15 @@ const MAX_BACKOFF_MS = 24 * 3600_000;
  * buffered and committed with the next durable write (a crash before that re-runs them, and nothing durable
  * depended on them yet); every durable write is fenced by `commitRunProgress`.
  */
-export class RunExecution implements ContextExecution {
+export class RunReplay implements ContextExecution {
   #position = 0;
   #pending: JournalEntry[] = [];
   #pendingNodeId: string | undefined;
-  #stopped: ExecutionOutcome | undefined;
+  #stopped: ReplayOutcome | undefined;
   readonly #committer: RunCommitter;
 
   constructor(
-    readonly deps: ExecutionDeps,
+    readonly deps: ReplayDeps,
     readonly journey: DefinedJourney,
     readonly run: RunRecord,
     readonly journal: Map<number, JournalEntry>,
@@ -152,7 +152,7 @@ export class RunExecution implements ContextExecution {
   }
 
   /** Ends this execution (a suspend or an abort); every later ctx call throws the same signal. */
-  stop(outcome: ExecutionOutcome): never {
+  stop(outcome: ReplayOutcome): never {
     this.#stopped = outcome;
     throw new StopSignal(outcome);
   }
@@ -178,7 +178,7 @@ export class RunExecution implements ContextExecution {
   }
 
   /** Calls the journey's `run` and settles the run: completed, suspended, retrying, failed or aborted. */
-  async execute(): Promise<ExecutionOutcome> {
+  async execute(): Promise<ReplayOutcome> {
     const user: JourneyUser = {
       id: this.run.userId,
       email: this.run.userEmail ?? "",
@@ -224,7 +224,7 @@ export class RunExecution implements ContextExecution {
     }
   }
 
-  private async settleFailure(error: unknown): Promise<ExecutionOutcome> {
+  private async settleFailure(error: unknown): Promise<ReplayOutcome> {
     const message = describeError(error);
     const policy = this.journey.meta.retry;
     const maxAttempts = policy?.attempts ?? this.deps.retry.attempts;
