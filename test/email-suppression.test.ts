@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createSuppressionRoutes } from "../src/api/suppression-routes.js";
 import { isUserSubscribed } from "../src/contacts/contact-store.js";
+import { emailForJourneys } from "../src/email/journey-email.js";
 import { checkDeliverability } from "../src/email/suppression/check-deliverability.js";
 import { addSuppression } from "../src/email/suppression/suppression-store.js";
+import { createTemplateRegistry } from "../src/email/templates/template-registry.js";
 import { createPolicyApi, POLICY_ADMIN_KEY } from "./helpers/email-policy-api.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";
 
@@ -137,10 +139,14 @@ describe("checkDeliverability", () => {
   });
 
   it("makes ctx.guard.isSubscribed() false for a suppressed address", async () => {
+    // What the composition root hands the engine as ctx.guard.isSubscribed once email is wired.
+    const isSubscribed = emailForJourneys(createTemplateRegistry([])).readers.isSubscribed!;
     await testDb.db.query("INSERT INTO contacts (user_id, email) VALUES ('u4', 'U4@example.com')");
-    expect(await isUserSubscribed(testDb.db, "u4")).toBe(true);
+    expect(await isSubscribed(testDb.db, "u4")).toBe(true);
     await addSuppression(testDb.db, { email: "u4@example.com", reason: "complaint", source: "postmark" });
-    expect(await isUserSubscribed(testDb.db, "u4")).toBe(false);
-    expect(await isUserSubscribed(testDb.db, "unknown-user")).toBe(true);
+    expect(await isSubscribed(testDb.db, "u4")).toBe(false);
+    // The contact itself is still subscribed: suppression is the email module's, not the contact's.
+    expect(await isUserSubscribed(testDb.db, "u4")).toBe(true);
+    expect(await isSubscribed(testDb.db, "unknown-user")).toBe(true);
   });
 });

@@ -8,15 +8,15 @@ import {
   checkUserId,
   findUnsafeContactValue,
 } from "../contacts/contact-input.js";
-import { getContactProfile } from "../contacts/contact-profile.js";
 import { IMPORT_FORMATS, type ImportFormat, parseContactRows } from "../contacts/contact-row-parsers.js";
-import { eraseContact } from "../contacts/erase-contact.js";
 import { exportContacts } from "../contacts/export-contacts.js";
 import { importContacts } from "../contacts/import-contacts.js";
 import { listContacts } from "../contacts/list-contacts.js";
 import { putContact } from "../contacts/put-contact.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
 import { boundedInt, safeText } from "../lib/input-guard/index.js";
+import { eraseContact } from "../people/erase-person.js";
+import { getContactProfile } from "../people/person-profile.js";
 import type { ApiEnv } from "./api-env.js";
 import type { RouteContext } from "./create-api.js";
 import {

@@ -1,5 +1,6 @@
 import type { Queryable } from "../db/database.js";
 import type { StoredEvent } from "../events/event-types.js";
+import { CONTACT_COLUMNS, type ContactRecord, type ContactRow, toContactRecord } from "./contact-record.js";
 
 /**
  * SQL for a new contact's unsubscribed_at, given `t.user_id` and `t.email`: now() when a GDPR erase left a
@@ -97,14 +98,12 @@ export async function getContact(q: Queryable, userId: string): Promise<ContactS
 }
 
 /**
- * Global subscription: false once the contact has unsubscribed from everything or its address is suppressed
- * (bounced, complained, suppressed by an admin), since no email would reach it. Unknown contacts are subscribed.
+ * False once the contact has unsubscribed from everything; unknown contacts are subscribed. (Whether mail can
+ * reach them — suppression — is the email module's to add: see email/journey-email.ts.)
  */
 export async function isUserSubscribed(q: Queryable, userId: string): Promise<boolean> {
   const result = await q.query<{ unsubscribed: boolean }>(
-    `SELECT c.unsubscribed_at IS NOT NULL
-            OR EXISTS (SELECT 1 FROM suppressions s WHERE s.email = lower(c.email)) AS unsubscribed
-       FROM contacts c WHERE c.user_id = $1`,
+    "SELECT unsubscribed_at IS NOT NULL AS unsubscribed FROM contacts WHERE user_id = $1",
     [userId],
   );
   return result.rows[0]?.unsubscribed !== true;
@@ -230,4 +229,44 @@ export async function findUserIdByEmail(q: Queryable, email: string): Promise<st
     [email],
   );
   return result.rows[0]?.user_id ?? null;
+}
+
+/** One contact as the admin API shows it, or undefined. */
+export async function getContactRecord(q: Queryable, userId: string): Promise<ContactRecord | undefined> {
+  const result = await q.query<ContactRow>(`SELECT ${CONTACT_COLUMNS} FROM contacts WHERE user_id = $1`, [
+    userId,
+  ]);
+  const row = result.rows[0];
+  return row ? toContactRecord(row) : undefined;
+}
+
+/** Deletes the contact row; `found` says whether there was one, `email` the address it held. */
+export async function deleteContact(
+  q: Queryable,
+  userId: string,
+): Promise<{ found: boolean; email: string | null }> {
+  const result = await q.query<{ email: string | null }>(
+    "DELETE FROM contacts WHERE user_id = $1 RETURNING email",
+    [userId],
+  );
+  return { found: result.rows.length > 0, email: result.rows[0]?.email ?? null };
+}
+
+/**
+ * Leaves a tombstone of one-way hashes (sha256 of the user id and of the lower-cased email) for an erased person,
+ * so a later event for them recreates the contact unsubscribed (TOMBSTONED_UNSUBSCRIBE).
+ */
+export async function writeContactTombstone(
+  q: Queryable,
+  userId: string,
+  email: string | null,
+): Promise<void> {
+  await q.query(
+    `INSERT INTO contact_tombstones (user_id_hash, email_hash)
+     VALUES (encode(sha256(convert_to($1, 'UTF8')), 'hex'),
+             CASE WHEN $2::text IS NULL THEN NULL ELSE encode(sha256(convert_to(lower($2), 'UTF8')), 'hex') END)
+     ON CONFLICT (user_id_hash) DO UPDATE SET
+       email_hash = COALESCE(EXCLUDED.email_hash, contact_tombstones.email_hash), erased_at = now()`,
+    [userId, email],
+  );
 }

@@ -1,8 +1,18 @@
+import { getContactRecord, isUserSubscribed } from "../contacts/contact-store.js";
+import type { Queryable } from "../db/database.js";
 import { provideRunService, type RunServices, runServices } from "../journeys/durable-effect.js";
 import type { JourneyReaders } from "../journeys/journey-context.js";
 import { emailHistory } from "./email-history.js";
 import { EMAIL_RUN_SERVICES } from "./send-email.js";
+import { getSuppression } from "./suppression/suppression-store.js";
 import type { TemplateRegistry } from "./templates/template-registry.js";
+
+/** Subscribed (the contact store) and not suppressed: a bounced or complaining address gets no more mail. */
+async function isReachableSubscriber(q: Queryable, userId: string): Promise<boolean> {
+  if (!(await isUserSubscribed(q, userId))) return false;
+  const contact = await getContactRecord(q, userId);
+  return !contact?.email || (await getSuppression(q, contact.email)) === undefined;
+}
 
 /**
  * What the engine needs from email, built by the composition root (and the harness): the services `sendEmail`
@@ -15,6 +25,6 @@ export function emailForJourneys(templates: TemplateRegistry): {
 } {
   return {
     services: runServices(provideRunService(EMAIL_RUN_SERVICES, { templates })),
-    readers: { emailHistory },
+    readers: { emailHistory, isSubscribed: isReachableSubscriber },
   };
 }

@@ -260,3 +260,33 @@ export async function pruneEvents(
     if (deleted < batchSize) return total;
   }
 }
+
+/** A user's most recent events, newest first. */
+export async function listUserEvents(q: Queryable, userId: string, limit: number): Promise<StoredEvent[]> {
+  const result = await q.query<EventRow>(
+    `SELECT ${EVENT_COLUMNS} FROM events WHERE user_id = $1 ORDER BY id DESC LIMIT $2`,
+    [userId, limit],
+  );
+  return result.rows.map(toStoredEvent);
+}
+
+/** Every address (lower-cased) the user's events carried. */
+export async function userEmailsInEvents(q: Queryable, userId: string): Promise<string[]> {
+  const result = await q.query<{ email: string }>(
+    "SELECT DISTINCT lower(user_email) AS email FROM events WHERE user_id = $1 AND user_email IS NOT NULL",
+    [userId],
+  );
+  return result.rows.map((row) => row.email);
+}
+
+/** Deletes a user's events with their routing-queue and dedupe rows (GDPR erase); returns how many events. */
+export async function deleteUserEvents(q: Queryable, userId: string): Promise<number> {
+  const result = await q.query<{ deleted: number }>(
+    `WITH gone AS (DELETE FROM events WHERE user_id = $1 RETURNING id, message_id),
+          queue AS (DELETE FROM event_routing_queue q USING gone g WHERE q.event_id = g.id),
+          ids AS (DELETE FROM event_message_ids m USING gone g WHERE m.message_id = g.message_id)
+     SELECT count(*)::int AS deleted FROM gone`,
+    [userId],
+  );
+  return result.rows[0]?.deleted ?? 0;
+}

@@ -161,3 +161,9 @@ export async function cancelRun(
   const run = await getRun(q, runId);
   return run ? { run, cancelled: false } : undefined;
 }
+
+/** Deletes a user's runs (their journals cascade) and once-entries (GDPR erase); returns how many runs. */
+export async function deleteUserJourneyData(q: Queryable, userId: string): Promise<number> {
+  await q.query("DELETE FROM journey_once_entries WHERE user_id = $1", [userId]);
+  return (await q.query("DELETE FROM journey_runs WHERE user_id = $1", [userId])).rowCount ?? 0;
+}

@@ -18,6 +18,8 @@ export interface EmailHistoryRecord {
 /** Reads `ctx` offers that other modules own, injected by the composition root. */
 export interface JourneyReaders {
   emailHistory(q: Queryable, params: { email: string; template: string }): Promise<EmailHistoryRecord>;
+  /** `ctx.guard.isSubscribed` with email wired: subscribed and not suppressed (no email would reach them). */
+  isSubscribed?(q: Queryable, userId: string): Promise<boolean>;
 }
 
 /**
@@ -117,7 +119,12 @@ export function createJourneyContext(execution: ContextExecution): JourneyContex
     },
 
     guard: {
-      isSubscribed: () => read("guard.isSubscribed", "", () => isUserSubscribed(db, execution.userId)),
+      isSubscribed: () =>
+        read("guard.isSubscribed", "", () =>
+          execution.readers?.isSubscribed
+            ? execution.readers.isSubscribed(db, execution.userId)
+            : isUserSubscribed(db, execution.userId),
+        ),
     },
 
     history: {

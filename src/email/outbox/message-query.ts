@@ -190,3 +190,34 @@ function toSummary(row: any): MessageSummary {
 function iso(value: Date | null): string | null {
   return value ? value.toISOString() : null;
 }
+
+/** A user's most recent messages, newest first, in brief (the contact profile). */
+export async function listUserMessageSummaries(
+  q: Queryable,
+  userId: string,
+  limit: number,
+): Promise<Array<{ id: string; template: string; subject: string; status: string; createdAt: Date }>> {
+  const result = await q.query<{
+    id: string;
+    template: string;
+    subject: string;
+    status: string;
+    created_at: Date;
+  }>(
+    `SELECT id, template, subject, status, created_at FROM messages
+      WHERE user_id = $1 ORDER BY created_at DESC LIMIT $2`,
+    [userId, limit],
+  );
+  return result.rows.map((m) => ({
+    id: m.id,
+    template: m.template,
+    subject: m.subject,
+    status: m.status,
+    createdAt: m.created_at,
+  }));
+}
+
+/** Deletes what the capture provider stored for these (lower-cased) addresses. */
+export async function deleteCapturedEmails(q: Queryable, emails: readonly string[]): Promise<void> {
+  await q.query("DELETE FROM captured_emails WHERE lower(to_email) = ANY($1::text[])", [emails]);
+}

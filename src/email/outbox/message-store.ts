@@ -295,3 +295,20 @@ export async function findMessageRecipient(q: Queryable, messageId: string): Pro
   ]);
   return found.rows[0]?.to_email;
 }
+
+/**
+ * Deletes the messages to a user or to any of their (lower-cased) addresses, and the delivery events recorded for
+ * those addresses (GDPR erase); returns how many messages.
+ */
+export async function deleteRecipientMessages(
+  q: Queryable,
+  userId: string,
+  emails: readonly string[],
+): Promise<number> {
+  const result = await q.query(
+    "DELETE FROM messages WHERE user_id = $1 OR lower(to_email) = ANY($2::text[])",
+    [userId, emails],
+  );
+  await q.query("DELETE FROM message_events WHERE email = ANY($1::text[])", [emails]);
+  return result.rowCount ?? 0;
+}

@@ -69,3 +69,20 @@ export async function setCategoryUnsubscribe(
     [preferenceKey(subject), category, at?.toISOString() ?? null],
   );
 }
+
+/** A person's category preferences, by category (the contact profile). */
+export async function listCategoryPreferences(
+  q: Queryable,
+  userId: string,
+): Promise<Array<{ category: string; unsubscribedAt: Date | null }>> {
+  const result = await q.query<{ category: string; unsubscribed_at: Date | null }>(
+    "SELECT category, unsubscribed_at FROM email_preferences WHERE user_id = $1 ORDER BY category",
+    [userId],
+  );
+  return result.rows.map((row) => ({ category: row.category, unsubscribedAt: row.unsubscribed_at }));
+}
+
+/** Deletes a person's category preferences (GDPR erase). */
+export async function deleteCategoryPreferences(q: Queryable, userId: string): Promise<void> {
+  await q.query("DELETE FROM email_preferences WHERE user_id = $1", [userId]);
+}
