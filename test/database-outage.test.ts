@@ -151,7 +151,13 @@ describe("a process started while Postgres refuses connections", () => {
   it("waits for it instead of exiting, logs that once, and starts when it is back", async () => {
     const port = await freePort();
     dataDir = await mkdtemp(path.join(os.tmpdir(), "hogsend-outage-"));
-    const url = `postgresql://postgres:hogsend@127.0.0.1:${port}/hogsend`;
+    const pgDir = path.join(dataDir, "pg");
+    // A migrated cluster that is down when the process starts (a restart or failover during a deploy): once it
+    // is back, database and schema are there at once, as they are in production.
+    const prepared = await startEmbeddedPostgres({ dataDir: pgDir, port });
+    await migrate(prepared.url);
+    await prepared.stop();
+    const url = prepared.url;
     const { logger, lines } = memoryLogger();
     const app = await createApp(loadConfig({ NODE_ENV: "test" }), { databaseUrl: url, logger });
     let postgres: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
@@ -164,8 +170,7 @@ describe("a process started while Postgres refuses connections", () => {
       expect(settled).toBe(false);
       expect(lines.filter((l) => l.msg.startsWith("database connection lost"))).toHaveLength(1);
 
-      postgres = await startEmbeddedPostgres({ dataDir: path.join(dataDir, "pg"), port });
-      await migrate(postgres.url);
+      postgres = await startEmbeddedPostgres({ dataDir: pgDir, port });
       expect(postgres.url).toBe(url);
       await booting;
       await until(() => app.db.availability.snapshot().up);
