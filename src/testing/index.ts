@@ -3,6 +3,8 @@
  * without a `databaseUrl` each harness gets a fresh database on an embedded Postgres it starts (or reuses).
  * See `createJourneyHarness` for a complete example.
  */
+
+export type { EmailProvider, OutgoingEmail, SendResult } from "../email/providers/email-provider.js";
 export {
   createJourneyHarness,
   type HarnessEmail,

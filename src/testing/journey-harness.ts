@@ -1,7 +1,10 @@
 import { randomUUID } from "node:crypto";
+import { loadConfig } from "../config.js";
 import { createDatabase, type Database } from "../db/database.js";
 import { migrate } from "../db/migrate.js";
 import { emailForJourneys } from "../email/journey-email.js";
+import { createDueEmailDelivery } from "../email/outbox/deliver-due-emails.js";
+import type { EmailProvider } from "../email/providers/email-provider.js";
 import { assertJourneyTemplatesExist } from "../email/templates/assert-journey-templates-exist.js";
 import { createTemplateRegistry, type TemplateRegistry } from "../email/templates/template-registry.js";
 import { EVENT_COLUMNS, insertEvents, toStoredEvent } from "../events/event-store.js";
@@ -50,6 +53,14 @@ export interface HarnessOptions {
   start?: Date | string;
   /** Retry policy for journeys without their own (default 3 attempts, 10 s backoff). */
   retry?: { attempts: number; backoffMs: number };
+  /**
+   * Deliver queued emails through this provider (the `EmailProvider` port: `send(email)` returns `{ ok: true,
+   * providerMessageId }` or `{ ok: false, retryable, reason, retryAfterMs? }`). Delivery runs on the virtual clock:
+   * a failed send is retried when `advance()` passes its retry time. Without it emails stay `queued`.
+   */
+  emailProvider?: EmailProvider;
+  /** Environment for the email settings delivery uses (EMAIL_FROM, EMAIL_MAX_ATTEMPTS …); default: test defaults. */
+  env?: Record<string, string>;
 }
 
 /** A journey test harness: the real engine on a real Postgres, with a virtual clock. */
@@ -148,12 +159,24 @@ export async function createJourneyHarness(options: HarnessOptions): Promise<Jou
     readers: email.readers,
   });
 
+  const delivery = options.emailProvider
+    ? createDueEmailDelivery({
+        db,
+        config: loadConfig({ NODE_ENV: "test", ...options.env }),
+        templates,
+        provider: options.emailProvider,
+        clock,
+        owner: `harness-email:${randomUUID().slice(0, 8)}`,
+      })
+    : undefined;
+
   async function drain(): Promise<void> {
     for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
       const routed = await routeBatch({ db, clock, registry }, ALL_PARTITIONS, 1000);
       const claimed = await executor.claimAndStart(1000);
       await executor.settle();
-      if (routed.events === 0 && claimed === 0) return;
+      const delivered = (await delivery?.deliverDue()) ?? 0;
+      if (routed.events === 0 && claimed === 0 && delivered === 0) return;
     }
     throw new Error(
       `harness: still busy after ${MAX_DRAIN_ROUNDS} rounds (a journey triggering itself forever?)`,
@@ -217,10 +240,14 @@ export async function createJourneyHarness(options: HarnessOptions): Promise<Jou
       await drain();
       // Step through each due time in order so that runs observe the time they were due, not the end time.
       for (;;) {
+        // Runs coming due, and (when the harness delivers) email retries coming due, in one time line.
         const next = await db.query<{ due_at: Date }>(
-          `SELECT due_at FROM journey_runs WHERE status IN ('active', 'waiting') AND due_at > $1 AND due_at <= $2
-            ORDER BY due_at LIMIT 1`,
-          [clock.now().toISOString(), new Date(target).toISOString()],
+          `SELECT min(due_at) AS due_at FROM (
+             SELECT due_at FROM journey_runs WHERE status IN ('active', 'waiting') AND due_at > $1 AND due_at <= $2
+             UNION ALL
+             SELECT next_attempt_at FROM messages
+              WHERE $3 AND status = 'queued' AND next_attempt_at > $1 AND next_attempt_at <= $2) due`,
+          [clock.now().toISOString(), new Date(target).toISOString(), delivery !== undefined],
         );
         const due = next.rows[0]?.due_at;
         if (!due) break;
