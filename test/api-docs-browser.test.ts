@@ -1,25 +1,12 @@
-import { existsSync } from "node:fs";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, createApp, type RunningServer, startApiServer } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
+import { CHROMIUM, HAVE_CHROMIUM, launchChromium } from "./helpers/chromium.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";
 
 // `GET /docs` in Debian's chromium with every request off loopback refused: the reference must render from the
-// assets this process serves (no CDN script, no web font). Launched as test/email-preference-center-browser.test.ts.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
+// assets this process serves (no CDN script, no web font).
 it.runIf(process.env.CI === "true")("CI has the browser the API docs test needs", () => {
   expect(HAVE_CHROMIUM, `${CHROMIUM} is missing`).toBe(true);
 });
@@ -34,7 +21,7 @@ describe.skipIf(!HAVE_CHROMIUM)("GET /docs in a real browser, offline", () => {
     database = await createTestDatabase();
     app = await createApp(loadConfig({ NODE_ENV: "test" }), { databaseUrl: database.url });
     server = await startApiServer(app, 0);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -1,33 +1,19 @@
-import { existsSync } from "node:fs";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, createApp, type RunningServer, startApiServer } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { unsubscribeUrl } from "../src/email/unsubscribe/unsubscribe-links.js";
+import { CHROMIUM, HAVE_CHROMIUM, launchChromium } from "./helpers/chromium.js";
 import { exampleTemplates } from "./helpers/example-templates.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";
 
-// Debian's chromium, installed by `npm test`'s pretest hook (scripts/ensure-chromium.mjs). Without it this file is
-// skipped on a developer's machine, but under CI=true a missing browser is a failure, never a silent pass.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-
+// The browser is Debian's chromium (test/helpers/chromium.ts): skipped without it on a developer's machine, a
+// failure under CI=true, never a silent pass.
 it.runIf(process.env.CI === "true")("CI has the browser the preference-center test needs", () => {
   expect(HAVE_CHROMIUM, `${CHROMIUM} is missing; scripts/ensure-chromium.mjs should have installed it`).toBe(
     true,
   );
 });
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
 let database: TestDatabase;
 let app: App;
 let server: RunningServer;
@@ -43,7 +29,7 @@ describe.skipIf(!HAVE_CHROMIUM)("preference center in a real browser", () => {
     });
     server = await startApiServer(app, 0);
     base = `http://127.0.0.1:${server.port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
+    browser = await launchChromium();
     await app.db.query("INSERT INTO contacts (user_id, email) VALUES ('u1', 'ann@example.com')");
   }, 60_000);
   afterAll(async () => {
