@@ -15,7 +15,6 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { Webhook } from "svix";
@@ -27,6 +26,7 @@ import { migrate } from "../src/db/migrate.js";
 import { checkDeliverability } from "../src/email/suppression/check-deliverability.js";
 import { createClickToken } from "../src/email/tracking/tracking-token.js";
 import { createUnsubscribeToken } from "../src/email/unsubscribe/unsubscribe-token.js";
+import { freePort } from "../src/lib/free-port.js";
 
 function arg(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -219,17 +219,6 @@ async function main() {
     await embedded?.stop();
     if (tmp) await rm(tmp, { recursive: true, force: true });
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 await main();

@@ -11,7 +11,6 @@
  * Every load loop is bounded in count and time; every target is loopback.
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { templates as exampleTemplateList } from "../examples/emails/index.js";
@@ -25,6 +24,7 @@ import type { EmailProvider } from "../src/email/providers/email-provider.js";
 import { createResendProvider } from "../src/email/providers/resend-provider.js";
 import { createRenderTemplate, createTemplateRenderer } from "../src/email/templates/render-template.js";
 import { createTemplateRegistry } from "../src/email/templates/template-registry.js";
+import { freePort } from "../src/lib/free-port.js";
 import { createLogger } from "../src/lib/logger.js";
 import { runEmailSoak } from "../test/helpers/email-soak.js";
 import { FakeResendServer } from "../test/helpers/fake-resend-server.js";
@@ -266,17 +266,6 @@ async function freshDatabase(baseUrl: string, name: string): Promise<{ db: Datab
   const url = parsed.toString();
   await migrate(url);
   return { db: createDatabase(url, { max: 10 }), url };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 await main();

@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import net from "node:net";
 import { fileURLToPath } from "node:url";
 
 export const CLI = fileURLToPath(new URL("../../bin/hogsend.mjs", import.meta.url));
@@ -80,13 +79,4 @@ export async function waitForHealthy(url: string, timeoutMs = 30_000): Promise<R
   throw new Error(`${url} not healthy within ${timeoutMs} ms: ${last}`);
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
+export { freePort } from "../../src/lib/free-port.js";
