@@ -1,4 +1,4 @@
-import { getContactRecord, isUserSubscribed } from "../contacts/contact-store.js";
+import { getContactRecord } from "../contacts/contact-store.js";
 import type { Queryable } from "../db/database.js";
 import { provideRunService, type RunServices, runServices } from "../journeys/durable-effect.js";
 import type { JourneyReaders } from "../journeys/journey-context.js";
@@ -9,8 +9,9 @@ import type { TemplateRegistry } from "./templates/template-registry.js";
 
 /** Subscribed (the contact store) and not suppressed: a bounced or complaining address gets no more mail. */
 async function isReachableSubscriber(q: Queryable, userId: string): Promise<boolean> {
-  if (!(await isUserSubscribed(q, userId))) return false;
+  // One read of the contact gives both its unsubscribe and the address to look up; unknown contacts are subscribed.
   const contact = await getContactRecord(q, userId);
+  if (contact && !contact.subscribed) return false;
   return !contact?.email || (await getSuppression(q, contact.email)) === undefined;
 }
 
