@@ -5,8 +5,9 @@ import { countUserEvents } from "../events/event-store.js";
 import type { NewEvent } from "../events/event-types.js";
 import { durationToMs } from "../lib/duration.js";
 import type { EffectKey } from "./durable-effect.js";
-import type { JournalEntry, RunTransition } from "./journey-store.js";
+import type { JournalEntry } from "./journey-store.js";
 import type { JourneyContext, ReceivedEvent } from "./journey-types.js";
+import type { RunTransition } from "./run-commit-store.js";
 
 /** What `ctx.history.email` reports; read by the email module, injected so the engine does not import it. */
 export interface EmailHistoryRecord {

@@ -3,7 +3,7 @@ import type { Database } from "../db/database.js";
 import { createGroupCommit, type Settlement } from "../db/group-commit.js";
 import { insertEvents } from "../events/event-store.js";
 import type { NewEvent } from "../events/event-types.js";
-import { commitRunProgress, commitRunsProgress, type RunCommit } from "./journey-store.js";
+import { commitRunProgress, commitRunsProgress, type RunCommit } from "./run-commit-store.js";
 
 export type CommitParams = RunCommit;
 

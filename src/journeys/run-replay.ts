@@ -13,13 +13,9 @@ import {
 } from "./durable-effect.js";
 import { type ContextExecution, createJourneyContext, type JourneyReaders } from "./journey-context.js";
 import { NonRetryableError, RetryAfterError } from "./journey-errors.js";
-import {
-  insertJournalEntry,
-  type JournalEntry,
-  type RunRecord,
-  type RunTransition,
-} from "./journey-store.js";
+import type { JournalEntry, RunRecord } from "./journey-store.js";
 import type { DefinedJourney, JourneyUser } from "./journey-types.js";
+import { insertJournalEntry, type RunTransition } from "./run-commit-store.js";
 import { createDirectCommitter, type RunCommitter } from "./run-committer.js";
 
 export interface ReplayDeps {
