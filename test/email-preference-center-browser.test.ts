@@ -10,9 +10,10 @@ import { createTestDatabase, type TestDatabase } from "./helpers/test-database.j
 // The browser is Debian's chromium (test/helpers/chromium.ts): skipped without it on a developer's machine, a
 // failure under CI=true, never a silent pass.
 it.runIf(process.env.CI === "true")("CI has the browser the preference-center test needs", () => {
-  expect(HAVE_CHROMIUM, `${CHROMIUM} is missing; scripts/ensure-chromium.mjs should have installed it`).toBe(
-    true,
-  );
+  expect(
+    HAVE_CHROMIUM,
+    `${CHROMIUM} is missing; scripts/ensure-test-tools.mjs should have installed it`,
+  ).toBe(true);
 });
 let database: TestDatabase;
 let app: App;

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
 
-// Debian's chromium, installed by `npm test`'s pretest hook (scripts/ensure-chromium.mjs). Without it browser tests
+// Debian's chromium, installed by `npm test`'s pretest hook (scripts/ensure-test-tools.mjs). Without it browser tests
 // are skipped on a developer's machine; under CI=true each asserts it is there, so a missing browser fails.
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const HAVE_CHROMIUM = existsSync(CHROMIUM);
