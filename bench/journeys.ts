@@ -177,7 +177,7 @@ async function insertBaseline(db: Database): Promise<number> {
 async function startWorkers(url: string, count: number, all: ChildProcess[]): Promise<ChildProcess[]> {
   const started = await Promise.all(
     Array.from({ length: count }, async () => {
-      const child = spawn(process.execPath, [...WORKER_NODE_ARGS, "--import", "tsx", WORKER], {
+      const child = spawn(process.execPath, [...WORKER_NODE_ARGS, "--conditions=hogsend-source", "--import", "tsx", WORKER], {
         env: {
           ...process.env,
           NODE_ENV: "test",
