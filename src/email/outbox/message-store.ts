@@ -130,7 +130,9 @@ export interface ClaimedMessage {
 
 /**
  * Takes up to `limit` due messages for delivery: status `sending`, leased to `owner` until the lease expires.
- * SKIP LOCKED lets any number of workers claim side by side without waiting on each other.
+ * SKIP LOCKED lets any number of workers claim side by side without waiting on each other. While sending is
+ * paused (the reputation guard) only transactional messages are claimed: the pause is read in this statement, so
+ * every worker honours it from its next claim on.
  */
 export async function claimMessages(
   q: Queryable,
@@ -152,6 +154,12 @@ export async function claimMessages(
             attempts = m.attempts + 1, updated_at = $4
       WHERE m.id IN (
         SELECT id FROM messages WHERE status = 'queued' AND next_attempt_at <= $4
+           AND NOT (SELECT paused_at IS NOT NULL FROM sending_pause)
+         ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+         -- Paused by the reputation guard (sending-pause-store.ts): transactional mail only; the rest stays queued.
+         OR m.id IN (
+        SELECT id FROM messages WHERE status = 'queued' AND next_attempt_at <= $4 AND category = 'transactional'
+           AND (SELECT paused_at IS NOT NULL FROM sending_pause)
          ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
       RETURNING m.id, m.to_email, m.from_email, m.user_id, m.template, m.subject, m.category, m.props, m.attempts`,
     [params.owner, params.leaseMs, params.limit, params.now.toISOString()],
@@ -201,7 +209,8 @@ export async function extendLeases(
 export async function nextDueInMs(q: Queryable, now: Date): Promise<number | null> {
   const result = await q.query<{ ms: number | null }>(
     `SELECT (extract(epoch FROM min(next_attempt_at) - $1::timestamptz) * 1000)::float8 AS ms
-       FROM messages WHERE status = 'queued'`,
+       FROM messages WHERE status = 'queued'
+        AND (category = 'transactional' OR NOT (SELECT paused_at IS NOT NULL FROM sending_pause))`,
     [now.toISOString()],
   );
   const ms = result.rows[0]?.ms;
