@@ -3,6 +3,9 @@ import path from "node:path";
 import { serve } from "@hono/node-server";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { collectDefaultMetrics, Registry } from "prom-client";
+import { alertEmailTemplate } from "./alerts/alert-email-template.js";
+import { startAlertEvaluator } from "./alerts/alert-evaluator.js";
+import { type AlertSettings, type AlertsConfig, resolveAlertSettings } from "./alerts/alert-settings.js";
 import { createAdminApi } from "./api/admin-api.js";
 import type { ApiEnv } from "./api/api-env.js";
 import { closeConnectionsWithUnreadBodies } from "./api/close-unread-requests.js";
@@ -26,7 +29,11 @@ import { startEmailDelivery } from "./email/outbox/email-delivery.js";
 import { createEmailProvider } from "./email/providers/create-email-provider.js";
 import { createEmailClient, type EmailClient } from "./email/send-email.js";
 import { assertJourneyTemplatesExist } from "./email/templates/assert-journey-templates-exist.js";
-import { createTemplateRegistry, type TemplateRegistry } from "./email/templates/template-registry.js";
+import {
+  createTemplateRegistry,
+  type TemplateRegistry,
+  withBuiltInTemplates,
+} from "./email/templates/template-registry.js";
 import { ErrorCodes, HogsendError } from "./errors.js";
 import { startEventPruning } from "./events/event-retention.js";
 import { createJourneyRegistry, lazyJourneyRegistry, loadJourneys } from "./journeys/journey-registry.js";
@@ -35,6 +42,7 @@ import { startJourneyWorker } from "./journeys/journey-worker.js";
 import { type Clock, systemClock } from "./lib/clock.js";
 import { createLogger, type Logger } from "./lib/logger.js";
 import type { AnyEmailTemplate } from "./project/define-config.js";
+import { createRedisClient, type RedisClient } from "./redis/redis-client.js";
 
 export const VERSION: string = JSON.parse(
   readFileSync(new URL("../package.json", import.meta.url), "utf8"),
@@ -59,6 +67,10 @@ export interface App {
   readonly journeys: readonly DefinedJourney[] | undefined;
   /** Transactional email from code outside journeys: `await app.email.send({ to, template, props })`. */
   readonly email: EmailClient;
+  /** The alert rules' settings: the project's `alerts` over the defaults. */
+  readonly alerts: AlertSettings;
+  /** The Redis connection when REDIS_URL is set (shared rate limits); undefined otherwise. */
+  readonly redis: RedisClient | undefined;
   close(): Promise<void>;
 }
 
@@ -71,6 +83,8 @@ export interface AppOptions {
   templates?: TemplateRegistry | readonly AnyEmailTemplate[];
   /** The project's journeys; `startWorker` runs these unless given a `journeysModule`. */
   journeys?: readonly DefinedJourney[];
+  /** The project's `alerts` settings (a loaded `Project`'s). */
+  alerts?: AlertsConfig;
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -99,10 +113,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   collectDefaultMetrics({ register: metrics, prefix: "hogsend_" });
   registerDatabaseMetrics(metrics, db);
   let closed = false;
-  const templates =
+  const projectTemplates =
     options.templates === undefined || Array.isArray(options.templates)
       ? createTemplateRegistry((options.templates ?? []) as readonly AnyEmailTemplate[])
       : (options.templates as TemplateRegistry);
+  // The alert email is Hogsend's own template, there only when alerts go by email.
+  const templates =
+    config.alerts.emails.length > 0
+      ? withBuiltInTemplates(projectTemplates, [alertEmailTemplate])
+      : projectTemplates;
+  const redis = config.redisUrl ? createRedisClient(config.redisUrl, logger) : undefined;
   return {
     config,
     logger,
@@ -113,9 +133,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     templates,
     journeys: options.journeys,
     email: createEmailClient({ db, templates }),
+    alerts: resolveAlertSettings(options.alerts, config.alerts.minVolume),
+    redis,
     async close() {
       if (closed) return;
       closed = true;
+      redis?.disconnect();
       await db.close().catch(() => {});
       await embedded?.stop();
     },
@@ -278,10 +301,20 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     logger: app.logger,
     retentionDays: app.config.eventRetentionDays,
   });
+  const alerts = startAlertEvaluator({
+    db: app.db,
+    clock: app.clock,
+    logger: app.logger,
+    settings: app.alerts,
+    channels: app.config.alerts,
+    templates: app.templates,
+    intervalMs: app.config.alerts.intervalMs,
+    metrics: app.metrics,
+  });
   app.logger.info({ journeys: registry.journeys.map((j) => j.meta.id) }, "worker started");
   return {
     async stop(graceMs) {
-      await Promise.all([journeys.stop(graceMs), delivery.stop(graceMs), pruning.stop()]);
+      await Promise.all([journeys.stop(graceMs), delivery.stop(graceMs), pruning.stop(), alerts.stop()]);
       app.logger.debug("worker stopped");
     },
   };

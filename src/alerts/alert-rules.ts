@@ -40,7 +40,8 @@ export interface Readings {
 }
 
 function judge(value: number, band: Band): { severity: Severity | null; threshold: number | null } {
-  if (band.critical !== undefined && value >= band.critical) return { severity: "critical", threshold: band.critical };
+  if (band.critical !== undefined && value >= band.critical)
+    return { severity: "critical", threshold: band.critical };
   if (band.warn !== undefined && value >= band.warn) return { severity: "warning", threshold: band.warn };
   return { severity: null, threshold: band.warn ?? band.critical ?? null };
 }
@@ -100,9 +101,27 @@ export function evaluateRules(readings: Readings, settings: AlertSettings): Obse
       details: {},
     });
   };
-  level("failed_runs", `Journey runs failed in the last ${windowMinutes} min`, "", runs.failed, settings.failedRuns);
-  level("routing_dead_letters", "Events in routing dead letters", "", routing.deadLetters, settings.deadLetters);
-  level("routing_lag", "Oldest event waiting to be routed", " s", routing.queueLagSeconds, settings.routingLag);
+  level(
+    "failed_runs",
+    `Journey runs failed in the last ${windowMinutes} min`,
+    "",
+    runs.failed,
+    settings.failedRuns,
+  );
+  level(
+    "routing_dead_letters",
+    "Events in routing dead letters",
+    "",
+    routing.deadLetters,
+    settings.deadLetters,
+  );
+  level(
+    "routing_lag",
+    "Oldest event waiting to be routed",
+    " s",
+    routing.queueLagSeconds,
+    settings.routingLag,
+  );
   level("outbox_lag", "Oldest due email still queued", " s", delivery.outboxLagSeconds, settings.outboxLag);
   if (settings.strandedAfterMs !== undefined) {
     const minutes = Math.round(settings.strandedAfterMs / 60_000);
@@ -121,7 +140,9 @@ export function evaluateRules(readings: Readings, settings: AlertSettings): Obse
   if (settings.webhooksSilentMs !== undefined) {
     const hours = settings.webhooksSilentMs / 3_600_000;
     const silentMs =
-      delivery.lastWebhookAt === null ? Number.POSITIVE_INFINITY : readings.now.getTime() - delivery.lastWebhookAt.getTime();
+      delivery.lastWebhookAt === null
+        ? Number.POSITIVE_INFINITY
+        : readings.now.getTime() - delivery.lastWebhookAt.getTime();
     // Judged only while mail is being sent (at least the minimum volume in the window): an idle sender gets none.
     const sending = delivery.sent >= Math.max(1, settings.minVolume);
     const silent = silentMs >= settings.webhooksSilentMs;

@@ -33,7 +33,9 @@ const alertsConfigSchema = z.strictObject({
   /** Age of the oldest due email still queued, in seconds. Default warn 600, critical 3600. */
   outboxLag: z.union([z.literal(false), band(count)]).optional(),
   /** No provider webhook for this long while mail is being sent (bounces would go unseen): warning. Default 6. */
-  webhooksSilent: z.union([z.literal(false), z.strictObject({ hours: z.number().positive().optional() })]).optional(),
+  webhooksSilent: z
+    .union([z.literal(false), z.strictObject({ hours: z.number().positive().optional() })])
+    .optional(),
   /**
    * Pauses non-transactional sending when complaints or bounces reach critical; resumes on `POST
    * /v1/admin/sending/resume` or after both rates have stayed under warn for `resumeAfterMinutes` (default 60).
@@ -84,7 +86,10 @@ export function parseAlertsConfig(
       if (rule && typeof rule === "object" && "warn" in rule && "critical" in rule) {
         const { warn, critical } = rule as { warn?: number; critical?: number };
         if (warn !== undefined && critical !== undefined && warn > critical) {
-          return { ok: false, problems: [{ path: `alerts.${name}`, message: "warn must not be above critical" }] };
+          return {
+            ok: false,
+            problems: [{ path: `alerts.${name}`, message: "warn must not be above critical" }],
+          };
         }
       }
     }

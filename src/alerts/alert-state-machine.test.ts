@@ -26,7 +26,11 @@ describe("stepAlert", () => {
 
   it("repeats only after the cooldown, counted from the last notification", () => {
     const verdicts = Array.from({ length: 125 }, () => "warning" as const);
-    expect(run(verdicts).transitions).toEqual(["0:opened:warning", "60:repeated:warning", "120:repeated:warning"]);
+    expect(run(verdicts).transitions).toEqual([
+      "0:opened:warning",
+      "60:repeated:warning",
+      "120:repeated:warning",
+    ]);
   });
 
   it("resolves once when the verdict is healthy, and a new incident opens again", () => {

@@ -7,7 +7,12 @@ export interface AlertStatus {
   lastNotifiedAt: Date | null;
 }
 
-export const INITIAL_STATUS: AlertStatus = { status: "ok", severity: null, openedAt: null, lastNotifiedAt: null };
+export const INITIAL_STATUS: AlertStatus = {
+  status: "ok",
+  severity: null,
+  openedAt: null,
+  lastNotifiedAt: null,
+};
 
 export type AlertTransition = "opened" | "escalated" | "repeated" | "resolved";
 

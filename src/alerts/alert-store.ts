@@ -19,7 +19,10 @@ export async function takeAlertLease(
   return (result.rowCount ?? 0) > 0;
 }
 
-export async function releaseAlertLease(q: Queryable, params: { name: string; owner: string }): Promise<void> {
+export async function releaseAlertLease(
+  q: Queryable,
+  params: { name: string; owner: string },
+): Promise<void> {
   await q.query("UPDATE alert_leases SET owner = NULL, expires_at = NULL WHERE name = $1 AND owner = $2", [
     params.name,
     params.owner,
@@ -204,8 +207,14 @@ export interface DueNotification {
 }
 
 /** Pending notifications that are due, oldest first, locked for the caller's transaction. */
-export async function claimDueNotifications(q: Queryable, now: Date, limit: number): Promise<DueNotification[]> {
-  const result = await q.query<HistoryRow & { notification_id: string; channel: AlertChannel; attempts: number }>(
+export async function claimDueNotifications(
+  q: Queryable,
+  now: Date,
+  limit: number,
+): Promise<DueNotification[]> {
+  const result = await q.query<
+    HistoryRow & { notification_id: string; channel: AlertChannel; attempts: number }
+  >(
     `SELECT n.id AS notification_id, n.channel, n.attempts, h.*
        FROM alert_notifications n JOIN alert_history h ON h.id = n.history_id
       WHERE n.status = 'pending' AND n.next_attempt_at <= $1
@@ -230,7 +239,13 @@ export async function markNotification(
             sent_at = CASE $2 WHEN 'sent' THEN $3::timestamptz ELSE NULL END,
             next_attempt_at = COALESCE($4::timestamptz, next_attempt_at), last_error = $5
       WHERE id = $1`,
-    [params.id, params.outcome, params.now.toISOString(), params.retryAt?.toISOString() ?? null, params.error ?? null],
+    [
+      params.id,
+      params.outcome,
+      params.now.toISOString(),
+      params.retryAt?.toISOString() ?? null,
+      params.error ?? null,
+    ],
   );
 }
 
@@ -261,7 +276,12 @@ export async function notificationsFor(
   for (const row of result.rows) {
     const id = Number(row.history_id);
     const list = byEntry.get(id) ?? [];
-    list.push({ channel: row.channel, status: row.status, attempts: row.attempts, lastError: row.last_error });
+    list.push({
+      channel: row.channel,
+      status: row.status,
+      attempts: row.attempts,
+      lastError: row.last_error,
+    });
     byEntry.set(id, list);
   }
   return byEntry;
