@@ -76,7 +76,7 @@ async function post(url: string, body: string, headers: Record<string, string>):
 export async function sendAlertNotification(
   channel: AlertChannel,
   entry: AlertHistoryEntry,
-  deps: { settings: AlertChannelSettings; db: Queryable; templates: TemplateRegistry; now: Date },
+  deps: { settings: AlertChannelSettings; db: Queryable; templates: TemplateRegistry },
 ): Promise<void> {
   const { settings } = deps;
   const title = alertTitle(entry);
@@ -100,10 +100,11 @@ export async function sendAlertNotification(
     if (!settings.webhook) throw new PermanentChannelError("HOGSEND_ALERTS_WEBHOOK_URL is no longer set");
     const body = JSON.stringify(alertPayload(entry));
     // The id is the history entry's: a retried delivery carries the same id, so a receiver can drop duplicates.
+    // Stamped with the wall clock, not the injected one: the receiver checks it against its own (replay window).
     const headers = signStandardWebhook(settings.webhook.secret, {
       id: `alert_${entry.id}`,
       body,
-      timestamp: deps.now,
+      timestamp: new Date(),
     });
     await post(settings.webhook.url, body, { ...headers });
     return;

@@ -227,7 +227,6 @@ export function startAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalua
           settings: options.channels,
           db,
           templates: options.templates,
-          now,
         });
         await markNotification(db, { id: notification.id, outcome: "sent", now });
         metrics?.notifications.inc({ channel: notification.channel, outcome: "sent" });
