@@ -135,6 +135,8 @@ const envSchema = z.object({
   HOGSEND_ALERTS_EMAIL: optionalString,
   HOGSEND_ALERTS_INTERVAL_SECONDS: positiveInt(60),
   HOGSEND_ALERTS_MIN_VOLUME: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(100)),
+  // Days the audit log keeps an entry (the worker prunes older ones); 0 keeps them forever.
+  HOGSEND_AUDIT_RETENTION_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(365)),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -183,6 +185,8 @@ export interface Config {
     intervalMs: number;
     minVolume: number;
   };
+  /** Audit entries older than this are pruned; undefined keeps them forever. */
+  auditRetentionDays: number | undefined;
   email: {
     provider: EmailProviderName;
     from: string;
@@ -385,6 +389,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       intervalMs: env.HOGSEND_ALERTS_INTERVAL_SECONDS * 1000,
       minVolume: env.HOGSEND_ALERTS_MIN_VOLUME,
     },
+    auditRetentionDays: env.HOGSEND_AUDIT_RETENTION_DAYS === 0 ? undefined : env.HOGSEND_AUDIT_RETENTION_DAYS,
     email: {
       provider,
       from: env.EMAIL_FROM ?? env.RESEND_FROM_EMAIL ?? "Hogsend <hello@hogsend.localhost>",

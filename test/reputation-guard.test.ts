@@ -180,6 +180,14 @@ describe("reputation guard", () => {
     await expect
       .poll(() => slack.received.map((r) => String(r.body.text)).join("\n"), { timeout: 20_000 })
       .toContain("RESOLVED: reputation_guard");
+    // Both changes are in the audit log: the guard's pause as the system, the resume as the admin's key.
+    const audit = (await (await admin("/audit-log?targetType=sending")).json()) as {
+      data: Array<{ action: string; actor: { type: string; name?: string } }>;
+    };
+    expect(audit.data.map((e) => [e.action, e.actor.type])).toEqual([
+      ["sending.resumed", "api_key"],
+      ["sending.paused", "system"],
+    ]);
     // A second resume changes nothing.
     const again = await admin("/sending/resume", { method: "POST" });
     expect(((await again.json()) as { data: { resumed: boolean } }).data.resumed).toBe(false);

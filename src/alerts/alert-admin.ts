@@ -1,3 +1,5 @@
+import type { AuditContext } from "../audit/audit-entry.js";
+import { recordAudit } from "../audit/audit-store.js";
 import type { Database, Queryable } from "../db/database.js";
 import { createKeysetCursor } from "../db/keyset-cursor.js";
 import {
@@ -61,17 +63,31 @@ export async function alertHistoryPage(
 }
 
 /**
- * An admin's resume: lifts the pause and wakes the delivery loops; the held mail goes out in its queue order.
- * `record` writes the audit entry in the same transaction. Returns the lifted pause, or undefined when sending was
+ * An admin's resume: lifts the pause and wakes the delivery loops; the held mail goes out in its queue order. The
+ * audit entry (`sending.resumed`) commits with the change. Returns the lifted pause, or undefined when sending was
  * not paused (nothing changed, nothing recorded).
  */
 export async function resumeSendingAsAdmin(
   db: Database,
-  params: { actor: string; now: Date; record?: (q: Queryable, lifted: SendingPause) => Promise<void> },
+  params: { audit: AuditContext; now: Date },
 ): Promise<SendingPause | undefined> {
+  const actor = params.audit.actor;
+  const by = actor.type === "system" ? actor.name : `${actor.type}:${actor.id}`;
   return db.transaction(async (tx) => {
-    const lifted = await resumeSending(tx, { by: params.actor, at: params.now });
-    if (lifted && params.record) await params.record(tx, lifted);
+    const lifted = await resumeSending(tx, { by, at: params.now });
+    if (lifted) {
+      await recordAudit(tx, params.audit, {
+        action: "sending.resumed",
+        targetType: "sending",
+        targetId: null,
+        before: {
+          pausedAt: lifted.pausedAt?.toISOString() ?? null,
+          reason: lifted.reason,
+          pausedBy: lifted.pausedBy,
+        },
+        after: { pausedAt: null, resumedBy: by },
+      });
+    }
     return lifted;
   });
 }

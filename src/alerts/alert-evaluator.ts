@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import { Counter, Gauge, type Registry } from "prom-client";
+import { recordAudit } from "../audit/audit-store.js";
 import { type Database, isConnectionError } from "../db/database.js";
 import { readDeliveryHealth } from "../email/outbox/delivery-health-store.js";
 import {
@@ -57,6 +58,7 @@ export interface AlertEvaluator {
 }
 
 const LEASE = "evaluator";
+const GUARD_AUDIT = { actor: { type: "system" as const, name: "reputation-guard" } };
 const MAX_ATTEMPTS = 12;
 const RETRY_POLL_MS = 5_000;
 
@@ -135,11 +137,28 @@ export function startAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalua
       let calmSince: Date | null = null;
       if (decision.action === "pause") {
         await pauseSending(tx, { reason: decision.reason, by: `rule:${decision.rule}`, at: now });
+        await recordAudit(tx, GUARD_AUDIT, {
+          action: "sending.paused",
+          targetType: "sending",
+          targetId: null,
+          after: { pausedAt: now.toISOString(), reason: decision.reason, pausedBy: `rule:${decision.rule}` },
+        });
         paused = true;
         summary = `Non-transactional sending paused by the reputation guard: ${decision.reason}`;
         log.error({ rule: decision.rule }, summary);
       } else if (decision.action === "resume") {
         await resumeSending(tx, { by: "guard", at: now });
+        await recordAudit(tx, GUARD_AUDIT, {
+          action: "sending.resumed",
+          targetType: "sending",
+          targetId: null,
+          before: {
+            pausedAt: pause.pausedAt?.toISOString() ?? null,
+            reason: pause.reason,
+            pausedBy: pause.pausedBy,
+          },
+          after: { pausedAt: null, resumedBy: "guard", why: decision.reason },
+        });
         paused = false;
         summary = `Sending resumed by the reputation guard: ${decision.reason}`;
         log.warn(summary);

@@ -2,6 +2,7 @@ import { createAdminMessageRoutes } from "./admin-message-routes.js";
 import { createAdminTemplateRoutes } from "./admin-template-routes.js";
 import { createAlertRoutes } from "./alert-routes.js";
 import { createApiKeyRoutes } from "./api-key-routes.js";
+import { createAuditLogRoutes } from "./audit-log-routes.js";
 import { createContactRoutes } from "./contact-routes.js";
 import type { RouteContext } from "./create-api.js";
 import { createEventRoutes } from "./event-routes.js";
@@ -27,6 +28,7 @@ export function createAdminApi(context: RouteContext, options: AdminApiOptions) 
     .route("/", createAdminTemplateRoutes(context))
     .route("/", createSuppressionRoutes(context))
     .route("/", createApiKeyRoutes(context))
+    .route("/", createAuditLogRoutes(context))
     .route("/", createAlertRoutes(context, options));
 }
 

@@ -8,6 +8,7 @@ import {
 import { ALERT_RULES } from "../alerts/alert-rules.js";
 import type { Clock } from "../lib/clock.js";
 import { boundedInt } from "../lib/input-guard/index.js";
+import { auditContextOf } from "./audit-context.js";
 import type { RouteContext } from "./create-api.js";
 import {
   API_KEY_SECURITY,
@@ -177,11 +178,7 @@ export function createAlertRoutes({ db }: RouteContext, options: { clock: Clock 
     })
     .openapi(sendingRoute, async (c) => c.json({ data: toSending(await sendingStatus(db)) }, 200))
     .openapi(resumeRoute, async (c) => {
-      const principal = c.get("principal");
-      const lifted = await resumeSendingAsAdmin(db, {
-        actor: `api_key:${principal.keyId}`,
-        now: options.clock.now(),
-      });
+      const lifted = await resumeSendingAsAdmin(db, { audit: auditContextOf(c), now: options.clock.now() });
       if (lifted)
         c.get("logger").warn(
           { pausedBy: lifted.pausedBy, reason: lifted.reason },
