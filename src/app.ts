@@ -15,6 +15,7 @@ import { createEmailWebhookRoutes } from "./api/email-webhook-routes.js";
 import { httpServerOptions } from "./api/http-server-options.js";
 import { createIngestRoutes } from "./api/ingest-routes.js";
 import { type MetricsServer, startMetricsServer } from "./api/metrics-server.js";
+import { createSharedRateLimiter, rateLimitMetrics } from "./api/shared-rate-limiter.js";
 import { createTrackingRoutes } from "./api/tracking-routes.js";
 import { createUnsubscribeRoutes } from "./api/unsubscribe-routes.js";
 import { startAuditPruning } from "./audit/audit-pruning.js";
@@ -123,7 +124,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     config.alerts.emails.length > 0
       ? withBuiltInTemplates(projectTemplates, [alertEmailTemplate])
       : projectTemplates;
-  const redis = config.redisUrl ? createRedisClient(config.redisUrl, logger) : undefined;
+  // Connected on first use: only the api's shared rate limits need it, so a worker never opens it.
+  let redis: RedisClient | undefined;
+  const redisUrl = config.redisUrl;
   return {
     config,
     logger,
@@ -135,7 +138,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     journeys: options.journeys,
     email: createEmailClient({ db, templates }),
     alerts: resolveAlertSettings(options.alerts, config.alerts.minVolume),
-    redis,
+    get redis() {
+      if (redisUrl !== undefined && !closed) redis ??= createRedisClient(redisUrl, logger);
+      return redis;
+    },
     async close() {
       if (closed) return;
       closed = true;
@@ -187,9 +193,35 @@ export function buildApi(app: App, options: { authenticate?: Authenticator } = {
   const registry = app.journeys
     ? memo(() => createJourneyRegistry(app.journeys ?? [], app.config.enabledJourneys))
     : lazyJourneyRegistry(app.config.journeysModule, app.config.enabledJourneys);
+  // Per API key and per client IP, shared by every replica through Redis when REDIS_URL is set.
+  const limitMetrics = rateLimitMetrics(app.metrics);
+  const ingestLimiter = createSharedRateLimiter({
+    name: "ingest",
+    ratePerSecond: app.config.ingest.rateLimitPerSecond,
+    burst: app.config.ingest.rateLimitBurst,
+    redis: app.redis,
+    logger: app.logger,
+    metrics: limitMetrics,
+  });
+  const ip = app.config.ipRateLimit;
   return createApi({
     db: app.db,
     logger: app.logger,
+    ...(ip.ratePerSecond > 0
+      ? {
+          ipLimit: {
+            limiter: createSharedRateLimiter({
+              name: "ip",
+              ratePerSecond: ip.ratePerSecond,
+              burst: ip.burst,
+              redis: app.redis,
+              logger: app.logger,
+              metrics: limitMetrics,
+            }),
+            trustProxy: ip.trustProxy,
+          },
+        }
+      : {}),
     maxBodyBytes: app.config.maxBodyBytes,
     bootstrapApiKey: app.config.bootstrapApiKey,
     ...(options.authenticate ? { authenticate: options.authenticate } : {}),
@@ -201,6 +233,7 @@ export function buildApi(app: App, options: { authenticate?: Authenticator } = {
           rateLimitPerSecond: app.config.ingest.rateLimitPerSecond,
           rateLimitBurst: app.config.ingest.rateLimitBurst,
           clock: app.clock,
+          limiter: ingestLimiter,
         }),
       (context) => createEmailSendRoutes(context),
       (context) => createEmailWebhookRoutes(context, { email: app.config.email }),
