@@ -285,4 +285,46 @@ describe("alerts", () => {
         .sort(),
     ).toEqual([expect.stringContaining("stranded_runs"), expect.stringContaining("webhooks_silent")]);
   });
+
+  it("pauses on a critical rate and resumes by itself after the rates stay under warn for the configured time", async () => {
+    const clock = new VirtualClock(new Date());
+    const alerts = evaluator(clock, { reputationGuard: { resumeAfterMinutes: 30 } });
+    await traffic(clock.now(), 1000, 0, 60); // 6 % hard bounces: critical
+    await alerts.evaluate();
+    const pause = await testDb.db.query<{ paused_at: Date | null; paused_by: string }>(
+      "SELECT paused_at, paused_by FROM sending_pause",
+    );
+    expect(pause.rows[0]).toMatchObject({ paused_by: "rule:bounce_rate" });
+    expect(pause.rows[0]!.paused_at).not.toBeNull();
+
+    // The window moves past the bounces; clean traffic: calm from here on, but not yet for 30 minutes.
+    clock.advance(61 * MINUTE);
+    await traffic(clock.now(), 500, 0);
+    await alerts.evaluate();
+    clock.advance(20 * MINUTE);
+    await traffic(clock.now(), 500, 0);
+    await alerts.evaluate();
+    expect((await testDb.db.query("SELECT 1 FROM sending_pause WHERE paused_at IS NOT NULL")).rowCount).toBe(
+      1,
+    );
+    clock.advance(11 * MINUTE);
+    await traffic(clock.now(), 500, 0);
+    await alerts.evaluate();
+    const after = await testDb.db.query<{ paused_at: Date | null; resumed_by: string }>(
+      "SELECT paused_at, resumed_by FROM sending_pause",
+    );
+    expect(after.rows[0]).toEqual({ paused_at: null, resumed_by: "guard" });
+    const guard = await testDb.db.query<{ kind: string }>(
+      "SELECT kind FROM alert_history WHERE rule = 'reputation_guard' ORDER BY id",
+    );
+    // Paused for over an hour: repeated once after the 30-minute cooldown, then resolved.
+    expect(guard.rows.map((r) => r.kind)).toEqual(["opened", "repeated", "resolved"]);
+    const audit = await testDb.db.query<{ action: string; actor_type: string }>(
+      "SELECT action, actor_type FROM audit_log WHERE target_type = 'sending' ORDER BY id",
+    );
+    expect(audit.rows).toEqual([
+      { action: "sending.paused", actor_type: "system" },
+      { action: "sending.resumed", actor_type: "system" },
+    ]);
+  });
 });
