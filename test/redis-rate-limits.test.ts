@@ -1,3 +1,5 @@
+import { Writable } from "node:stream";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, createApp, type RunningServer, startApiServer } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
@@ -25,6 +27,14 @@ suite("API rate limits shared through Redis", () => {
   const apps: App[] = [];
   const servers: RunningServer[] = [];
   let ipCounter = 0;
+  /** What the first app logged, as JSON lines. */
+  const logLines: Array<{ level: number; msg: string; limiter?: string }> = [];
+  const capture = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split("\n").filter(Boolean)) logLines.push(JSON.parse(line));
+      done();
+    },
+  });
 
   beforeAll(async () => {
     expect(HAVE_REDIS_SERVER, `${REDIS_SERVER} is missing; scripts/ensure-test-tools.mjs installs it`).toBe(
@@ -44,7 +54,10 @@ suite("API rate limits shared through Redis", () => {
       HOGSEND_TRUST_PROXY: "on",
     });
     for (let i = 0; i < 2; i++) {
-      const app = await createApp(config, { databaseUrl: testDb.url });
+      const app = await createApp(config, {
+        databaseUrl: testDb.url,
+        ...(i === 0 ? { logger: pino({ level: "info" }, capture) } : {}),
+      });
       apps.push(app);
       servers.push(await startApiServer(app, 0));
       // Connected before the first request: one that arrives while it connects is decided per process.
@@ -124,6 +137,12 @@ suite("API rate limits shared through Redis", () => {
     }
     expect(await fallbackGauge(apps[0]!)).toBe(1);
     expect(await fallbackGauge(apps[1]!)).toBe(1);
+    // One warning for the outage per limiter (per key and per IP), not one per request.
+    const warnings = logLines.filter((l) => l.msg.startsWith("rate limit: redis unreachable"));
+    expect(warnings.map((l) => [l.level, l.limiter]).sort()).toEqual([
+      [40, "ingest"],
+      [40, "ip"],
+    ]);
 
     await redis.restart();
     // The clients reconnect on their backoff (≤ 2 s); the first decision Redis answers ends the fallback.
@@ -136,6 +155,12 @@ suite("API rate limits shared through Redis", () => {
         { timeout: 20_000, interval: 500 },
       )
       .toEqual([0, 0]);
+    expect(
+      logLines
+        .filter((l) => l.msg === "rate limit: shared through redis again")
+        .map((l) => l.limiter)
+        .sort(),
+    ).toEqual(["ingest", "ip"]);
     // Shared again: the (new, empty) server's bucket lets BURST through across both, minus what the poll took.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const [c, d] = await ingest(30);
