@@ -33,9 +33,12 @@ export async function readDeliveryHealth(
          WHERE type = 'bounced' AND bounce_kind = 'hard' AND occurred_at >= $1 AND occurred_at <= $2) AS hard_bounces,
        (SELECT count(*)::int FROM message_events
          WHERE type = 'complained' AND occurred_at >= $1 AND occurred_at <= $2) AS complaints,
-       (SELECT extract(epoch FROM $2::timestamptz - min(next_attempt_at))::float8 FROM messages
-         WHERE status = 'queued' AND next_attempt_at <= $2
-           AND (category = 'transactional' OR NOT (SELECT paused_at IS NOT NULL FROM sending_pause))) AS lag,
+       (SELECT extract(epoch FROM $2::timestamptz - LEAST(
+          (SELECT min(next_attempt_at) FROM messages
+            WHERE status = 'queued' AND NOT (SELECT paused_at IS NOT NULL FROM sending_pause)),
+          (SELECT min(next_attempt_at) FROM messages
+            WHERE status = 'queued' AND category = 'transactional' AND (SELECT paused_at IS NOT NULL FROM sending_pause))
+        ))::float8) AS lag,
        (SELECT max(received_at) FROM webhook_receipts) AS last_webhook`,
     [params.from.toISOString(), params.now.toISOString()],
   );
