@@ -209,8 +209,14 @@ export function startAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalua
 
   const evaluateNow = async (): Promise<boolean> => {
     const now = clock.now();
+    const held = holding;
     holding = await takeAlertLease(db, { name: LEASE, owner, leaseMs, now });
-    if (!holding) return false;
+    if (!holding) {
+      // Another worker evaluates: this one's verdicts are stale, but every worker reports the switch.
+      if (held) metrics?.firing.reset();
+      if (metrics) metrics.paused.set((await readSendingPause(db)).paused ? 1 : 0);
+      return false;
+    }
     const from = new Date(now.getTime() - settings.windowMs);
     const [delivery, runs, routing] = await Promise.all([
       readDeliveryHealth(db, { from, now }),
@@ -335,7 +341,7 @@ function registerAlertMetrics(registry: Registry | undefined) {
     }),
     paused: new Gauge({
       name: "hogsend_sending_paused",
-      help: "1 while the reputation guard holds non-transactional mail (as last seen by the evaluating worker)",
+      help: "1 while the reputation guard holds non-transactional mail (read by every worker each alert interval)",
       registers: [registry],
     }),
   };
