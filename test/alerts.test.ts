@@ -327,4 +327,20 @@ describe("alerts", () => {
       { action: "sending.resumed", actor_type: "system" },
     ]);
   });
+
+  it("resolves an alert whose rule is turned off while it fires", async () => {
+    const clock = new VirtualClock(new Date());
+    const first = evaluator(clock);
+    await traffic(clock.now(), 1000, 2);
+    await first.evaluate();
+    await first.stop(); // releases the lease
+    const reconfigured = evaluator(clock, { complaintRate: false });
+    clock.advance(MINUTE);
+    expect(await reconfigured.evaluate()).toBe(true);
+    const history = await testDb.db.query<{ kind: string; summary: string }>(
+      "SELECT kind, summary FROM alert_history WHERE rule = 'complaint_rate' ORDER BY id",
+    );
+    expect(history.rows.map((r) => r.kind)).toEqual(["opened", "resolved"]);
+    expect(history.rows[1]!.summary).toContain("turned off");
+  });
 });

@@ -21,11 +21,12 @@ import {
   PermanentChannelError,
   sendAlertNotification,
 } from "./alert-channels.js";
-import { type AlertRule, evaluateRules, type Observation } from "./alert-rules.js";
+import { ALERT_RULES, type AlertRule, evaluateRules, type Observation } from "./alert-rules.js";
 import type { AlertSettings } from "./alert-settings.js";
 import { stepAlert } from "./alert-state-machine.js";
 import {
   claimDueNotifications,
+  listAlertStates,
   lockAlertState,
   markNotification,
   recordAlertTransition,
@@ -238,6 +239,23 @@ export function startAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalua
         next.status === "firing" ? (next.severity === "critical" ? 2 : 1) : 0,
       );
     }
+    // A rule turned off in the config while it was firing resolves, instead of showing as firing forever.
+    const observed = new Set<string>([...observations.map((o) => o.rule), "reputation_guard"]);
+    for (const state of await listAlertStates(db)) {
+      if (state.status !== "firing" || observed.has(state.rule)) continue;
+      if (!(ALERT_RULES as readonly string[]).includes(state.rule)) continue;
+      await step(
+        {
+          rule: state.rule as AlertRule,
+          severity: null,
+          value: state.value ?? 0,
+          threshold: state.threshold,
+          summary: `${state.rule} is turned off in the alerts settings`,
+          details: {},
+        },
+        now,
+      );
+    }
     await guard(observations, opened, now);
     return true;
   };
@@ -316,8 +334,6 @@ export function startAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalua
     },
   };
 }
-
-export type { AlertRule };
 
 function registerAlertMetrics(registry: Registry | undefined) {
   if (!registry) return undefined;
