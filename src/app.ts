@@ -12,6 +12,7 @@ import { createEmailWebhookRoutes } from "./api/email-webhook-routes.js";
 import { httpServerOptions } from "./api/http-server-options.js";
 import { createIngestRoutes } from "./api/ingest-routes.js";
 import { type MetricsServer, startMetricsServer } from "./api/metrics-server.js";
+import { createSourceRoutes } from "./api/source-routes.js";
 import { createTrackingRoutes } from "./api/tracking-routes.js";
 import { createUnsubscribeRoutes } from "./api/unsubscribe-routes.js";
 import { startRevocationAwareAuthenticator } from "./auth/api-key-revocations.js";
@@ -35,6 +36,9 @@ import { startJourneyWorker } from "./journeys/journey-worker.js";
 import { type Clock, systemClock } from "./lib/clock.js";
 import { createLogger, type Logger } from "./lib/logger.js";
 import type { AnyEmailTemplate } from "./project/define-config.js";
+import { buildSources } from "./sources/build-sources.js";
+import type { ProjectSources } from "./sources/project-sources.js";
+import { startReceiptResolution } from "./sources/resolve-pending-receipts.js";
 
 export const VERSION: string = JSON.parse(
   readFileSync(new URL("../package.json", import.meta.url), "utf8"),
@@ -59,6 +63,8 @@ export interface App {
   readonly journeys: readonly DefinedJourney[] | undefined;
   /** Transactional email from code outside journeys: `await app.email.send({ to, template, props })`. */
   readonly email: EmailClient;
+  /** The project's own webhook sources and the built-ins' options (its config's `sources`, `posthog`, `stripe`). */
+  readonly sources: ProjectSources | undefined;
   close(): Promise<void>;
 }
 
@@ -71,6 +77,8 @@ export interface AppOptions {
   templates?: TemplateRegistry | readonly AnyEmailTemplate[];
   /** The project's journeys; `startWorker` runs these unless given a `journeysModule`. */
   journeys?: readonly DefinedJourney[];
+  /** The project's sources (a loaded `Project`'s); only the built-ins when unset. */
+  sources?: ProjectSources;
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -112,6 +120,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     embedded,
     templates,
     journeys: options.journeys,
+    sources: options.sources,
     email: createEmailClient({ db, templates }),
     async close() {
       if (closed) return;
@@ -180,6 +189,8 @@ export function buildApi(app: App, options: { authenticate?: Authenticator } = {
         }),
       (context) => createEmailSendRoutes(context),
       (context) => createEmailWebhookRoutes(context, { email: app.config.email }),
+      (context) =>
+        createSourceRoutes(context, { clock: app.clock, ...buildSources(app.config, app.sources) }),
       (context) =>
         createUnsubscribeRoutes(context, { secrets: app.config.email.linkSecrets, clock: app.clock }),
       (context) =>
@@ -278,10 +289,16 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     logger: app.logger,
     retentionDays: app.config.eventRetentionDays,
   });
+  const receipts = startReceiptResolution({
+    db: app.db,
+    clock: app.clock,
+    logger: app.logger,
+    intervalMs: Math.max(app.config.worker.pollIntervalMs, 5_000),
+  });
   app.logger.info({ journeys: registry.journeys.map((j) => j.meta.id) }, "worker started");
   return {
     async stop(graceMs) {
-      await Promise.all([journeys.stop(graceMs), delivery.stop(graceMs), pruning.stop()]);
+      await Promise.all([journeys.stop(graceMs), delivery.stop(graceMs), pruning.stop(), receipts.stop()]);
       app.logger.debug("worker stopped");
     },
   };

@@ -123,6 +123,12 @@ const envSchema = z.object({
   HOGSEND_INGEST_RATE_BURST: z.preprocess(emptyToUndefined, z.coerce.number().int().positive().optional()),
   // Unset keeps events forever; otherwise the worker prunes events older than this many days.
   HOGSEND_EVENT_RETENTION_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().int().positive().optional()),
+  // Inbound sources (POST /v1/sources/{posthog|stripe}, the Segment-compatible /v1/track|identify|batch).
+  POSTHOG_WEBHOOK_SECRET: optionalString,
+  STRIPE_WEBHOOK_SECRET: optionalString,
+  STRIPE_SECRET_KEY: optionalString,
+  STRIPE_API_BASE: z.preprocess(emptyToUndefined, httpUrl.optional()),
+  SEGMENT_WRITE_KEY: optionalString,
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -199,6 +205,14 @@ export interface Config {
     leaseMs: number;
     pollIntervalMs: number;
     shutdownGraceMs: number;
+  };
+  /** Inbound sources; a source with no secret is open outside production and refused (401) in production. */
+  sources: {
+    posthogWebhookSecret: string | undefined;
+    stripeWebhookSecret: string | undefined;
+    stripeSecretKey: string | undefined;
+    stripeApiBase: string | undefined;
+    segmentWriteKey: string | undefined;
   };
 }
 
@@ -371,6 +385,13 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       leaseMs: env.HOGSEND_LEASE_SECONDS * 1000,
       pollIntervalMs: env.HOGSEND_POLL_INTERVAL_MS,
       shutdownGraceMs: env.HOGSEND_SHUTDOWN_GRACE_SECONDS * 1000,
+    },
+    sources: {
+      posthogWebhookSecret: env.POSTHOG_WEBHOOK_SECRET,
+      stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET,
+      stripeSecretKey: env.STRIPE_SECRET_KEY,
+      stripeApiBase: env.STRIPE_API_BASE,
+      segmentWriteKey: env.SEGMENT_WRITE_KEY,
     },
   };
 }

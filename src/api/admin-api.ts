@@ -7,6 +7,7 @@ import { createEventRoutes } from "./event-routes.js";
 import { createJourneyAdminRoutes, type JourneyAdminOptions } from "./journey-admin-routes.js";
 import { createRouter } from "./openapi-router.js";
 import { requireApiKey } from "./require-api-key.js";
+import { createSourceAdminRoutes } from "./source-admin-routes.js";
 import { createSuppressionRoutes } from "./suppression-routes.js";
 
 export type AdminApiOptions = JourneyAdminOptions;
@@ -25,7 +26,8 @@ export function createAdminApi(context: RouteContext, options: AdminApiOptions) 
     .route("/", createAdminMessageRoutes(context))
     .route("/", createAdminTemplateRoutes(context))
     .route("/", createSuppressionRoutes(context))
-    .route("/", createApiKeyRoutes(context));
+    .route("/", createApiKeyRoutes(context))
+    .route("/", createSourceAdminRoutes(context));
 }
 
 /** The admin API's route types, for `hc<AdminApi>(…)` from `hono/client`. */

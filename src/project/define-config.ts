@@ -1,5 +1,10 @@
 import type { EmailTemplate } from "../email/templates/email-template.js";
 import type { DefinedJourney } from "../journeys/journey-types.js";
+import type {
+  PostHogSourceOptions,
+  StripeSourceOptions,
+  WebhookSource,
+} from "../sources/define-webhook-source.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: any template, whatever its props schema (its component is contravariant in them).
 export type AnyEmailTemplate = EmailTemplate<any, string>;
@@ -12,6 +17,12 @@ export interface HogsendConfig {
   templates?: readonly AnyEmailTemplate[] | Readonly<Record<string, AnyEmailTemplate>>;
   /** Categories beyond transactional/product/marketing that templates may use (unsubscribable, like product). */
   categories?: readonly string[];
+  /** Your own webhook sources (`defineWebhookSource`), served at `POST /v1/sources/{id}` beside the built-ins. */
+  sources?: readonly WebhookSource[];
+  /** Options of the built-in PostHog source. */
+  posthog?: PostHogSourceOptions;
+  /** Options of the built-in Stripe source (the user id metadata key, the event mapping). */
+  stripe?: StripeSourceOptions;
 }
 
 /**

@@ -6,6 +6,7 @@ import { ErrorCodes, HogsendError, isHogsendError } from "../errors.js";
 import { createJourneyRegistry, importJourneysModule } from "../journeys/journey-registry.js";
 import type { DefinedJourney } from "../journeys/journey-types.js";
 import { importModule } from "../lib/import-module.js";
+import { checkProjectSources, type ProjectSources } from "../sources/project-sources.js";
 import type { HogsendConfig } from "./define-config.js";
 
 /** File names looked for in the working directory, in order. */
@@ -24,6 +25,8 @@ export interface Project {
   readonly root: string;
   readonly journeys: readonly DefinedJourney[];
   readonly templates: TemplateRegistry;
+  /** The project's own webhook sources and the built-ins' options. */
+  readonly sources: ProjectSources;
 }
 
 export interface LoadProjectOptions {
@@ -96,11 +99,13 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Pro
     throw error;
   }
   assertJourneyTemplatesExist(registry.journeys, templates, journeysSource);
+  const sources = checkProjectSources(config, source);
   return {
     configPath,
     root: configPath ? path.dirname(configPath) : cwd,
     journeys: registry.journeys,
     templates,
+    sources,
   };
 }
 
