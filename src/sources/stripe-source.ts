@@ -66,8 +66,10 @@ export function createStripeSource(config: StripeSourceConfig): WebhookSource {
       try {
         stripe.webhooks.constructEvent(rawBody, header, config.webhookSecret, tolerance);
         return true;
-      } catch {
-        return false;
+      } catch (error) {
+        // constructEvent parses the body once the signature matched: a signed body that is not JSON is authentic
+        // and becomes a rejected receipt, not a 401. Only a signature error means forged.
+        return !(error instanceof Stripe.errors.StripeSignatureVerificationError);
       }
     },
     map: async (payload, context) => {
