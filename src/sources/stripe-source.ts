@@ -180,7 +180,15 @@ async function resolveCustomer(
       lookupProblem = `; customers.retrieve failed: ${error instanceof Error ? error.message : String(error)}`;
     }
     const fromCustomer = customer?.metadata[options.userIdKey];
-    if (fromCustomer) return { userId: fromCustomer, ...base, ...withEmail, reason: "customer metadata" };
+    const customerEmail = eventEmail ?? customer?.email;
+    if (fromCustomer) {
+      return {
+        userId: fromCustomer,
+        ...base,
+        ...(customerEmail ? { email: customerEmail } : {}),
+        reason: "metadata",
+      };
+    }
   }
   const email = eventEmail ?? customer?.email;
   if (email) {
