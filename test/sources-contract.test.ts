@@ -212,7 +212,10 @@ describe.each(kits)("source contract: $name", (kit) => {
     const body = kit.unusable();
     const res = await post(kit.path, body, kit.sign(body));
     if (kit.name === "segment") {
+      // Segment's API tells its client: a 400, and (bad input changes nothing) no receipt.
       expect(res.status).toBe(400);
+      expect(await counts()).toEqual({ receipts: 0, events: 0, queued: 0 });
+      return;
     } else {
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ status: "rejected", reason: expect.any(String) });
@@ -238,7 +241,9 @@ describe.each(kits)("source contract: $name", (kit) => {
     const r = await testDb.db.query<{ status: string; reason: string }>(
       "SELECT status, reason FROM source_receipts",
     );
-    expect(r.rows).toEqual([{ status: "rejected", reason: "The body is not valid JSON" }]);
+    expect(r.rows).toEqual(
+      kit.name === "segment" ? [] : [{ status: "rejected", reason: "The body is not valid JSON" }],
+    );
   });
 });
 

@@ -81,7 +81,9 @@ export function createSourceRoutes({ db }: RouteContext, options: SourceRouteOpt
   const byId = new Map(options.sources.map((s) => [s.id, s]));
   const deps = { db, clock: options.clock };
   const segment = (call: SegmentCall) => async (c: Context<ApiEnv>) => {
-    const answer = await receiveSourceDelivery(deps, options.segment[call], await requestOf(c));
+    const answer = await receiveSourceDelivery(deps, options.segment[call], await requestOf(c), {
+      keepRejected: false,
+    });
     if (answer.status === "unauthorized") throw unauthorized("Missing or invalid write key");
     if (answer.status === "rejected") throw new HogsendError(ErrorCodes.VALIDATION_FAILED, answer.reason);
     // Segment messages always carry their user; "unresolved" cannot come back, and would still be stored.

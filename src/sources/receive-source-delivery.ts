@@ -47,12 +47,18 @@ export async function receiveSourceDelivery(
   deps: { db: Database; clock: Clock },
   source: WebhookSource,
   request: WebhookRequest,
+  /**
+   * `false` for an API whose client is told about bad input (Segment's: 400) rather than a sender that would
+   * retry anything but a 2xx: a rejection is then answered and nothing is stored.
+   */
+  options: { keepRejected?: boolean } = {},
 ): Promise<SourceAnswer> {
   if (!(await source.verify(request))) return { status: "unauthorized" };
   const now = deps.clock.now();
   const fallbackId = request.headers["webhook-id"] ?? `sha256:${sha256(request.rawBody)}`;
   const reject = async (reason: string, deliveryId = fallbackId): Promise<SourceAnswer> => {
     const stored = toStorableText(reason, MAX_REASON);
+    if (options.keepRejected === false) return { status: "rejected", reason: stored };
     await claimReceipt(deps.db, {
       source: source.id,
       deliveryId: storableId(deliveryId),
