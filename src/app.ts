@@ -39,6 +39,7 @@ import type { AnyEmailTemplate } from "./project/define-config.js";
 import { buildSources } from "./sources/build-sources.js";
 import type { ProjectSources } from "./sources/project-sources.js";
 import { startReceiptResolution } from "./sources/resolve-pending-receipts.js";
+import { startSyncDelivery } from "./sync/sync-delivery.js";
 
 export const VERSION: string = JSON.parse(
   readFileSync(new URL("../package.json", import.meta.url), "utf8"),
@@ -295,10 +296,24 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     logger: app.logger,
     intervalMs: Math.max(app.config.worker.pollIntervalMs, 5_000),
   });
+  const { posthogApiKey, posthogHost } = app.config.sync;
+  const sync = await startSyncDelivery({
+    db: app.db,
+    clock: app.clock,
+    logger: app.logger,
+    posthog: posthogApiKey ? { apiKey: posthogApiKey, host: posthogHost } : undefined,
+    pollIntervalMs: app.config.worker.pollIntervalMs,
+  });
   app.logger.info({ journeys: registry.journeys.map((j) => j.meta.id) }, "worker started");
   return {
     async stop(graceMs) {
-      await Promise.all([journeys.stop(graceMs), delivery.stop(graceMs), pruning.stop(), receipts.stop()]);
+      await Promise.all([
+        journeys.stop(graceMs),
+        delivery.stop(graceMs),
+        pruning.stop(),
+        receipts.stop(),
+        sync.stop(),
+      ]);
       app.logger.debug("worker stopped");
     },
   };

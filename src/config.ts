@@ -129,6 +129,9 @@ const envSchema = z.object({
   STRIPE_SECRET_KEY: optionalString,
   STRIPE_API_BASE: z.preprocess(emptyToUndefined, httpUrl.optional()),
   SEGMENT_WRITE_KEY: optionalString,
+  // Engagement out: the PostHog destination of the sync outbox (project API key, phc_...).
+  POSTHOG_API_KEY: optionalString,
+  POSTHOG_HOST: z.preprocess(emptyToUndefined, httpUrl.default("https://us.i.posthog.com")),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -214,6 +217,8 @@ export interface Config {
     stripeApiBase: string | undefined;
     segmentWriteKey: string | undefined;
   };
+  /** Engagement out; the PostHog destination is enabled when `posthogApiKey` is set. */
+  sync: { posthogApiKey: string | undefined; posthogHost: string };
 }
 
 interface Problem {
@@ -393,6 +398,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       stripeApiBase: env.STRIPE_API_BASE,
       segmentWriteKey: env.SEGMENT_WRITE_KEY,
     },
+    sync: { posthogApiKey: env.POSTHOG_API_KEY, posthogHost: env.POSTHOG_HOST.replace(/\/+$/, "") },
   };
 }
 

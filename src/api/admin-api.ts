@@ -9,6 +9,7 @@ import { createRouter } from "./openapi-router.js";
 import { requireApiKey } from "./require-api-key.js";
 import { createSourceAdminRoutes } from "./source-admin-routes.js";
 import { createSuppressionRoutes } from "./suppression-routes.js";
+import { createSyncAdminRoutes } from "./sync-admin-routes.js";
 
 export type AdminApiOptions = JourneyAdminOptions;
 
@@ -27,7 +28,8 @@ export function createAdminApi(context: RouteContext, options: AdminApiOptions) 
     .route("/", createAdminTemplateRoutes(context))
     .route("/", createSuppressionRoutes(context))
     .route("/", createApiKeyRoutes(context))
-    .route("/", createSourceAdminRoutes(context));
+    .route("/", createSourceAdminRoutes(context))
+    .route("/", createSyncAdminRoutes(context, { clock: options.clock }));
 }
 
 /** The admin API's route types, for `hc<AdminApi>(…)` from `hono/client`. */
