@@ -15,6 +15,7 @@ import { type MetricsServer, startMetricsServer } from "./api/metrics-server.js"
 import { createSourceRoutes } from "./api/source-routes.js";
 import { createTrackingRoutes } from "./api/tracking-routes.js";
 import { createUnsubscribeRoutes } from "./api/unsubscribe-routes.js";
+import { startAuditPruning } from "./audit/audit-pruning.js";
 import { startRevocationAwareAuthenticator } from "./auth/api-key-revocations.js";
 import type { Authenticator } from "./auth/authenticate-api-key.js";
 import type { Config } from "./config.js";
@@ -290,6 +291,12 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     logger: app.logger,
     retentionDays: app.config.eventRetentionDays,
   });
+  const auditPruning = startAuditPruning({
+    db: app.db,
+    clock: app.clock,
+    logger: app.logger,
+    retentionDays: app.config.auditRetentionDays,
+  });
   const receipts = startReceiptResolution({
     db: app.db,
     clock: app.clock,
@@ -311,6 +318,7 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
         journeys.stop(graceMs),
         delivery.stop(graceMs),
         pruning.stop(),
+        auditPruning.stop(),
         receipts.stop(),
         sync.stop(),
       ]);

@@ -1,6 +1,7 @@
 import { createAdminMessageRoutes } from "./admin-message-routes.js";
 import { createAdminTemplateRoutes } from "./admin-template-routes.js";
 import { createApiKeyRoutes } from "./api-key-routes.js";
+import { createAuditLogRoutes } from "./audit-log-routes.js";
 import { createContactRoutes } from "./contact-routes.js";
 import type { RouteContext } from "./create-api.js";
 import { createEventRoutes } from "./event-routes.js";
@@ -28,6 +29,7 @@ export function createAdminApi(context: RouteContext, options: AdminApiOptions) 
     .route("/", createAdminTemplateRoutes(context))
     .route("/", createSuppressionRoutes(context))
     .route("/", createApiKeyRoutes(context))
+    .route("/", createAuditLogRoutes(context))
     .route("/", createSourceAdminRoutes(context))
     .route("/", createSyncAdminRoutes(context, { clock: options.clock }));
 }
