@@ -3,14 +3,14 @@ import { ErrorCodes, HogsendError } from "../errors.js";
 import type { Clock } from "../lib/clock.js";
 import { boundedInt, safeText } from "../lib/input-guard/index.js";
 import { OUTBOUND_CATALOG_VERSION, OUTBOUND_EVENT_TYPES } from "../sync/outbound-catalog.js";
+import { type Destination, listDeadLetters, listDestinations } from "../sync/sync-outbox-store.js";
 import {
-  type Destination,
-  deleteWebhookDestination,
-  listDeadLetters,
-  listDestinations,
-  requeueDeadLetter,
-} from "../sync/sync-outbox-store.js";
-import { registerWebhookEndpoint, testWebhookEndpoint } from "../sync/webhook-endpoints.js";
+  registerWebhookEndpoint,
+  removeWebhookEndpoint,
+  requeueSyncDeadLetter,
+  testWebhookEndpoint,
+} from "../sync/webhook-endpoints.js";
+import { auditContextOf } from "./audit-context.js";
 import type { RouteContext } from "./create-api.js";
 import { API_KEY_SECURITY, createRouter, dataOf, errors, json, pageOf } from "./openapi-router.js";
 
@@ -177,12 +177,12 @@ export function createSyncAdminRoutes({ db }: RouteContext, options: { clock: Cl
       return c.json({ data: endpoints.map(endpointOf), nextCursor: null }, 200);
     })
     .openapi(createRouteDef, async (c) => {
-      const created = await registerWebhookEndpoint(db, c.req.valid("json"));
+      const created = await registerWebhookEndpoint(db, c.req.valid("json"), auditContextOf(c));
       return c.json({ data: { ...endpointOf(created), secret: created.secret ?? "" } }, 201);
     })
     .openapi(deleteRoute, async (c) => {
       const { id } = c.req.valid("param");
-      if (!(await deleteWebhookDestination(db, id))) {
+      if (!(await removeWebhookEndpoint(db, id, auditContextOf(c)))) {
         throw new HogsendError(ErrorCodes.NOT_FOUND, `No webhook endpoint ${id}`);
       }
       return c.json({ data: { deleted: id } }, 200);
@@ -204,7 +204,7 @@ export function createSyncAdminRoutes({ db }: RouteContext, options: { clock: Cl
     })
     .openapi(requeueRoute, async (c) => {
       const { id } = c.req.valid("param");
-      if (!(await requeueDeadLetter(db, id, options.clock.now()))) {
+      if (!(await requeueSyncDeadLetter(db, id, options.clock.now(), auditContextOf(c)))) {
         throw new HogsendError(ErrorCodes.NOT_FOUND, `No dead letter ${id}`);
       }
       return c.json({ data: { requeued: id } }, 200);
