@@ -58,7 +58,7 @@ export function createSyncDelivery(options: SyncDeliveryOptions) {
     });
     if (rows.length === 0) return 0;
     const destination = await getDestination(db, destinationId);
-    if (!destination || !destination.enabled) {
+    if (!destination?.enabled) {
       await markFailed(
         db,
         rows.map((r) => ({ ...r, retryAt: retryAt(r.attempts) })),
@@ -106,7 +106,8 @@ export function createSyncDelivery(options: SyncDeliveryOptions) {
     const work = async () => {
       for (let i = next++; i < rows.length; i = next++) {
         const row = rows[i] as OutboxRow;
-        const result = await sendWebhook(endpoint, row.event, { now: clock.now() });
+        // The signature timestamp is checked against the receiver's wall clock: real time, not the engine clock.
+        const result = await sendWebhook(endpoint, row.event, { now: new Date() });
         if (result.ok) delivered.push(row.id);
         else {
           const list = failed.get(result.error) ?? [];

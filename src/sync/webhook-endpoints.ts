@@ -81,7 +81,7 @@ export async function requeueSyncDeadLetter(
 /** Sends a signed `webhook.test` fact to the endpoint now, outside the outbox, and reports the answer. */
 export async function testWebhookEndpoint(q: Queryable, id: string, now: Date): Promise<WebhookResult> {
   const destination = await getDestination(q, id);
-  if (!destination || destination.kind !== "webhook") {
+  if (destination?.kind !== "webhook") {
     throw new HogsendError(ErrorCodes.NOT_FOUND, `No webhook endpoint ${id}`);
   }
   return sendWebhook(
