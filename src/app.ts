@@ -310,6 +310,7 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     logger: app.logger,
     posthog: posthogApiKey ? { apiKey: posthogApiKey, host: posthogHost } : undefined,
     pollIntervalMs: app.config.worker.pollIntervalMs,
+    leaseMs: app.config.worker.leaseMs,
   });
   app.logger.info({ journeys: registry.journeys.map((j) => j.meta.id) }, "worker started");
   return {

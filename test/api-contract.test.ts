@@ -295,6 +295,46 @@ const CASES: Record<string, Case> = {
     valid: () => ({ path: "/v1/admin/sources/receipts/999999", expect: [404] }),
     invalid: () => ({ path: "/v1/admin/sources/receipts/abc", expect: [400] }),
   },
+  "get /v1/admin/sync/catalog": {
+    valid: () => ({ path: "/v1/admin/sync/catalog", expect: [200] }),
+    invalid: () => ({
+      path: "/v1/admin/sync/catalog",
+      headers: { authorization: "Bearer nope" },
+      expect: [401],
+    }),
+  },
+  "get /v1/admin/webhook-endpoints": {
+    valid: () => ({ path: "/v1/admin/webhook-endpoints", expect: [200] }),
+    invalid: () => ({
+      path: "/v1/admin/webhook-endpoints",
+      headers: { authorization: "Bearer nope" },
+      expect: [401],
+    }),
+  },
+  "post /v1/admin/webhook-endpoints": {
+    valid: () => ({
+      path: "/v1/admin/webhook-endpoints",
+      body: json({ url: "http://127.0.0.1:9/hooks", eventTypes: ["email.sent"] }),
+      expect: [201],
+    }),
+    invalid: () => ({ path: "/v1/admin/webhook-endpoints", body: json({ url: "ftp://x" }), expect: [400] }),
+  },
+  "delete /v1/admin/webhook-endpoints/{id}": {
+    valid: () => ({ path: "/v1/admin/webhook-endpoints/wh_missing", expect: [404] }),
+    invalid: () => ({ path: `/v1/admin/webhook-endpoints/${"x".repeat(65)}`, expect: [400] }),
+  },
+  "post /v1/admin/webhook-endpoints/{id}/test": {
+    valid: () => ({ path: "/v1/admin/webhook-endpoints/wh_missing/test", expect: [404] }),
+    invalid: () => ({ path: `/v1/admin/webhook-endpoints/${"x".repeat(65)}/test`, expect: [400] }),
+  },
+  "get /v1/admin/sync/dead-letters": {
+    valid: () => ({ path: "/v1/admin/sync/dead-letters", query: "?destination=posthog", expect: [200] }),
+    invalid: () => ({ path: "/v1/admin/sync/dead-letters", query: "?limit=0", expect: [400] }),
+  },
+  "post /v1/admin/sync/dead-letters/{id}/requeue": {
+    valid: () => ({ path: "/v1/admin/sync/dead-letters/999999/requeue", expect: [404] }),
+    invalid: () => ({ path: "/v1/admin/sync/dead-letters/abc/requeue", expect: [400] }),
+  },
   "get /v1/admin/events/routing-failures": {
     valid: () => ({ path: "/v1/admin/events/routing-failures", expect: [200] }),
     invalid: () => ({ path: "/v1/admin/events/routing-failures", query: "?limit=-1", expect: [400] }),
