@@ -21,12 +21,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Stripe from "stripe";
 import { Webhook } from "svix";
-import { journeys } from "../examples/journeys/index.js";
 import { createApp, startApiServer } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import type { Database } from "../src/db/database.js";
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "../src/db/embedded-postgres.js";
 import { migrate } from "../src/db/migrate.js";
+import { defineJourney, hours } from "../src/index.js";
 import { routeBatch } from "../src/journeys/event-router.js";
 import { createJourneyRegistry } from "../src/journeys/journey-registry.js";
 import { PARTITION_COUNT } from "../src/journeys/routing-partitions.js";
@@ -79,8 +79,24 @@ async function main() {
     const app = await createApp(config, { logger: createLogger({ level: "silent", pretty: false }) });
     const server = await startApiServer(app, 0);
     const base = `http://127.0.0.1:${server.port}`;
-    const registry = createJourneyRegistry(journeys);
-    say(`sources bench: ${EVENTS} deliveries per source at concurrency ${CONCURRENCY}, ${FACTS} outbound facts`);
+    // Routing only (no executor here): the churn-prevention trigger and exits, without its emails.
+    const registry = createJourneyRegistry([
+      defineJourney({
+        meta: {
+          id: "bench-churn",
+          name: "Bench churn",
+          enabled: true,
+          trigger: { event: "payment.failed" },
+          entryLimit: "unlimited",
+          suppress: hours(0),
+          exitOn: [{ event: "payment.succeeded" }],
+        },
+        run: async () => {},
+      }),
+    ]);
+    say(
+      `sources bench: ${EVENTS} deliveries per source at concurrency ${CONCURRENCY}, ${FACTS} outbound facts`,
+    );
 
     const ingest = await drive(EVENTS, (i) => ({
       url: `${base}/v1/ingest`,
@@ -147,7 +163,10 @@ async function main() {
         body,
         headers: {
           "content-type": "application/json",
-          "stripe-signature": stripe.webhooks.generateTestHeaderString({ payload: body, secret: STRIPE_SECRET }),
+          "stripe-signature": stripe.webhooks.generateTestHeaderString({
+            payload: body,
+            secret: STRIPE_SECRET,
+          }),
         },
         ok: 200,
       };
@@ -156,7 +175,9 @@ async function main() {
     await server.close();
 
     say("");
-    say("inbound (accepted = answered 2xx after commit; routed = routeBatch drained the queue, example journeys)");
+    say(
+      "inbound (accepted = answered 2xx after commit; routed = routeBatch drained the queue into a churn journey)",
+    );
     const line = (name: string, d: Driven, r: Routed, baseline?: Driven) =>
       say(
         `  ${name.padEnd(34)} ${d.perSec.toFixed(0).padStart(7)}/s accepted  p50 ${d.p50.toFixed(1)} ms  p99 ${d.p99.toFixed(1)} ms` +
@@ -209,7 +230,10 @@ async function main() {
     const atKill = killReceiver.received.length;
     const second = spawn(process.execPath, [CLI, "worker", "--journeys", JOURNEYS], { env, stdio: "ignore" });
     children.push(second);
-    await until(async () => ((await app.db.query("SELECT 1 FROM sync_outbox LIMIT 1")).rowCount ?? 0) === 0, 180_000);
+    await until(
+      async () => ((await app.db.query("SELECT 1 FROM sync_outbox LIMIT 1")).rowCount ?? 0) === 0,
+      180_000,
+    );
     second.kill("SIGTERM");
     const got = new Set(killReceiver.received.map((e) => e.uuid));
     const lost = expected.filter((id) => !got.has(id)).length;

@@ -19,6 +19,8 @@ CREATE TABLE source_receipts (
   UNIQUE (source, delivery_id)
 );
 CREATE INDEX source_receipts_unresolved ON source_receipts (id) WHERE status = 'unresolved';
+CREATE INDEX source_receipts_unresolved_email ON source_receipts (lookup_email) WHERE status = 'unresolved';
+CREATE INDEX source_receipts_unresolved_alias ON source_receipts (lookup_alias) WHERE status = 'unresolved';
 CREATE INDEX source_receipts_source_id ON source_receipts (source, id DESC);
 
 -- Identity merges: an alias (a PostHog anonymous distinct_id, `stripe:cus_…`) that belongs to a known user. New

@@ -314,6 +314,20 @@ describe("Stripe source", () => {
     expect(after.rows).toEqual([{ status: "processed" }]);
   });
 
+  it("routes a held Stripe delivery in the same transaction as the PostHog identify that names its email", async () => {
+    fakeStripe.customers.set("cus_ph", { email: "ph-pays@example.com" });
+    expect((await postStripe(stripeEvent("invoice.payment_failed", invoice("cus_ph")))).body).toEqual({
+      status: "unresolved",
+    });
+    await postPostHog(posthog("$identify", "ph-payer", { person: { email: "ph-pays@example.com" } }));
+    const held = await h.db.query("SELECT status FROM source_receipts WHERE lookup_alias = 'stripe:cus_ph'");
+    expect(held.rows).toEqual([{ status: "processed" }]);
+    await h.drain();
+    expect(await h.runs({ journeyId: "churn-prevention", userId: "ph-payer" })).toMatchObject([
+      { status: "waiting" },
+    ]);
+  });
+
   it("acknowledges an event type it does not map as ignored", async () => {
     const res = await postStripe(stripeEvent("charge.refunded", { id: "ch_1", object: "charge" }));
     expect(res.body).toEqual({ status: "ignored" });

@@ -145,7 +145,17 @@ export async function receiveSourceDelivery(
     );
     const stored = events.map((e) => ({ ...e, userId: canonical.get(e.userId) ?? e.userId }));
     const written = await insertEvents(tx, stored);
-    if (merged.length > 0 || stored.some((e) => e.userEmail)) await resolvePendingReceipts(tx, now);
+    // What this delivery made known (an email on a user's event, a merged alias) may resolve held receipts.
+    const emails = stored.flatMap((e) => (e.userEmail ? [e.userEmail] : []));
+    if (merged.length > 0 || emails.length > 0) {
+      const knownEmails = new Map(
+        stored.flatMap((e) => (e.userEmail ? [[e.userEmail.toLowerCase(), e.userId] as const] : [])),
+      );
+      await resolvePendingReceipts(tx, now, {
+        keys: { emails, aliases: merged.map((m) => m.alias) },
+        knownEmails,
+      });
+    }
     return {
       status: "processed" as const,
       accepted: written.insertedIds.length,

@@ -16,12 +16,18 @@ const PAGE = 500;
 export async function resolvePendingReceipts(
   q: Queryable,
   at: Date,
-  options: { onlyIds?: readonly number[] } = {},
+  options: {
+    onlyIds?: readonly number[];
+    /** Only receipts waiting for these emails or aliases (what a delivery just made known). */
+    keys?: { emails: readonly string[]; aliases: readonly string[] };
+    /** lower(email) → user from the delivery in hand: its contact is only upserted when it is routed. */
+    knownEmails?: ReadonlyMap<string, string>;
+  } = {},
 ): Promise<number> {
   let resolved = 0;
   // With onlyIds, start just before the first of them (they are this call's own receipts, freshly inserted).
   for (let after = options.onlyIds ? Math.min(...options.onlyIds) - 1 : 0; ; ) {
-    const page = await takeUnresolvedReceipts(q, after, PAGE);
+    const page = await takeUnresolvedReceipts(q, after, PAGE, options.keys);
     const candidates = options.onlyIds ? page.filter((r) => options.onlyIds?.includes(r.id)) : page;
     const aliases = await resolveAliases(
       q,
@@ -36,7 +42,9 @@ export async function resolvePendingReceipts(
     for (const receipt of candidates) {
       const userId =
         (receipt.lookupAlias ? aliases.get(receipt.lookupAlias) : undefined) ??
-        (receipt.lookupEmail ? emails.get(receipt.lookupEmail) : undefined);
+        (receipt.lookupEmail
+          ? (emails.get(receipt.lookupEmail) ?? options.knownEmails?.get(receipt.lookupEmail))
+          : undefined);
       if (userId === undefined) continue;
       done.push({ id: receipt.id, userId });
       for (const event of receipt.pending) {

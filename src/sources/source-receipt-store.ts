@@ -85,6 +85,8 @@ export async function takeUnresolvedReceipts(
   q: Queryable,
   afterId: number,
   limit: number,
+  /** Only receipts waiting for one of these emails (lower-case) or aliases: an index lookup, not a scan. */
+  keys?: { emails: readonly string[]; aliases: readonly string[] },
 ): Promise<UnresolvedReceipt[]> {
   const result = await q.query<{
     id: string;
@@ -94,8 +96,10 @@ export async function takeUnresolvedReceipts(
     pending_events: PendingEvent[] | null;
   }>(
     `SELECT id, source, lookup_email, lookup_alias, pending_events FROM source_receipts
-      WHERE status = 'unresolved' AND id > $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
-    [afterId, limit],
+      WHERE status = 'unresolved' AND id > $1
+        AND ($3::text[] IS NULL OR lookup_email = ANY($3::text[]) OR lookup_alias = ANY($4::text[]))
+      ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+    [afterId, limit, keys ? keys.emails.map((e) => e.toLowerCase()) : null, keys ? keys.aliases : null],
   );
   return result.rows.map((row) => ({
     id: Number(row.id),
