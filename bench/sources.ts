@@ -29,6 +29,8 @@ import { migrate } from "../src/db/migrate.js";
 import { defineJourney, hours } from "../src/index.js";
 import { routeBatch } from "../src/journeys/event-router.js";
 import { createJourneyRegistry } from "../src/journeys/journey-registry.js";
+import { endRuns } from "../src/journeys/journey-store.js";
+import { insertNewRuns, type NewRun } from "../src/journeys/routing-store.js";
 import { PARTITION_COUNT } from "../src/journeys/routing-partitions.js";
 import { systemClock } from "../src/lib/clock.js";
 import { freePort } from "../src/lib/free-port.js";
@@ -188,6 +190,8 @@ async function main() {
     line("PostHog signed deliveries", posthog, posthogRoute, ingest);
     line("Stripe signed deliveries", stripeRun, stripeRoute, ingest);
 
+    await measureTriggerCost(app.db);
+
     // Outbound: FACTS facts to a PostHog-compatible server with 50 ms latency.
     const receiver = await new FakePostHogServer({ latencyMs: 50 }).start();
     await seedFacts(app.db, FACTS, "out");
@@ -252,6 +256,56 @@ async function main() {
     await embedded?.stop();
     if (tmp) await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * What the fact triggers (migration 0076) cost the journey engine's set-based statements: 1,000-run inserts (the
+ * router's insertNewRuns) and 1,000-run exits (endRuns) with the triggers disabled (the baseline), enabled with no
+ * destination, and enabled with one destination (an outbox row per fact).
+ */
+async function measureTriggerCost(db: Database): Promise<void> {
+  const ROUNDS = Math.max(5, Math.min(40, Math.floor(EVENTS / 50)));
+  const at = new Date();
+  const run = async (label: string) => {
+    let insertMs = 0;
+    let exitMs = 0;
+    for (let r = 0; r < ROUNDS; r++) {
+      const runs: NewRun[] = Array.from({ length: 1000 }, (_, i) => ({
+        id: randomUUID(),
+        journeyId: "bench-trigger",
+        userId: `trig-${label}-${r}-${i}`,
+        userEmail: null,
+        properties: {},
+        triggerEventId: 1,
+        exitEventId: null,
+        once: false,
+      }));
+      let t0 = performance.now();
+      await insertNewRuns(db, runs, at);
+      insertMs += performance.now() - t0;
+      t0 = performance.now();
+      await endRuns(db, "exited", runs.map((x) => ({ id: x.id })), at);
+      exitMs += performance.now() - t0;
+    }
+    return { insert: (ROUNDS * 1000) / (insertMs / 1000), exit: (ROUNDS * 1000) / (exitMs / 1000) };
+  };
+  await db.query("ALTER TABLE journey_runs DISABLE TRIGGER sync_runs_inserted, DISABLE TRIGGER sync_run_ended");
+  const off = await run("off");
+  await db.query("ALTER TABLE journey_runs ENABLE TRIGGER sync_runs_inserted, ENABLE TRIGGER sync_run_ended");
+  await db.query("UPDATE sync_destinations SET enabled = false");
+  const idle = await run("idle");
+  await db.query(
+    "INSERT INTO sync_destinations (id, kind, enabled) VALUES ('posthog', 'posthog', true) ON CONFLICT (id) DO UPDATE SET enabled = true",
+  );
+  const on = await run("on");
+  await db.query("DELETE FROM sync_outbox");
+  say("");
+  say("fact triggers on journey_runs (1,000-run statements; rows/s)");
+  const fmt = (x: { insert: number; exit: number }) =>
+    `insert ${x.insert.toFixed(0).padStart(7)}/s (${((x.insert / off.insert) * 100).toFixed(0)}%)  exit ${x.exit.toFixed(0).padStart(7)}/s (${((x.exit / off.exit) * 100).toFixed(0)}%)`;
+  say(`  baseline: triggers disabled         ${fmt(off)}`);
+  say(`  triggers, no destination enabled    ${fmt(idle)}`);
+  say(`  triggers, one destination           ${fmt(on)}`);
 }
 
 interface Driven {
