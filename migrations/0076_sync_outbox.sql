@@ -162,13 +162,16 @@ END $$;
 CREATE TRIGGER sync_runs_inserted AFTER INSERT ON journey_runs
   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION hogsend_sync_runs_inserted();
 
+-- Row-level (transition tables cannot be limited to status changes, and capturing every lease renewal would tax
+-- the hot path); the WHEN clause keeps it to terminal transitions, and one INSERT … SELECT writes the rows.
 CREATE FUNCTION hogsend_sync_run_ended() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM sync_destinations WHERE enabled) THEN RETURN NULL; END IF;
-  PERFORM hogsend_enqueue_facts(jsonb_build_array(jsonb_build_object(
-    'event_id', hogsend_fact_id('journey.' || NEW.status, NEW.id::text), 'type', 'journey.' || NEW.status,
-    'user_id', NEW.user_id, 'occurred_at', NEW.updated_at,
-    'payload', jsonb_build_object('runId', NEW.id, 'journeyId', NEW.journey_id, 'error', NEW.error))));
+  INSERT INTO sync_outbox (destination_id, event_id, type, user_id, payload, occurred_at)
+  SELECT d.id, hogsend_fact_id('journey.' || NEW.status, NEW.id::text), 'journey.' || NEW.status, NEW.user_id,
+         jsonb_build_object('runId', NEW.id, 'journeyId', NEW.journey_id, 'error', NEW.error), NEW.updated_at
+    FROM sync_destinations d
+   WHERE d.enabled AND (d.event_types IS NULL OR 'journey.' || NEW.status = ANY (d.event_types))
+  ON CONFLICT (destination_id, event_id) DO NOTHING;
   RETURN NULL;
 END $$;
 CREATE TRIGGER sync_run_ended AFTER UPDATE OF status ON journey_runs
