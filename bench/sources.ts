@@ -30,8 +30,8 @@ import { defineJourney, hours } from "../src/index.js";
 import { routeBatch } from "../src/journeys/event-router.js";
 import { createJourneyRegistry } from "../src/journeys/journey-registry.js";
 import { endRuns } from "../src/journeys/journey-store.js";
-import { insertNewRuns, type NewRun } from "../src/journeys/routing-store.js";
 import { PARTITION_COUNT } from "../src/journeys/routing-partitions.js";
+import { insertNewRuns, type NewRun } from "../src/journeys/routing-store.js";
 import { systemClock } from "../src/lib/clock.js";
 import { freePort } from "../src/lib/free-port.js";
 import { createLogger } from "../src/lib/logger.js";
@@ -284,12 +284,19 @@ async function measureTriggerCost(db: Database): Promise<void> {
       await insertNewRuns(db, runs, at);
       insertMs += performance.now() - t0;
       t0 = performance.now();
-      await endRuns(db, "exited", runs.map((x) => ({ id: x.id })), at);
+      await endRuns(
+        db,
+        "exited",
+        runs.map((x) => ({ id: x.id })),
+        at,
+      );
       exitMs += performance.now() - t0;
     }
     return { insert: (ROUNDS * 1000) / (insertMs / 1000), exit: (ROUNDS * 1000) / (exitMs / 1000) };
   };
-  await db.query("ALTER TABLE journey_runs DISABLE TRIGGER sync_runs_inserted, DISABLE TRIGGER sync_run_ended");
+  await db.query(
+    "ALTER TABLE journey_runs DISABLE TRIGGER sync_runs_inserted, DISABLE TRIGGER sync_run_ended",
+  );
   const off = await run("off");
   await db.query("ALTER TABLE journey_runs ENABLE TRIGGER sync_runs_inserted, ENABLE TRIGGER sync_run_ended");
   await db.query("UPDATE sync_destinations SET enabled = false");
