@@ -16,6 +16,7 @@ import { httpServerOptions } from "./api/http-server-options.js";
 import { createIngestRoutes } from "./api/ingest-routes.js";
 import { type MetricsServer, startMetricsServer } from "./api/metrics-server.js";
 import { createSharedRateLimiter, rateLimitMetrics } from "./api/shared-rate-limiter.js";
+import { createSourceRoutes } from "./api/source-routes.js";
 import { createTrackingRoutes } from "./api/tracking-routes.js";
 import { createUnsubscribeRoutes } from "./api/unsubscribe-routes.js";
 import { startAuditPruning } from "./audit/audit-pruning.js";
@@ -45,6 +46,10 @@ import { type Clock, systemClock } from "./lib/clock.js";
 import { createLogger, type Logger } from "./lib/logger.js";
 import type { AnyEmailTemplate } from "./project/define-config.js";
 import { createRedisClient, type RedisClient } from "./redis/redis-client.js";
+import { buildSources } from "./sources/build-sources.js";
+import type { ProjectSources } from "./sources/project-sources.js";
+import { startReceiptResolution } from "./sources/resolve-pending-receipts.js";
+import { startSyncDelivery } from "./sync/sync-delivery.js";
 
 export const VERSION: string = JSON.parse(
   readFileSync(new URL("../package.json", import.meta.url), "utf8"),
@@ -73,6 +78,8 @@ export interface App {
   readonly alerts: AlertSettings;
   /** The Redis connection when REDIS_URL is set (shared rate limits); undefined otherwise. */
   readonly redis: RedisClient | undefined;
+  /** The project's own webhook sources and the built-ins' options (its config's `sources`, `posthog`, `stripe`). */
+  readonly sources: ProjectSources | undefined;
   close(): Promise<void>;
 }
 
@@ -87,6 +94,8 @@ export interface AppOptions {
   journeys?: readonly DefinedJourney[];
   /** The project's `alerts` settings (a loaded `Project`'s). */
   alerts?: AlertsConfig;
+  /** The project's sources (a loaded `Project`'s); only the built-ins when unset. */
+  sources?: ProjectSources;
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -136,6 +145,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     embedded,
     templates,
     journeys: options.journeys,
+    sources: options.sources,
     email: createEmailClient({ db, templates }),
     alerts: resolveAlertSettings(options.alerts, config.alerts.minVolume),
     get redis() {
@@ -237,6 +247,8 @@ export function buildApi(app: App, options: { authenticate?: Authenticator } = {
         }),
       (context) => createEmailSendRoutes(context),
       (context) => createEmailWebhookRoutes(context, { email: app.config.email }),
+      (context) =>
+        createSourceRoutes(context, { clock: app.clock, ...buildSources(app.config, app.sources) }),
       (context) =>
         createUnsubscribeRoutes(context, { secrets: app.config.email.linkSecrets, clock: app.clock }),
       (context) =>
@@ -351,6 +363,21 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     logger: app.logger,
     retentionDays: app.config.auditRetentionDays,
   });
+  const receipts = startReceiptResolution({
+    db: app.db,
+    clock: app.clock,
+    logger: app.logger,
+    intervalMs: Math.max(app.config.worker.pollIntervalMs, 5_000),
+  });
+  const { posthogApiKey, posthogHost } = app.config.sync;
+  const sync = await startSyncDelivery({
+    db: app.db,
+    clock: app.clock,
+    logger: app.logger,
+    posthog: posthogApiKey ? { apiKey: posthogApiKey, host: posthogHost } : undefined,
+    pollIntervalMs: app.config.worker.pollIntervalMs,
+    leaseMs: app.config.worker.leaseMs,
+  });
   app.logger.info({ journeys: registry.journeys.map((j) => j.meta.id) }, "worker started");
   return {
     async stop(graceMs) {
@@ -360,6 +387,8 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
         pruning.stop(),
         auditPruning.stop(),
         alerts.stop(),
+        receipts.stop(),
+        sync.stop(),
       ]);
       app.logger.debug("worker stopped");
     },

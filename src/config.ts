@@ -135,6 +135,15 @@ const envSchema = z.object({
   HOGSEND_ALERTS_EMAIL: optionalString,
   HOGSEND_ALERTS_INTERVAL_SECONDS: positiveInt(60),
   HOGSEND_ALERTS_MIN_VOLUME: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(100)),
+  // Inbound sources (POST /v1/sources/{posthog|stripe}, the Segment-compatible /v1/track|identify|batch).
+  POSTHOG_WEBHOOK_SECRET: optionalString,
+  STRIPE_WEBHOOK_SECRET: optionalString,
+  STRIPE_SECRET_KEY: optionalString,
+  STRIPE_API_BASE: z.preprocess(emptyToUndefined, httpUrl.optional()),
+  SEGMENT_WRITE_KEY: optionalString,
+  // Engagement out: the PostHog destination of the sync outbox (project API key, phc_...).
+  POSTHOG_API_KEY: optionalString,
+  POSTHOG_HOST: z.preprocess(emptyToUndefined, httpUrl.default("https://us.i.posthog.com")),
   // Days the audit log keeps an entry (the worker prunes older ones); 0 keeps them forever.
   HOGSEND_AUDIT_RETENTION_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(365)),
 });
@@ -225,6 +234,16 @@ export interface Config {
     pollIntervalMs: number;
     shutdownGraceMs: number;
   };
+  /** Inbound sources; a source with no secret is open outside production and refused (401) in production. */
+  sources: {
+    posthogWebhookSecret: string | undefined;
+    stripeWebhookSecret: string | undefined;
+    stripeSecretKey: string | undefined;
+    stripeApiBase: string | undefined;
+    segmentWriteKey: string | undefined;
+  };
+  /** Engagement out; the PostHog destination is enabled when `posthogApiKey` is set. */
+  sync: { posthogApiKey: string | undefined; posthogHost: string };
 }
 
 interface Problem {
@@ -429,6 +448,14 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       pollIntervalMs: env.HOGSEND_POLL_INTERVAL_MS,
       shutdownGraceMs: env.HOGSEND_SHUTDOWN_GRACE_SECONDS * 1000,
     },
+    sources: {
+      posthogWebhookSecret: env.POSTHOG_WEBHOOK_SECRET,
+      stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET,
+      stripeSecretKey: env.STRIPE_SECRET_KEY,
+      stripeApiBase: env.STRIPE_API_BASE,
+      segmentWriteKey: env.SEGMENT_WRITE_KEY,
+    },
+    sync: { posthogApiKey: env.POSTHOG_API_KEY, posthogHost: env.POSTHOG_HOST.replace(/\/+$/, "") },
   };
 }
 

@@ -20,3 +20,14 @@ export type {
 } from "./journeys/journey-types.js";
 export { type DurationObject, days, hours, minutes, seconds } from "./lib/duration.js";
 export { type AnyEmailTemplate, defineConfig, type HogsendConfig } from "./project/define-config.js";
+export {
+  defineWebhookSource,
+  type PostHogSourceOptions,
+  type SourceContext,
+  type SourceDelivery,
+  type SourceEvent,
+  type SourceRejection,
+  type StripeSourceOptions,
+  type WebhookRequest,
+  type WebhookSource,
+} from "./sources/define-webhook-source.js";

@@ -19,6 +19,19 @@ const ADMIN_KEY = "test-admin-key-contract-0123456789abcdef";
 const RESEND_SECRET = `whsec_${Buffer.from("contract-resend-secret-0123456789").toString("base64")}`;
 const LINK_SECRET = "contract-link-secret-0123456789abcdef0123";
 const POSTMARK = { user: "postmark", pass: "contract-pass-1234" };
+const POSTHOG_SECRET = "contract-posthog-shared-secret";
+const SEGMENT_KEY = "contract-segment-write-key";
+const segmentAuth = { authorization: `Basic ${Buffer.from(`${SEGMENT_KEY}:`).toString("base64")}` };
+const posthogDelivery = () =>
+  JSON.stringify({
+    event: {
+      uuid: crypto.randomUUID(),
+      event: "contract.seen",
+      distinct_id: "contract-user",
+      properties: {},
+    },
+    person: { properties: { email: "contract@example.com" } },
+  });
 
 let testDb: TestDatabase;
 let app: App;
@@ -43,6 +56,9 @@ beforeAll(async () => {
     POSTMARK_WEBHOOK_USER: POSTMARK.user,
     POSTMARK_WEBHOOK_PASS: POSTMARK.pass,
     HOGSEND_UNSUBSCRIBE_SECRETS: LINK_SECRET,
+    POSTHOG_WEBHOOK_SECRET: POSTHOG_SECRET,
+    STRIPE_WEBHOOK_SECRET: "whsec_contract_stripe",
+    SEGMENT_WRITE_KEY: SEGMENT_KEY,
   });
   app = await createApp(config, { databaseUrl: testDb.url, templates: exampleTemplates });
   api = buildApi(app);
@@ -232,6 +248,92 @@ const CASES: Record<string, Case> = {
   "get /v1/admin/events": {
     valid: () => ({ path: "/v1/admin/events", query: "?userId=contract-user&limit=5", expect: [200] }),
     invalid: () => ({ path: "/v1/admin/events", query: "?cursor=bm9wZQ", expect: [400] }),
+  },
+  "post /v1/sources/{source}": {
+    valid: () => ({
+      path: "/v1/sources/posthog",
+      body: posthogDelivery(),
+      headers: { "x-posthog-webhook-secret": POSTHOG_SECRET },
+      expect: [200],
+    }),
+    invalid: () => ({ path: "/v1/sources/posthog", body: posthogDelivery(), expect: [401] }),
+  },
+  "post /v1/track": {
+    valid: () => ({
+      path: "/v1/track",
+      body: json({ userId: "contract-user", event: "contract.tracked", messageId: crypto.randomUUID() }),
+      headers: segmentAuth,
+      expect: [200],
+    }),
+    invalid: () => ({ path: "/v1/track", body: json({ event: "x" }), headers: segmentAuth, expect: [400] }),
+  },
+  "post /v1/identify": {
+    valid: () => ({
+      path: "/v1/identify",
+      body: json({ userId: "contract-user", traits: { plan: "pro" }, messageId: crypto.randomUUID() }),
+      headers: segmentAuth,
+      expect: [200],
+    }),
+    invalid: () => ({ path: "/v1/identify", body: json({ traits: {} }), expect: [401] }),
+  },
+  "post /v1/batch": {
+    valid: () => ({
+      path: "/v1/batch",
+      body: json({
+        batch: [{ type: "track", userId: "contract-user", event: "a", messageId: crypto.randomUUID() }],
+      }),
+      headers: segmentAuth,
+      expect: [200],
+    }),
+    invalid: () => ({ path: "/v1/batch", body: json({ batch: [] }), headers: segmentAuth, expect: [400] }),
+  },
+  "get /v1/admin/sources/receipts": {
+    valid: () => ({ path: "/v1/admin/sources/receipts", query: "?source=posthog", expect: [200] }),
+    invalid: () => ({ path: "/v1/admin/sources/receipts", query: "?status=nope", expect: [400] }),
+  },
+  "get /v1/admin/sources/receipts/{id}": {
+    valid: () => ({ path: "/v1/admin/sources/receipts/999999", expect: [404] }),
+    invalid: () => ({ path: "/v1/admin/sources/receipts/abc", expect: [400] }),
+  },
+  "get /v1/admin/sync/catalog": {
+    valid: () => ({ path: "/v1/admin/sync/catalog", expect: [200] }),
+    invalid: () => ({
+      path: "/v1/admin/sync/catalog",
+      headers: { authorization: "Bearer nope" },
+      expect: [401],
+    }),
+  },
+  "get /v1/admin/webhook-endpoints": {
+    valid: () => ({ path: "/v1/admin/webhook-endpoints", expect: [200] }),
+    invalid: () => ({
+      path: "/v1/admin/webhook-endpoints",
+      headers: { authorization: "Bearer nope" },
+      expect: [401],
+    }),
+  },
+  "post /v1/admin/webhook-endpoints": {
+    valid: () => ({
+      path: "/v1/admin/webhook-endpoints",
+      body: json({ url: "http://127.0.0.1:9/hooks", eventTypes: ["email.sent"] }),
+      expect: [201],
+    }),
+    invalid: () => ({ path: "/v1/admin/webhook-endpoints", body: json({ url: "ftp://x" }), expect: [400] }),
+  },
+  "delete /v1/admin/webhook-endpoints/{id}": {
+    valid: () => ({ path: "/v1/admin/webhook-endpoints/wh_missing", expect: [404] }),
+    invalid: () => ({ path: `/v1/admin/webhook-endpoints/${"x".repeat(65)}`, expect: [400] }),
+  },
+  "post /v1/admin/webhook-endpoints/{id}/test": {
+    valid: () => ({ path: "/v1/admin/webhook-endpoints/wh_missing/test", expect: [404] }),
+    invalid: () => ({ path: `/v1/admin/webhook-endpoints/${"x".repeat(65)}/test`, expect: [400] }),
+  },
+  "get /v1/admin/sync/dead-letters": {
+    valid: () => ({ path: "/v1/admin/sync/dead-letters", query: "?destination=posthog", expect: [200] }),
+    invalid: () => ({ path: "/v1/admin/sync/dead-letters", query: "?limit=0", expect: [400] }),
+  },
+  "post /v1/admin/sync/dead-letters/{id}/requeue": {
+    valid: () => ({ path: "/v1/admin/sync/dead-letters/999999/requeue", expect: [404] }),
+    invalid: () => ({ path: "/v1/admin/sync/dead-letters/abc/requeue", expect: [400] }),
   },
   "get /v1/admin/events/routing-failures": {
     valid: () => ({ path: "/v1/admin/events/routing-failures", expect: [200] }),

@@ -75,6 +75,8 @@ describe("GET /v1/openapi.json", () => {
       "apiKeyHeader",
       "bearerAuth",
       "postmarkBasic",
+      "segmentWriteKey",
+      "sourceSignature",
       "svixSignature",
       "webhookSecret",
     ]);

@@ -9,7 +9,9 @@ import { createEventRoutes } from "./event-routes.js";
 import { createJourneyAdminRoutes, type JourneyAdminOptions } from "./journey-admin-routes.js";
 import { createRouter } from "./openapi-router.js";
 import { requireApiKey } from "./require-api-key.js";
+import { createSourceAdminRoutes } from "./source-admin-routes.js";
 import { createSuppressionRoutes } from "./suppression-routes.js";
+import { createSyncAdminRoutes } from "./sync-admin-routes.js";
 
 export type AdminApiOptions = JourneyAdminOptions;
 
@@ -29,7 +31,9 @@ export function createAdminApi(context: RouteContext, options: AdminApiOptions) 
     .route("/", createSuppressionRoutes(context))
     .route("/", createApiKeyRoutes(context))
     .route("/", createAuditLogRoutes(context))
-    .route("/", createAlertRoutes(context, options));
+    .route("/", createAlertRoutes(context, options))
+    .route("/", createSourceAdminRoutes(context))
+    .route("/", createSyncAdminRoutes(context, { clock: options.clock }));
 }
 
 /** The admin API's route types, for `hc<AdminApi>(…)` from `hono/client`. */

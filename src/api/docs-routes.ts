@@ -40,6 +40,19 @@ export function buildOpenApiDocument(app: OpenAPIHono<ApiEnv>, version: string):
     scheme: "basic",
     description: "Postmark webhooks: POSTMARK_WEBHOOK_USER / POSTMARK_WEBHOOK_PASS",
   });
+  registry.registerComponent("securitySchemes", "sourceSignature", {
+    type: "apiKey",
+    in: "header",
+    name: "webhook-signature",
+    description:
+      "Inbound sources: the sender's signature (Standard Webhooks `webhook-*` headers or x-posthog-webhook-secret " +
+      "for PostHog, `stripe-signature` for Stripe, your own scheme for a source you define)",
+  });
+  registry.registerComponent("securitySchemes", "segmentWriteKey", {
+    type: "http",
+    scheme: "basic",
+    description: "Segment-compatible API: SEGMENT_WRITE_KEY as the username, empty password",
+  });
   registry.registerComponent("securitySchemes", "webhookSecret", {
     type: "apiKey",
     in: "header",

@@ -24,11 +24,26 @@ export async function upsertContactsFromEvents(q: Queryable, events: readonly St
   // Fold the batch per user first so one statement covers the batch and later events win.
   const byUser = new Map<
     string,
-    { email: string | null; set: Record<string, unknown>; setOnce: Record<string, unknown>; seen: Date }
+    {
+      email: string | null;
+      set: Record<string, unknown>;
+      setOnce: Record<string, unknown>;
+      seen: Date;
+      create: boolean;
+    }
   >();
   for (const event of events) {
-    const entry = byUser.get(event.userId) ?? { email: null, set: {}, setOnce: {}, seen: event.occurredAt };
+    const entry = byUser.get(event.userId) ?? {
+      email: null,
+      set: {},
+      setOnce: {},
+      seen: event.occurredAt,
+      create: false,
+    };
     if (event.userEmail) entry.email = event.userEmail;
+    // PostHog's own flag for a personless event: it updates a contact that exists but creates none (an
+    // anonymous visitor without an email is not a contact until identified).
+    if (event.userEmail || event.properties.$process_person_profile !== false) entry.create = true;
     const set = objectOrEmpty(event.properties.$set);
     const setOnce = objectOrEmpty(event.properties.$set_once);
     Object.assign(entry.set, set);
@@ -37,7 +52,8 @@ export async function upsertContactsFromEvents(q: Queryable, events: readonly St
     if (event.occurredAt > entry.seen) entry.seen = event.occurredAt;
     byUser.set(event.userId, entry);
   }
-  const users = [...byUser.entries()];
+  const all = [...byUser.entries()];
+  const users = all.filter(([, e]) => e.create);
   const params = [
     users.map(([userId]) => userId),
     users.map(([, e]) => e.email),
@@ -62,8 +78,20 @@ export async function upsertContactsFromEvents(q: Queryable, events: readonly St
     `UPDATE contacts c SET properties = (t.set_once || c.properties) || t.set
        FROM unnest($1::text[], $2::jsonb[], $3::jsonb[]) AS t(user_id, set, set_once)
       WHERE c.user_id = t.user_id AND (t.set <> '{}'::jsonb OR t.set_once <> '{}'::jsonb)`,
-    [params[0], params[2], params[3]],
+    [
+      all.map(([userId]) => userId),
+      all.map(([, e]) => JSON.stringify(e.set)),
+      all.map(([, e]) => JSON.stringify(e.setOnce)),
+    ],
   );
+  const touched = all.filter(([, e]) => !e.create);
+  if (touched.length > 0) {
+    await q.query(
+      `UPDATE contacts c SET last_seen_at = GREATEST(c.last_seen_at, t.seen), updated_at = now()
+         FROM unnest($1::text[], $2::timestamptz[]) AS t(user_id, seen) WHERE c.user_id = t.user_id`,
+      [touched.map(([userId]) => userId), touched.map(([, e]) => e.seen.toISOString())],
+    );
+  }
 }
 
 function objectOrEmpty(value: unknown): Record<string, unknown> {
@@ -269,4 +297,16 @@ export async function writeContactTombstone(
        email_hash = COALESCE(EXCLUDED.email_hash, contact_tombstones.email_hash), erased_at = now()`,
     [userId, email],
   );
+}
+
+/** lower(email) → user id of the most recently seen contact with it, for the addresses that have one. */
+export async function userIdsByEmails(q: Queryable, emails: readonly string[]): Promise<Map<string, string>> {
+  const unique = [...new Set(emails.map((e) => e.toLowerCase()))];
+  if (unique.length === 0) return new Map();
+  const result = await q.query<{ email: string; user_id: string }>(
+    `SELECT DISTINCT ON (lower(email)) lower(email) AS email, user_id FROM contacts
+      WHERE lower(email) = ANY($1::text[]) ORDER BY lower(email), last_seen_at DESC NULLS LAST`,
+    [unique],
+  );
+  return new Map(result.rows.map((row) => [row.email, row.user_id]));
 }

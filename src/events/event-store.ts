@@ -182,14 +182,18 @@ export async function getEventsByIds(q: Queryable, ids: readonly number[]): Prom
   return result.rows.map(toStoredEvent);
 }
 
-/** Count of a user's events by name, optionally since a moment; backs `ctx.history.hasEvent`. */
+/**
+ * Count of a user's events by name, optionally since a moment; backs `ctx.history.hasEvent`. Events stored under
+ * any of the user's aliases (user_aliases: anonymous ids merged by an identify) count as the user's.
+ */
 export async function countUserEvents(
   q: Queryable,
   params: { userId: string; event: string; since?: Date | undefined },
 ): Promise<number> {
   const result = await q.query<{ count: number }>(
     `SELECT count(*)::int AS count FROM events
-      WHERE user_id = $1 AND event = $2 AND ($3::timestamptz IS NULL OR occurred_at >= $3)`,
+      WHERE (user_id = $1 OR user_id IN (SELECT alias FROM user_aliases WHERE user_id = $1))
+        AND event = $2 AND ($3::timestamptz IS NULL OR occurred_at >= $3)`,
     [params.userId, params.event, params.since?.toISOString() ?? null],
   );
   return result.rows[0]?.count ?? 0;

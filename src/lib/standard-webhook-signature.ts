@@ -1,4 +1,4 @@
-import { Webhook } from "svix";
+import { Webhook, WebhookVerificationError } from "svix";
 
 /** The three Standard Webhooks headers (https://www.standardwebhooks.com), lower-case as sent. */
 export interface StandardWebhookHeaders {
@@ -28,7 +28,8 @@ export function signStandardWebhook(
 
 /**
  * Verifies an inbound Standard Webhooks delivery on its raw body: signature and a timestamp within five minutes
- * (svix's tolerance). False for any missing header, bad secret or mismatch; never throws.
+ * (svix's tolerance). False for any missing header, bad secret or mismatch; never throws. The body need not be
+ * JSON.
  */
 export function verifyStandardWebhook(
   secret: string,
@@ -43,8 +44,10 @@ export function verifyStandardWebhook(
       "webhook-signature": headers.signature,
     });
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    // svix parses the payload as JSON once the signature matched: a signed body that is not JSON is authentic
+    // (the caller decides what to do with it); only a verification error means forged.
+    return !(error instanceof WebhookVerificationError);
   }
 }
 

@@ -14,6 +14,7 @@ export async function runApi(config: Config, options: ProjectFlags = {}): Promis
     templates: project.templates,
     journeys: project.journeys,
     alerts: project.alerts,
+    sources: project.sources,
   });
   try {
     await assertSchemaCurrent(app);

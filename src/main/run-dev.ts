@@ -157,6 +157,7 @@ async function serveDev(config: Config, options: ProjectFlags): Promise<void> {
     templates: project.templates,
     journeys: project.journeys,
     alerts: project.alerts,
+    sources: project.sources,
   });
   try {
     const worker = await startWorker(app);

@@ -19,6 +19,7 @@ export async function runWorker(config: Config, options: ProjectFlags): Promise<
     templates: project.templates,
     journeys: project.journeys,
     alerts: project.alerts,
+    sources: project.sources,
   });
   try {
     await assertSchemaCurrent(app);

@@ -1,6 +1,11 @@
 import type { AlertsConfig } from "../alerts/alert-settings.js";
 import type { EmailTemplate } from "../email/templates/email-template.js";
 import type { DefinedJourney } from "../journeys/journey-types.js";
+import type {
+  PostHogSourceOptions,
+  StripeSourceOptions,
+  WebhookSource,
+} from "../sources/define-webhook-source.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: any template, whatever its props schema (its component is contravariant in them).
 export type AnyEmailTemplate = EmailTemplate<any, string>;
@@ -18,6 +23,12 @@ export interface HogsendConfig {
    * the cooldown and the reputation guard; `false` turns a rule off. Checked at load. See the README's Alerts.
    */
   alerts?: AlertsConfig;
+  /** Your own webhook sources (`defineWebhookSource`), served at `POST /v1/sources/{id}` beside the built-ins. */
+  sources?: readonly WebhookSource[];
+  /** Options of the built-in PostHog source. */
+  posthog?: PostHogSourceOptions;
+  /** Options of the built-in Stripe source (the user id metadata key, the event mapping). */
+  stripe?: StripeSourceOptions;
 }
 
 /**

@@ -7,6 +7,7 @@ import { ErrorCodes, HogsendError, isHogsendError } from "../errors.js";
 import { createJourneyRegistry, importJourneysModule } from "../journeys/journey-registry.js";
 import type { DefinedJourney } from "../journeys/journey-types.js";
 import { importModule } from "../lib/import-module.js";
+import { checkProjectSources, type ProjectSources } from "../sources/project-sources.js";
 import type { HogsendConfig } from "./define-config.js";
 
 /** File names looked for in the working directory, in order. */
@@ -27,6 +28,8 @@ export interface Project {
   readonly templates: TemplateRegistry;
   /** The config's `alerts` (validated); `{}` when it sets none. */
   readonly alerts: AlertsConfig;
+  /** The project's own webhook sources and the built-ins' options. */
+  readonly sources: ProjectSources;
 }
 
 export interface LoadProjectOptions {
@@ -106,12 +109,14 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Pro
     throw error;
   }
   assertJourneyTemplatesExist(registry.journeys, templates, journeysSource);
+  const sources = checkProjectSources(config, source);
   return {
     configPath,
     root: configPath ? path.dirname(configPath) : cwd,
     journeys: registry.journeys,
     templates,
     alerts: alerts.config,
+    sources,
   };
 }
 
