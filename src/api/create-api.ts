@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { type Authenticator, createApiKeyAuthenticator } from "../auth/authenticate-api-key.js";
+import type { StudioAuth } from "../auth/studio/studio-auth.js";
 import type { Database } from "../db/database.js";
 import type { TemplateRegistry } from "../email/templates/template-registry.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
@@ -11,6 +12,7 @@ import { buildOpenApiDocument, createDocsRoutes } from "./docs-routes.js";
 import { errorResponse } from "./error-response.js";
 import { createHealthRoutes } from "./health-routes.js";
 import { createRouter } from "./openapi-router.js";
+import { createStudioAuthRoutes } from "./studio-auth-routes.js";
 
 export interface ApiDependencies {
   db: Database;
@@ -26,6 +28,16 @@ export interface ApiDependencies {
   routes?: ReadonlyArray<(deps: RouteContext) => RouteGroup>;
   /** The admin sub-app, mounted at `/v1/admin` (see createAdminApi). */
   admin?: (deps: RouteContext) => RouteGroup;
+  /** Studio logins: Better Auth at `/v1/auth/*`, and sessions accepted on `/v1/admin/*`. */
+  studio?: StudioAccess;
+}
+
+export interface StudioAccess {
+  auth: StudioAuth;
+  /** Origins (scheme://host[:port]) allowed to make cookie-authenticated changes. */
+  trustedOrigins: readonly string[];
+  /** Lower-cased header carrying the client IP, set by a trusted proxy; undefined: the socket address. */
+  trustedProxyHeader: string | undefined;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a group's own route types do not matter to the root app.
@@ -36,6 +48,7 @@ export interface RouteContext {
   logger: Logger;
   authenticate: Authenticator;
   templates: TemplateRegistry;
+  studio?: StudioAccess | undefined;
 }
 
 const STREAMED_UPLOADS = new Set(["/v1/admin/contacts/import"]);
@@ -76,8 +89,15 @@ export function createApi(deps: ApiDependencies): OpenAPIHono<ApiEnv> {
   // Streamed uploads are parsed row by row and never buffered, so the JSON body limit does not apply to them.
   app.use((c, next) => (STREAMED_UPLOADS.has(c.req.path) ? next() : limitBody(c, next)));
 
-  const context: RouteContext = { db: deps.db, logger: deps.logger, authenticate, templates: deps.templates };
+  const context: RouteContext = {
+    db: deps.db,
+    logger: deps.logger,
+    authenticate,
+    templates: deps.templates,
+    studio: deps.studio,
+  };
   app.route("/", createHealthRoutes(context, { version: deps.version }));
+  app.route("/", createStudioAuthRoutes(context));
   for (const build of deps.routes ?? []) app.route("/", build(context));
   if (deps.admin) app.route("/v1/admin", deps.admin(context));
   let document: Record<string, unknown> | undefined;

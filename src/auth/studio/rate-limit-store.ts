@@ -28,7 +28,8 @@ export async function incrementRateLimit(
 
 /** Drops counters whose window ended more than `olderThanSeconds` ago (called now and then by sign-in). */
 export async function pruneRateLimits(q: Queryable, olderThanSeconds: number): Promise<void> {
-  await q.query("DELETE FROM studio_rate_limits WHERE window_started_at < now() - make_interval(secs => $1)", [
-    olderThanSeconds,
-  ]);
+  await q.query(
+    "DELETE FROM studio_rate_limits WHERE window_started_at < now() - make_interval(secs => $1)",
+    [olderThanSeconds],
+  );
 }

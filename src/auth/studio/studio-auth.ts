@@ -65,12 +65,18 @@ export function createStudioAuth(deps: StudioAuthDependencies) {
     return (await incrementRateLimit(deps.db, key, windowSeconds)).count;
   };
   const secondaryStorage = deps.redis
-    ? createRedisSecondaryStorage({ redis: deps.redis, logger: deps.logger, fallbackIncrement: countInPostgres })
+    ? createRedisSecondaryStorage({
+        redis: deps.redis,
+        logger: deps.logger,
+        fallbackIncrement: countInPostgres,
+      })
     : undefined;
   const increment = secondaryStorage ? secondaryStorage.increment : countInPostgres;
   const consume = async (key: string, rule: RateRule) => {
     const count = await increment(key, rule.window);
-    return count <= rule.max ? { allowed: true, retryAfter: null } : { allowed: false, retryAfter: rule.window };
+    return count <= rule.max
+      ? { allowed: true, retryAfter: null }
+      : { allowed: false, retryAfter: rule.window };
   };
 
   const options = {
