@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, createApp, mintFirstStudioAdmin, type RunningServer, startApiServer } from "../src/app.js";
+import { CLI_AUDIT_CONTEXT } from "../src/audit/audit-entry.js";
 import { createStudioUser } from "../src/auth/studio/create-studio-user.js";
 import { DEFAULT_SIGN_IN_LIMITS } from "../src/auth/studio/studio-auth.js";
 import { loadConfig } from "../src/config.js";
@@ -47,7 +48,11 @@ async function signedInAdmin(): Promise<StudioHttp> {
 }
 
 async function signedInViewer(email: string): Promise<StudioHttp> {
-  await createStudioUser(app.studioAuth(), { email, password: "viewer-password-1", role: "viewer" });
+  await createStudioUser(
+    app.studioAuth(),
+    { email, password: "viewer-password-1", role: "viewer" },
+    CLI_AUDIT_CONTEXT,
+  );
   const http = studioHttp(base, ORIGIN);
   expect((await http.signIn(email, "viewer-password-1", freshIp())).status).toBe(200);
   return http;
@@ -136,7 +141,11 @@ describe("sign-in", () => {
 
   it("limits sign-in attempts per account across IPs", async () => {
     const email = "target@example.test";
-    await createStudioUser(app.studioAuth(), { email, password: "target-password-1", role: "viewer" });
+    await createStudioUser(
+      app.studioAuth(),
+      { email, password: "target-password-1", role: "viewer" },
+      CLI_AUDIT_CONTEXT,
+    );
     const http = studioHttp(base, ORIGIN);
     const statuses: number[] = [];
     for (let i = 0; i < DEFAULT_SIGN_IN_LIMITS.perAccount.max; i++) {
@@ -280,11 +289,91 @@ describe("the admin API with a Studio session", () => {
     const banned = await admin.request("/v1/auth/admin/ban-user", {
       method: "POST",
       body: JSON.stringify({ userId: vic.id, banReason: "left the team" }),
+      ip: "198.51.100.250",
     });
     expect(banned.status).toBe(200);
     expect((await vicHttp.request("/v1/admin/suppressions")).status).toBe(401);
     const again = await studioHttp(base, ORIGIN).signIn("vic@example.test", "vic-password-12", freshIp());
     expect(again.status).toBe(403);
+
+    // Every change is in the audit log, by the admin who made it, with before and after (never a password);
+    // the refused re-role wrote nothing.
+    const audit = await admin.request(`/v1/admin/audit-log?targetType=studio_user&targetId=${vic.id}`);
+    expect(audit.status).toBe(200);
+    const entries = (
+      (await audit.json()) as {
+        data: Array<{
+          action: string;
+          actor: { type: string; email?: string };
+          before: Record<string, unknown> | null;
+          after: Record<string, unknown> | null;
+          ip: string | null;
+        }>;
+      }
+    ).data;
+    expect(entries.map((e) => e.action)).toEqual([
+      "studio_user.banned",
+      "studio_user.role_changed",
+      "studio_user.created",
+    ]);
+    for (const entry of entries) expect(entry.actor).toMatchObject({ type: "user", email: ADMIN.email });
+    expect(entries[1]?.before).toMatchObject({ role: "viewer" });
+    expect(entries[1]?.after).toMatchObject({ role: "admin" });
+    expect(entries[0]?.after).toMatchObject({ banned: true, banReason: "left the team" });
+    expect(entries[2]?.after).toMatchObject({ email: "vic@example.test", role: "viewer" });
+    expect(JSON.stringify(entries)).not.toContain("vic-password-12");
+    expect(entries[0]?.ip).toBe("198.51.100.250");
+  });
+
+  it("rolls back a user change whose audit entry cannot be written, and a refused change writes no entry", async () => {
+    const admin = await signedInAdmin();
+    const before = await testDb.db.query(
+      "SELECT count(*)::int AS n FROM audit_log WHERE target_type = 'studio_user'",
+    );
+    const refused = await admin.request("/v1/auth/admin/create-user", {
+      method: "POST",
+      body: JSON.stringify({
+        email: ADMIN.email,
+        password: "whatever-password",
+        name: "Dup",
+        role: "viewer",
+      }),
+    });
+    expect(refused.status).toBe(400);
+    const junkId = await admin.request("/v1/auth/admin/set-role", {
+      method: "POST",
+      body: JSON.stringify({ userId: "not-a-uuid", role: "admin" }),
+    });
+    expect(junkId.status).toBe(400);
+    const after = await testDb.db.query(
+      "SELECT count(*)::int AS n FROM audit_log WHERE target_type = 'studio_user'",
+    );
+    expect(after.rows[0].n).toBe(before.rows[0].n);
+
+    // Same transaction: when the audit insert fails, the user Better Auth just created is gone too.
+    await testDb.db.query(
+      "ALTER TABLE audit_log ADD CONSTRAINT no_studio_users CHECK (target_type <> 'studio_user') NOT VALID",
+    );
+    try {
+      const res = await admin.request("/v1/auth/admin/create-user", {
+        method: "POST",
+        body: JSON.stringify({
+          email: "ghost@example.test",
+          password: "ghost-password-1",
+          name: "G",
+          role: "viewer",
+        }),
+      });
+      expect(res.status).toBe(500);
+    } finally {
+      await testDb.db.query("ALTER TABLE audit_log DROP CONSTRAINT no_studio_users");
+    }
+    const ghost = await testDb.db.query("SELECT 1 FROM studio_users WHERE email = 'ghost@example.test'");
+    expect(ghost.rowCount).toBe(0);
+    const ghostAccount = await testDb.db.query(
+      "SELECT 1 FROM studio_accounts a LEFT JOIN studio_users u ON u.id = a.user_id WHERE u.id IS NULL",
+    );
+    expect(ghostAccount.rowCount).toBe(0);
   });
 });
 

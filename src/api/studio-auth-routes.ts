@@ -1,6 +1,7 @@
+import { auditedUserAction, handleAuditedUserChange } from "../auth/studio/audited-user-admin.js";
 import { CLIENT_IP_HEADER, STUDIO_AUTH_BASE_PATH } from "../auth/studio/studio-auth.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
-import { findUnsafeJson, formatJsonPath } from "../lib/input-guard/index.js";
+import { findUnsafeJson, formatJsonPath, isUuid } from "../lib/input-guard/index.js";
 import { clientIp } from "./client-ip.js";
 import type { RouteContext } from "./create-api.js";
 import { createRouter } from "./openapi-router.js";
@@ -26,11 +27,19 @@ export function createStudioAuthRoutes(context: RouteContext) {
     if (ip) headers.set(CLIENT_IP_HEADER, ip);
     let body: Uint8Array | undefined;
     let signInEmail: string | undefined;
+    let targetUserId: string | undefined;
     if (c.req.method === "POST") {
       body = new Uint8Array(await c.req.arrayBuffer());
       const parsed = body.length > 0 ? guardBody(body, headers.get("content-type") ?? "") : undefined;
-      const email = (parsed as { email?: unknown } | undefined)?.email;
-      if (c.req.path === SIGN_IN_PATH && typeof email === "string") signInEmail = email;
+      const fields = (parsed ?? {}) as { email?: unknown; userId?: unknown };
+      if (c.req.path === SIGN_IN_PATH && typeof fields.email === "string") signInEmail = fields.email;
+      if (fields.userId !== undefined) {
+        // Studio user ids are uuids; anything else would only reach Postgres to fail there.
+        if (typeof fields.userId !== "string" || !isUuid(fields.userId)) {
+          throw new HogsendError(ErrorCodes.VALIDATION_FAILED, "userId must be a Studio user id (a uuid)");
+        }
+        targetUserId = fields.userId;
+      }
     }
     if (signInEmail !== undefined) {
       const limit = await studio.auth.signInLimit.isBlocked(signInEmail);
@@ -47,6 +56,16 @@ export function createStudioAuthRoutes(context: RouteContext) {
       headers,
       ...(body && body.length > 0 ? { body } : {}),
     });
+    const action =
+      c.req.method === "POST" ? auditedUserAction(c.req.path.slice(STUDIO_AUTH_BASE_PATH.length)) : undefined;
+    if (action !== undefined) {
+      return handleAuditedUserChange(studio.auth, request, {
+        action,
+        targetId: targetUserId,
+        requestId: c.get("requestId"),
+        ip,
+      });
+    }
     const response = await studio.auth.handler(request);
     if (signInEmail !== undefined && response.status === 401)
       await studio.auth.signInLimit.recordFailure(signInEmail);

@@ -1,4 +1,6 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
+import type pg from "pg";
 import { type BetterAuthOptions, betterAuth } from "better-auth";
 import { admin } from "better-auth/plugins";
 import { PostgresDialect } from "kysely";
@@ -78,12 +80,26 @@ export function createStudioAuth(deps: StudioAuthDependencies) {
       : { allowed: false, retryAfter: rule.window };
   };
 
+  // Inside `withTransaction`, every statement Better Auth makes runs on that transaction's connection, so a user
+  // change and its audit entry commit together; elsewhere its statements take pooled connections as usual.
+  const scope = new AsyncLocalStorage<pg.PoolClient>();
+  const scopedPool = {
+    async connect() {
+      const client = scope.getStore();
+      if (!client) return deps.db.pool.connect();
+      return { query: client.query.bind(client), release() {} } as unknown as pg.PoolClient;
+    },
+    // The pool is the app's: closing Better Auth must not close it.
+    async end() {},
+  };
+
   const options = {
     appName: "Hogsend Studio",
     baseURL: deps.baseUrl,
     basePath: STUDIO_AUTH_BASE_PATH,
     secret: deps.secret,
-    database: { dialect: new PostgresDialect({ pool: deps.db.pool }), type: "postgres", transaction: true },
+    // Hogsend owns the transactions (see `withTransaction`): Better Auth's own would BEGIN inside ours.
+    database: { dialect: new PostgresDialect({ pool: scopedPool }), type: "postgres", transaction: false },
     ...(secondaryStorage ? { secondaryStorage } : {}),
     ...STUDIO_AUTH_TABLES,
     session: {
@@ -144,6 +160,13 @@ export function createStudioAuth(deps: StudioAuthDependencies) {
     return readRateLimit(deps.db, key, limits.perAccount.window);
   };
   return Object.assign(betterAuth(options), {
+    /**
+     * Runs `fn` in one Postgres transaction that every Better Auth statement made meanwhile (in this async
+     * context) joins: `fn` gets the connection to add its own statements (an audit entry) to the same commit.
+     */
+    withTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+      return deps.db.transaction((client) => scope.run(client, () => fn(client)));
+    },
     /**
      * The per-account sign-in limit (Better Auth's own is per IP): an address with `perAccount.max` failed
      * sign-ins within the window is refused from any IP until the window ends, so guessing one account's password
