@@ -348,7 +348,7 @@ describe("the admin API with a Studio session", () => {
     const after = await testDb.db.query(
       "SELECT count(*)::int AS n FROM audit_log WHERE target_type = 'studio_user'",
     );
-    expect(after.rows[0].n).toBe(before.rows[0].n);
+    expect(after.rows[0]?.n).toBe(before.rows[0]?.n);
 
     // Same transaction: when the audit insert fails, the user Better Auth just created is gone too.
     await testDb.db.query(
