@@ -132,7 +132,7 @@ describe("hogsend dev reloads journeys and templates", () => {
     await waitForHealthy(`${base}/v1/health`, 90_000);
     // dev mints a Studio admin and prints its login; the password signs in.
     const printed = () => [
-      ...(dev?.output() ?? "").matchAll(/Studio\s+sign in as admin@hogsend\.local \/ (\S+)/g),
+      ...(dev?.output() ?? "").matchAll(/(?:Studio|Login)\s+sign in as admin@hogsend\.local \/ (\S+)/g),
     ];
     const password = printed()[0]?.[1];
     expect(password, dev.output()).toMatch(/^[A-Za-z0-9_-]{32}$/);
