@@ -256,10 +256,10 @@ export function buildApi(app: App, options: { authenticate?: Authenticator } = {
     ...(options.authenticate ? { authenticate: options.authenticate } : {}),
     version: VERSION,
     templates: app.templates,
+    trustedProxyHeader: app.config.studio.trustedProxyHeader,
     studio: {
       auth: app.studioAuth(),
       trustedOrigins: studioTrustedOrigins(app.config),
-      trustedProxyHeader: app.config.studio.trustedProxyHeader,
     },
     routes: [
       (context) =>
