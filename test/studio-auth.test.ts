@@ -1,3 +1,4 @@
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, createApp, mintFirstStudioAdmin, type RunningServer, startApiServer } from "../src/app.js";
 import { CLI_AUDIT_CONTEXT } from "../src/audit/audit-entry.js";
@@ -381,13 +382,19 @@ describe("the first admin", () => {
   it("is minted once into an empty table, even by two processes booting at once, and never overwritten", async () => {
     const empty = await createTestDatabase();
     const config = loadConfig({ NODE_ENV: "test", STUDIO_ADMIN_EMAIL: "First@Example.test" });
-    const apps = await Promise.all([1, 2].map(() => createApp(config, { databaseUrl: empty.url })));
+    const logged: string[] = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => void logged.push(line) });
+    const apps = await Promise.all([1, 2].map(() => createApp(config, { databaseUrl: empty.url, logger })));
     try {
       const results = await Promise.all(apps.map((a) => mintFirstStudioAdmin(a)));
       expect(results.filter((r) => r?.created)).toHaveLength(1);
       const winner = results.find((r) => r?.created);
       expect(winner?.email).toBe("first@example.test");
       expect(winner?.password).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      // The generated password is logged once, by the process that minted it; the other logs nothing about it.
+      const mentions = logged.filter((line) => line.includes(winner!.password!));
+      expect(mentions).toHaveLength(1);
+      expect(JSON.parse(mentions[0]!)).toMatchObject({ level: 40, email: "first@example.test" });
       const users = await empty.db.query<{ email: string; role: string }>(
         "SELECT email, role FROM studio_users",
       );
