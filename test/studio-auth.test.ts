@@ -378,6 +378,68 @@ describe("the admin API with a Studio session", () => {
   });
 });
 
+describe("Better Auth's endpoints with hostile input from a signed-in admin", () => {
+  it("answers 4xx, never 5xx, to junk queries and bodies on the admin endpoints", async () => {
+    const admin = await signedInAdmin();
+    const queries = [
+      "searchValue=a%00b&searchField=email",
+      "searchValue=%ED%A0%80",
+      "sortBy=nope&sortDirection=sideways",
+      "sortBy=password",
+      "filterField=role&filterValue=%00&filterOperator=eq",
+      "filterField=nope&filterValue=1",
+      "filterField=createdAt&filterValue=not-a-date&filterOperator=gt",
+      "limit=99999999999999999999&offset=-1",
+      "limit=abc",
+      "searchValue=%ff",
+    ];
+    const problems: string[] = [];
+    const statuses: number[] = [];
+    for (const query of queries) {
+      const res = await admin.request(`/v1/auth/admin/list-users?${query}`);
+      statuses.push(res.status);
+      if (res.status >= 500) problems.push(`list-users?${query} -> ${res.status} ${await res.text()}`);
+    }
+    const bodies: Array<[string, unknown]> = [
+      ["/v1/auth/admin/create-user", { email: "x@example.test", password: "p".repeat(200), name: "X" }],
+      ["/v1/auth/admin/create-user", { email: "not an email", password: "password-123", name: "X" }],
+      [
+        "/v1/auth/admin/create-user",
+        { email: "y@example.test", password: "password-123", name: "x".repeat(5000) },
+      ],
+      [
+        "/v1/auth/admin/create-user",
+        { email: "z@example.test", password: "password-123", name: "Z", role: ["admin", "x"] },
+      ],
+      [
+        "/v1/auth/admin/create-user",
+        { email: "w@example.test", password: "password-123", name: "W", data: { id: "x" } },
+      ],
+      ["/v1/auth/admin/set-role", { userId: "00000000-0000-4000-8000-000000000000", role: "admin" }],
+      ["/v1/auth/admin/ban-user", { userId: "00000000-0000-4000-8000-000000000000", banExpiresIn: -5 }],
+      ["/v1/auth/admin/ban-user", { userId: "00000000-0000-4000-8000-000000000000", banExpiresIn: 1e308 }],
+      ["/v1/auth/admin/update-user", { userId: "00000000-0000-4000-8000-000000000000", data: { email: 5 } }],
+      [
+        "/v1/auth/admin/set-user-password",
+        { userId: "00000000-0000-4000-8000-000000000000", newPassword: "x" },
+      ],
+      ["/v1/auth/admin/revoke-user-session", { sessionToken: "nope" }],
+      ["/v1/auth/sign-in/email", { email: "a@b.c", password: "p", callbackURL: "https://evil.example/" }],
+    ];
+    for (const [path, body] of bodies) {
+      const res = await admin.request(path, { method: "POST", body: JSON.stringify(body), ip: freshIp() });
+      statuses.push(res.status);
+      if (res.status >= 500)
+        problems.push(`${path} ${JSON.stringify(body).slice(0, 80)} -> ${res.status} ${await res.text()}`);
+    }
+    expect(problems).toEqual([]);
+    // The refusals are Better Auth's or the guard's 4xx (bad email, overlong password, unknown user…), not a 401
+    // for a lost session.
+    expect(statuses.filter((status) => status >= 400 && status < 500).length).toBeGreaterThan(8);
+    expect(statuses).not.toContain(401);
+  });
+});
+
 describe("the first admin", () => {
   it("is minted once into an empty table, even by two processes booting at once, and never overwritten", async () => {
     const empty = await createTestDatabase();
