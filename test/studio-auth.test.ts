@@ -172,6 +172,7 @@ describe("sign-in", () => {
 describe("the admin API with a Studio session", () => {
   it("lets an admin read and change, from the trusted origin", async () => {
     const http = await signedInAdmin();
+    const admin = http;
     expect((await http.request("/v1/admin/suppressions")).status).toBe(200);
     const add = await http.request("/v1/admin/suppressions", {
       method: "POST",
@@ -185,6 +186,11 @@ describe("the admin API with a Studio session", () => {
       body: JSON.stringify({ email: "bounced2@example.test" }),
     });
     expect(viaReferer.status).toBeLessThan(300);
+    // The audit log names the person, not a key.
+    const audit = await admin.request("/v1/admin/audit-log?targetType=suppression&limit=10");
+    const entries = ((await audit.json()) as { data: Array<{ actor: unknown; targetId: string }> }).data;
+    const entry = entries.find((e) => e.targetId === "bounced@example.test");
+    expect(entry?.actor).toMatchObject({ type: "user", email: ADMIN.email });
   });
 
   it("refuses a cookie-authenticated change without a trusted Origin or Referer (CSRF)", async () => {
