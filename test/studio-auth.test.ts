@@ -384,6 +384,44 @@ describe("the admin API with a Studio session", () => {
   });
 });
 
+describe("audited user changes under load", () => {
+  it("do not exhaust a small pool: each holds one connection, its rate-limit count included", async () => {
+    const small = await createApp(
+      loadConfig({
+        NODE_ENV: "test",
+        API_PUBLIC_URL: ORIGIN,
+        HOGSEND_TRUSTED_PROXY_HEADER: "x-forwarded-for",
+        HOGSEND_DB_POOL_SIZE: "2",
+      }),
+      { databaseUrl: testDb.url },
+    );
+    const smallServer = await startApiServer(small, 0);
+    try {
+      const http = studioHttp(`http://127.0.0.1:${smallServer.port}`, ORIGIN);
+      expect((await http.signIn(ADMIN.email, ADMIN.password, freshIp())).status).toBe(200);
+      const statuses = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          http
+            .request("/v1/auth/admin/create-user", {
+              method: "POST",
+              body: JSON.stringify({
+                email: `load${i}@example.test`,
+                password: "load-password-1",
+                name: "L",
+              }),
+              ip: freshIp(),
+            })
+            .then((res) => res.status),
+        ),
+      );
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
+    } finally {
+      await smallServer.close();
+      await small.close();
+    }
+  }, 60_000);
+});
+
 describe("Better Auth's endpoints with hostile input from a signed-in admin", () => {
   it("answers 4xx, never 5xx, to junk queries and bodies on the admin endpoints", async () => {
     const admin = await signedInAdmin();
