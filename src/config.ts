@@ -58,7 +58,10 @@ const envSchema = z.object({
   ),
   BETTER_AUTH_URL: z.preprocess(emptyToUndefined, httpUrl.optional()),
   // The first Studio admin, created at boot when Studio has no users yet (never changes an existing user).
-  STUDIO_ADMIN_EMAIL: z.preprocess(emptyToUndefined, z.email("must be an email address").optional()),
+  STUDIO_ADMIN_EMAIL: z.preprocess(
+    (value) => emptyToUndefined(typeof value === "string" ? value.trim().toLowerCase() : value),
+    z.email("must be an email address").optional(),
+  ),
   STUDIO_ADMIN_PASSWORD: z.preprocess(
     emptyToUndefined,
     z
@@ -351,7 +354,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     authSecretIsDevDefault: env.BETTER_AUTH_SECRET === undefined,
     authUrl: (env.BETTER_AUTH_URL ?? publicUrl).replace(/\/+$/, ""),
     studio: {
-      adminEmail: env.STUDIO_ADMIN_EMAIL?.trim().toLowerCase(),
+      adminEmail: env.STUDIO_ADMIN_EMAIL,
       adminPassword: env.STUDIO_ADMIN_PASSWORD,
       trustedProxyHeader: env.HOGSEND_TRUSTED_PROXY_HEADER,
     },
