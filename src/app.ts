@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { serve } from "@hono/node-server";
 import type { OpenAPIHono } from "@hono/zod-openapi";
@@ -22,6 +23,8 @@ import { createUnsubscribeRoutes } from "./api/unsubscribe-routes.js";
 import { startAuditPruning } from "./audit/audit-pruning.js";
 import { startRevocationAwareAuthenticator } from "./auth/api-key-revocations.js";
 import type { Authenticator } from "./auth/authenticate-api-key.js";
+import { DEV_ADMIN_EMAIL, ensureFirstAdmin } from "./auth/studio/create-studio-user.js";
+import { createStudioAuth, type StudioAuth } from "./auth/studio/studio-auth.js";
 import type { Config } from "./config.js";
 import { createDatabase, type Database, isConnectionError } from "./db/database.js";
 import { registerDatabaseMetrics } from "./db/database-metrics.js";
@@ -80,6 +83,8 @@ export interface App {
   readonly redis: RedisClient | undefined;
   /** The project's own webhook sources and the built-ins' options (its config's `sources`, `posthog`, `stripe`). */
   readonly sources: ProjectSources | undefined;
+  /** Studio's logins (Better Auth on this database, and on Redis when REDIS_URL is set), built on first use. */
+  studioAuth(): StudioAuth;
   close(): Promise<void>;
 }
 
@@ -124,6 +129,26 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   collectDefaultMetrics({ register: metrics, prefix: "hogsend_" });
   registerDatabaseMetrics(metrics, db);
   let closed = false;
+  // Connected on first use (the api's shared rate limits and Studio's sessions need it; a worker never opens it).
+  let redis: RedisClient | undefined;
+  const redisUrl = config.redisUrl;
+  const sharedRedis = () => {
+    if (redisUrl !== undefined && !closed) redis ??= createRedisClient(redisUrl, logger);
+    return redis;
+  };
+  let studio: StudioAuth | undefined;
+  const studioAuth = () => {
+    studio ??= createStudioAuth({
+      db,
+      logger,
+      redis: sharedRedis(),
+      secret: config.authSecret,
+      baseUrl: config.authUrl,
+      trustedOrigins: studioTrustedOrigins(config),
+      production: config.env === "production",
+    });
+    return studio;
+  };
   const projectTemplates =
     options.templates === undefined || Array.isArray(options.templates)
       ? createTemplateRegistry((options.templates ?? []) as readonly AnyEmailTemplate[])
@@ -133,9 +158,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     config.alerts.emails.length > 0
       ? withBuiltInTemplates(projectTemplates, [alertEmailTemplate])
       : projectTemplates;
-  // Connected on first use: only the api's shared rate limits need it, so a worker never opens it.
-  let redis: RedisClient | undefined;
-  const redisUrl = config.redisUrl;
   return {
     config,
     logger,
@@ -149,9 +171,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     email: createEmailClient({ db, templates }),
     alerts: resolveAlertSettings(options.alerts, config.alerts.minVolume),
     get redis() {
-      if (redisUrl !== undefined && !closed) redis ??= createRedisClient(redisUrl, logger);
-      return redis;
+      return sharedRedis();
     },
+    studioAuth,
     async close() {
       if (closed) return;
       closed = true;
@@ -187,6 +209,66 @@ async function waitForDatabase<T>(work: () => Promise<T>): Promise<T> {
       if (!isConnectionError(error)) throw error;
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
+  }
+}
+
+/** The origins allowed to make cookie-authenticated changes: the app URL's and the auth URL's. */
+export function studioTrustedOrigins(config: Config): string[] {
+  return [...new Set([new URL(config.publicUrl).origin, new URL(config.authUrl).origin])];
+}
+
+export interface StudioLogin {
+  email: string;
+  /** Known only when it was generated (or, in dev, remembered in the data folder); never read back from the DB. */
+  password: string | undefined;
+  created: boolean;
+}
+
+/**
+ * The first Studio admin, minted into an empty user table at boot (`STUDIO_ADMIN_EMAIL`, with
+ * `STUDIO_ADMIN_PASSWORD` or a generated password logged once). Never changes an existing user; two processes
+ * booting at once mint one admin. In dev (`dev: true`) without STUDIO_ADMIN_EMAIL the admin is
+ * admin@hogsend.local, and its generated password is kept in the data folder so every start can print the login.
+ */
+export async function mintFirstStudioAdmin(
+  app: App,
+  options: { dev?: boolean } = {},
+): Promise<StudioLogin | undefined> {
+  const { studio } = app.config;
+  const email = studio.adminEmail ?? (options.dev ? DEV_ADMIN_EMAIL : undefined);
+  if (email === undefined) return undefined;
+  const devFile = options.dev ? path.join(app.config.dataDir, "studio-dev-login.json") : undefined;
+  const remembered = devFile ? await readDevLogin(devFile, email) : undefined;
+  const password = studio.adminPassword ?? remembered;
+  const result = await waitForDatabase(() => ensureFirstAdmin(app.studioAuth(), app.db, { email, password }));
+  if (result.generatedPassword !== undefined) {
+    if (devFile) {
+      await mkdir(path.dirname(devFile), { recursive: true });
+      await writeFile(devFile, JSON.stringify({ email, password: result.generatedPassword }), {
+        mode: 0o600,
+      });
+    } else {
+      app.logger.warn(
+        { email, password: result.generatedPassword },
+        "Studio admin created with a generated password, shown only this once: sign in and keep it safe",
+      );
+    }
+  } else if (result.created) {
+    app.logger.info({ email }, "Studio admin created from STUDIO_ADMIN_EMAIL");
+  }
+  return {
+    email,
+    password: result.generatedPassword ?? (studio.adminPassword === undefined ? remembered : undefined),
+    created: result.created,
+  };
+}
+
+async function readDevLogin(file: string, email: string): Promise<string | undefined> {
+  try {
+    const saved = JSON.parse(await readFile(file, "utf8")) as { email?: unknown; password?: unknown };
+    return saved.email === email && typeof saved.password === "string" ? saved.password : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -228,7 +310,6 @@ export function buildApi(app: App, options: { authenticate?: Authenticator } = {
               logger: app.logger,
               metrics: limitMetrics,
             }),
-            trustProxy: ip.trustProxy,
           },
         }
       : {}),
@@ -237,6 +318,11 @@ export function buildApi(app: App, options: { authenticate?: Authenticator } = {
     ...(options.authenticate ? { authenticate: options.authenticate } : {}),
     version: VERSION,
     templates: app.templates,
+    trustedProxyHeader: app.config.studio.trustedProxyHeader,
+    studio: {
+      auth: app.studioAuth(),
+      trustedOrigins: studioTrustedOrigins(app.config),
+    },
     routes: [
       (context) =>
         createIngestRoutes(context, {
@@ -268,6 +354,9 @@ export interface RunningServer {
 }
 
 export function startApiServer(app: App, port = app.config.port): Promise<RunningServer> {
+  if (app.config.authSecretIsDevDefault) {
+    app.logger.warn("BETTER_AUTH_SECRET is unset: Studio sessions are signed with the development secret");
+  }
   const keys = startRevocationAwareAuthenticator({
     db: app.db,
     bootstrapKey: app.config.bootstrapApiKey,

@@ -151,3 +151,38 @@ describe(".env.example", () => {
     }
   });
 });
+
+describe("Studio login settings", () => {
+  it("normalises the first admin's address and the proxy header, and marks the development secret", () => {
+    const config = loadConfig({
+      STUDIO_ADMIN_EMAIL: " Ada@Example.COM ",
+      HOGSEND_TRUSTED_PROXY_HEADER: "X-Forwarded-For",
+    });
+    expect(config.studio).toEqual({
+      adminEmail: "ada@example.com",
+      adminPassword: undefined,
+      trustedProxyHeader: "x-forwarded-for",
+    });
+    expect(config.authSecretIsDevDefault).toBe(true);
+    expect(loadConfig(production).authSecretIsDevDefault).toBe(false);
+  });
+
+  it("refuses a password without an address, a short password, a bad address and a bad header name", () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (error) {
+        return ((error as HogsendError).details as Array<{ variable: string }>).map((p) => p.variable);
+      }
+    };
+    expect(problems({ STUDIO_ADMIN_PASSWORD: "long-enough-password" })).toEqual(["STUDIO_ADMIN_PASSWORD"]);
+    expect(problems({ STUDIO_ADMIN_EMAIL: "a@b.co", STUDIO_ADMIN_PASSWORD: "short" })).toEqual([
+      "STUDIO_ADMIN_PASSWORD",
+    ]);
+    expect(problems({ STUDIO_ADMIN_EMAIL: "not-an-address" })).toEqual(["STUDIO_ADMIN_EMAIL"]);
+    expect(problems({ HOGSEND_TRUSTED_PROXY_HEADER: "x forwarded: for" })).toEqual([
+      "HOGSEND_TRUSTED_PROXY_HEADER",
+    ]);
+  });
+});

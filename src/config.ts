@@ -57,6 +57,30 @@ const envSchema = z.object({
     z.string().min(32, "must be at least 32 characters (openssl rand -base64 32)").optional(),
   ),
   BETTER_AUTH_URL: z.preprocess(emptyToUndefined, httpUrl.optional()),
+  // The first Studio admin, created at boot when Studio has no users yet (never changes an existing user).
+  STUDIO_ADMIN_EMAIL: z.preprocess(
+    (value) => emptyToUndefined(typeof value === "string" ? value.trim().toLowerCase() : value),
+    z.email("must be an email address").optional(),
+  ),
+  STUDIO_ADMIN_PASSWORD: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .min(10, "must be at least 10 characters")
+      .max(128, "must be at most 128 characters")
+      .optional(),
+  ),
+  // The header a reverse proxy in front of the api sets to the client's address (x-forwarded-for, x-real-ip…);
+  // unset means the socket's address. Sign-in rate limits key on it (and the audit log records it), so name only a
+  // header your proxy overwrites.
+  HOGSEND_TRUSTED_PROXY_HEADER: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9-]{1,64}$/, "must be an HTTP header name, e.g. x-forwarded-for")
+      .transform((value) => value.toLowerCase())
+      .optional(),
+  ),
   API_PUBLIC_URL: z.preprocess(emptyToUndefined, httpUrl.optional()),
   HOGSEND_API_KEY: z.preprocess(
     emptyToUndefined,
@@ -126,8 +150,6 @@ const envSchema = z.object({
   // Per client IP limit on every API request, in requests per second; 0 (default) turns it off.
   HOGSEND_IP_RATE_LIMIT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(0)),
   HOGSEND_IP_RATE_BURST: z.preprocess(emptyToUndefined, z.coerce.number().int().positive().optional()),
-  // Take the client IP from the last X-Forwarded-For hop (the address your proxy saw) instead of the socket.
-  HOGSEND_TRUST_PROXY: z.preprocess(emptyToUndefined, z.enum(["on", "off", "true", "false"]).default("off")),
   // Alerts: channels, schedule and the minimum volume below which rates do not alert.
   HOGSEND_ALERTS_SLACK_URL: z.preprocess(emptyToUndefined, httpUrl.optional()),
   HOGSEND_ALERTS_WEBHOOK_URL: z.preprocess(emptyToUndefined, httpUrl.optional()),
@@ -161,7 +183,16 @@ export interface Config {
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
   authSecret: string;
+  /** True when BETTER_AUTH_SECRET was unset and the development secret is used (never in production). */
+  authSecretIsDevDefault: boolean;
   authUrl: string;
+  studio: {
+    /** STUDIO_ADMIN_EMAIL / _PASSWORD: the first admin, minted into an empty user table at boot. */
+    adminEmail: string | undefined;
+    adminPassword: string | undefined;
+    /** Lower-cased header name carrying the client IP, set by a trusted proxy; undefined: the socket address. */
+    trustedProxyHeader: string | undefined;
+  };
   publicUrl: string;
   bootstrapApiKey: string | undefined;
   enabledJourneys: "*" | string[];
@@ -186,7 +217,7 @@ export interface Config {
   /** Events older than this are pruned by `pruneEvents`; undefined keeps them forever. */
   eventRetentionDays: number | undefined;
   /** Per client IP request limit on the whole API; 0 = off. Shared through Redis when REDIS_URL is set. */
-  ipRateLimit: { ratePerSecond: number; burst: number; trustProxy: boolean };
+  ipRateLimit: { ratePerSecond: number; burst: number };
   alerts: {
     slackUrl: string | undefined;
     webhook: { url: string; secret: string } | undefined;
@@ -268,6 +299,9 @@ function crossFieldProblems(env: Env): Problem[] {
         reason: "capture stores mail instead of sending it; not allowed in production",
       });
     }
+  }
+  if (env.STUDIO_ADMIN_PASSWORD !== undefined && env.STUDIO_ADMIN_EMAIL === undefined) {
+    problems.push({ variable: "STUDIO_ADMIN_PASSWORD", reason: "is set without STUDIO_ADMIN_EMAIL" });
   }
   const provider = env.EMAIL_PROVIDER;
   if (provider === "resend") {
@@ -371,7 +405,13 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
     authSecret: env.BETTER_AUTH_SECRET ?? (production ? unreachable() : DEV_AUTH_SECRET),
-    authUrl: env.BETTER_AUTH_URL ?? publicUrl,
+    authSecretIsDevDefault: env.BETTER_AUTH_SECRET === undefined,
+    authUrl: (env.BETTER_AUTH_URL ?? publicUrl).replace(/\/+$/, ""),
+    studio: {
+      adminEmail: env.STUDIO_ADMIN_EMAIL,
+      adminPassword: env.STUDIO_ADMIN_PASSWORD,
+      trustedProxyHeader: env.HOGSEND_TRUSTED_PROXY_HEADER,
+    },
     publicUrl,
     bootstrapApiKey: env.HOGSEND_API_KEY ?? (production ? undefined : DEV_API_KEY),
     enabledJourneys: enabled === "*" ? "*" : parseJourneyList(enabled),
@@ -396,7 +436,6 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     ipRateLimit: {
       ratePerSecond: env.HOGSEND_IP_RATE_LIMIT,
       burst: env.HOGSEND_IP_RATE_BURST ?? Math.max(1, env.HOGSEND_IP_RATE_LIMIT * 2),
-      trustProxy: env.HOGSEND_TRUST_PROXY === "on" || env.HOGSEND_TRUST_PROXY === "true",
     },
     alerts: {
       slackUrl: env.HOGSEND_ALERTS_SLACK_URL,

@@ -44,7 +44,8 @@ async function fetchDocument(): Promise<Document> {
 
 /** Hono's `/v1/admin/contacts/:userId` and `/v1/admin/templates/:key{.+}/preview` as OpenAPI paths. */
 const toOpenApiPath = (path: string) => path.replace(/:(\w+)(\{[^}]*\})?/g, "{$1}");
-const UNDOCUMENTED = new Set(["/v1/openapi.json", "/docs", "/docs/scalar.js"]);
+// Better Auth's own routes (/v1/auth/*, Studio logins) are its, not declared here: the README lists them.
+const UNDOCUMENTED = new Set(["/v1/openapi.json", "/docs", "/docs/scalar.js", "/v1/auth/*"]);
 
 describe("GET /v1/openapi.json", () => {
   it("is a valid OpenAPI 3.1 document", async () => {

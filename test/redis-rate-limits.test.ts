@@ -51,7 +51,7 @@ suite("API rate limits shared through Redis", () => {
       HOGSEND_INGEST_RATE_BURST: String(BURST),
       HOGSEND_IP_RATE_LIMIT: "1",
       HOGSEND_IP_RATE_BURST: String(IP_BURST),
-      HOGSEND_TRUST_PROXY: "on",
+      HOGSEND_TRUSTED_PROXY_HEADER: "x-forwarded-for",
     });
     for (let i = 0; i < 2; i++) {
       const app = await createApp(config, {

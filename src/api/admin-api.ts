@@ -8,7 +8,7 @@ import type { RouteContext } from "./create-api.js";
 import { createEventRoutes } from "./event-routes.js";
 import { createJourneyAdminRoutes, type JourneyAdminOptions } from "./journey-admin-routes.js";
 import { createRouter } from "./openapi-router.js";
-import { requireApiKey } from "./require-api-key.js";
+import { requireAdminPrincipal } from "./require-admin-principal.js";
 import { createSourceAdminRoutes } from "./source-admin-routes.js";
 import { createSuppressionRoutes } from "./suppression-routes.js";
 import { createSyncAdminRoutes } from "./sync-admin-routes.js";
@@ -16,12 +16,12 @@ import { createSyncAdminRoutes } from "./sync-admin-routes.js";
 export type AdminApiOptions = JourneyAdminOptions;
 
 /**
- * The admin API: one sub-app, mounted at `/v1/admin`, authenticated once for all of its routes (an `admin` key).
+ * The admin API: one sub-app, mounted at `/v1/admin`, authenticated once for all of its routes (an `admin` key or a Studio session; viewers read only).
  * Its type is the typed client's (`hogsend/client`), so the routes are chained for their types to add up.
  */
 export function createAdminApi(context: RouteContext, options: AdminApiOptions) {
   const admin = createRouter();
-  admin.use("*", requireApiKey(context.authenticate, ["admin"]));
+  admin.use("*", requireAdminPrincipal(context));
   return admin
     .route("/", createContactRoutes(context))
     .route("/", createEventRoutes(context))

@@ -1,19 +1,20 @@
 import { randomUUID } from "node:crypto";
-import { getConnInfo } from "@hono/node-server/conninfo";
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { type Authenticator, createApiKeyAuthenticator } from "../auth/authenticate-api-key.js";
+import type { StudioAuth } from "../auth/studio/studio-auth.js";
 import type { Database } from "../db/database.js";
 import type { TemplateRegistry } from "../email/templates/template-registry.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
 import type { Logger } from "../lib/logger.js";
 import type { ApiEnv } from "./api-env.js";
+import { clientIp } from "./client-ip.js";
 import { buildOpenApiDocument, createDocsRoutes } from "./docs-routes.js";
 import { errorResponse } from "./error-response.js";
 import { createHealthRoutes } from "./health-routes.js";
 import { createRouter } from "./openapi-router.js";
 import type { SharedRateLimiter } from "./shared-rate-limiter.js";
+import { createStudioAuthRoutes } from "./studio-auth-routes.js";
 
 export interface ApiDependencies {
   db: Database;
@@ -30,7 +31,17 @@ export interface ApiDependencies {
   /** The admin sub-app, mounted at `/v1/admin` (see createAdminApi). */
   admin?: (deps: RouteContext) => RouteGroup;
   /** A per client IP limit on every request but the health checks (HOGSEND_IP_RATE_LIMIT). */
-  ipLimit?: { limiter: SharedRateLimiter; trustProxy: boolean } | undefined;
+  ipLimit?: { limiter: SharedRateLimiter } | undefined;
+  /** Studio logins: Better Auth at `/v1/auth/*`, and sessions accepted on `/v1/admin/*`. */
+  studio?: StudioAccess;
+  /** HOGSEND_TRUSTED_PROXY_HEADER: where the client IP comes from (else the socket). */
+  trustedProxyHeader?: string | undefined;
+}
+
+export interface StudioAccess {
+  auth: StudioAuth;
+  /** Origins (scheme://host[:port]) allowed to make cookie-authenticated changes. */
+  trustedOrigins: readonly string[];
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a group's own route types do not matter to the root app.
@@ -41,6 +52,7 @@ export interface RouteContext {
   logger: Logger;
   authenticate: Authenticator;
   templates: TemplateRegistry;
+  studio?: StudioAccess | undefined;
 }
 
 const STREAMED_UPLOADS = new Set(["/v1/admin/contacts/import"]);
@@ -55,6 +67,7 @@ export function createApi(deps: ApiDependencies): OpenAPIHono<ApiEnv> {
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     const logger = deps.logger.child({ requestId });
     c.set("requestId", requestId);
+    c.set("clientIp", clientIp(c, deps.trustedProxyHeader));
     c.set("logger", logger);
     c.header("X-Request-Id", requestId);
     const started = performance.now();
@@ -74,7 +87,7 @@ export function createApi(deps: ApiDependencies): OpenAPIHono<ApiEnv> {
     app.use(async (c, next) => {
       // Orchestrators probe health from one address, often; a limit there would restart healthy replicas.
       if (c.req.path.startsWith("/v1/health")) return next();
-      const ip = clientIp(c, ipLimit.trustProxy);
+      const ip = c.get("clientIp");
       if (ip !== undefined) {
         const allowed = await ipLimit.limiter.take(ip, 1);
         if (!allowed.ok) {
@@ -98,8 +111,15 @@ export function createApi(deps: ApiDependencies): OpenAPIHono<ApiEnv> {
   // Streamed uploads are parsed row by row and never buffered, so the JSON body limit does not apply to them.
   app.use((c, next) => (STREAMED_UPLOADS.has(c.req.path) ? next() : limitBody(c, next)));
 
-  const context: RouteContext = { db: deps.db, logger: deps.logger, authenticate, templates: deps.templates };
+  const context: RouteContext = {
+    db: deps.db,
+    logger: deps.logger,
+    authenticate,
+    templates: deps.templates,
+    studio: deps.studio,
+  };
   app.route("/", createHealthRoutes(context, { version: deps.version }));
+  app.route("/", createStudioAuthRoutes(context));
   for (const build of deps.routes ?? []) app.route("/", build(context));
   if (deps.admin) app.route("/v1/admin", deps.admin(context));
   let document: Record<string, unknown> | undefined;
@@ -116,21 +136,4 @@ export function createApi(deps: ApiDependencies): OpenAPIHono<ApiEnv> {
   );
   app.onError((error, c) => errorResponse(error, c));
   return app;
-}
-
-/**
- * The client's address: the socket's, or with `trustProxy` the last X-Forwarded-For hop (what the proxy in front
- * of us saw; earlier hops are whatever the client wrote). Undefined for in-process requests (no socket).
- */
-function clientIp(c: Context<ApiEnv>, trustProxy: boolean): string | undefined {
-  if (trustProxy) {
-    const hops = c.req.header("x-forwarded-for")?.split(",");
-    const last = hops?.[hops.length - 1]?.trim();
-    if (last) return last.slice(0, 64);
-  }
-  try {
-    return getConnInfo(c).remote.address;
-  } catch {
-    return undefined;
-  }
 }
