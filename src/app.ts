@@ -1,4 +1,6 @@
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { serve } from "@hono/node-server";
 import type { OpenAPIHono } from "@hono/zod-openapi";
@@ -32,6 +34,7 @@ import { startEventPruning } from "./events/event-retention.js";
 import { createJourneyRegistry, lazyJourneyRegistry, loadJourneys } from "./journeys/journey-registry.js";
 import type { DefinedJourney } from "./journeys/journey-types.js";
 import { startJourneyWorker } from "./journeys/journey-worker.js";
+import { startWorkerHeartbeat } from "./journeys/worker-heartbeats.js";
 import { type Clock, systemClock } from "./lib/clock.js";
 import { createLogger, type Logger } from "./lib/logger.js";
 import type { AnyEmailTemplate } from "./project/define-config.js";
@@ -237,6 +240,8 @@ export function startApiServer(app: App, port = app.config.port): Promise<Runnin
 }
 
 export interface BackgroundWork {
+  /** This worker's id: its journey lease owner and its `worker_heartbeats` row. */
+  readonly workerId: string;
   /** Stops taking new work, waits up to `graceMs` for work in hand, then resolves. */
   stop(graceMs: number): Promise<void>;
 }
@@ -253,7 +258,9 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     : createJourneyRegistry(app.journeys ?? [], app.config.enabledJourneys);
   assertJourneyTemplatesExist(registry.journeys, app.templates, options.journeysModule);
   const email = emailForJourneys(app.templates);
+  const workerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const journeys = await startJourneyWorker({
+    owner: workerId,
     db: app.db,
     clock: app.clock,
     logger: app.logger,
@@ -278,10 +285,19 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     logger: app.logger,
     retentionDays: app.config.eventRetentionDays,
   });
-  app.logger.info({ journeys: registry.journeys.map((j) => j.meta.id) }, "worker started");
+  const heartbeat = startWorkerHeartbeat({
+    db: app.db,
+    clock: app.clock,
+    logger: app.logger,
+    workerId,
+    engine: `hogsend@${VERSION}`,
+  });
+  app.logger.info({ workerId, journeys: registry.journeys.map((j) => j.meta.id) }, "worker started");
   return {
+    workerId,
     async stop(graceMs) {
       await Promise.all([journeys.stop(graceMs), delivery.stop(graceMs), pruning.stop()]);
+      await heartbeat.stop();
       app.logger.debug("worker stopped");
     },
   };
