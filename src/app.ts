@@ -4,7 +4,6 @@ import os from "node:os";
 import path from "node:path";
 import { serve } from "@hono/node-server";
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { collectDefaultMetrics, Registry } from "prom-client";
 import { createAdminApi } from "./api/admin-api.js";
 import type { ApiEnv } from "./api/api-env.js";
 import { closeConnectionsWithUnreadBodies } from "./api/close-unread-requests.js";
@@ -25,6 +24,7 @@ import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "./db/embedde
 import { migrationStatus } from "./db/migrate.js";
 import { emailForJourneys } from "./email/journey-email.js";
 import { startEmailDelivery } from "./email/outbox/email-delivery.js";
+import { instrumentProvider } from "./email/outbox/instrumented-provider.js";
 import { createEmailProvider } from "./email/providers/create-email-provider.js";
 import { createEmailClient, type EmailClient } from "./email/send-email.js";
 import { assertJourneyTemplatesExist } from "./email/templates/assert-journey-templates-exist.js";
@@ -37,6 +37,9 @@ import { startJourneyWorker } from "./journeys/journey-worker.js";
 import { startWorkerHeartbeat } from "./journeys/worker-heartbeats.js";
 import { type Clock, systemClock } from "./lib/clock.js";
 import { createLogger, type Logger } from "./lib/logger.js";
+import { createMetrics, type HogsendMetrics } from "./metrics/hogsend-metrics.js";
+import { createMetricsSampler, type MetricsSampler } from "./metrics/metrics-sampler.js";
+import { databaseGaugeSample } from "./operations/sample-database-gauges.js";
 import type { AnyEmailTemplate } from "./project/define-config.js";
 
 export const VERSION: string = JSON.parse(
@@ -52,8 +55,11 @@ export interface App {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly db: Database;
-  /** This process's Prometheus registry; served on HOGSEND_METRICS_PORT by `startMetrics`. */
-  readonly metrics: Registry;
+  /** This process's metric catalog and Prometheus registry (`metrics.registry`). */
+  readonly metrics: HogsendMetrics;
+  /** The exposition (`GET /metrics`), database gauges refreshed at most once per interval: on
+   * HOGSEND_METRICS_PORT by `startMetrics`, and on the api port behind HOGSEND_METRICS_TOKEN. */
+  readonly scrape: MetricsSampler;
   /** Set when this process started its own Postgres (DATABASE_URL unset). */
   readonly embedded: EmbeddedPostgresHandle | undefined;
   /** The project's templates (from its config): what sends validate against and delivery renders. */
@@ -98,9 +104,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
     outageAlertMs: config.databaseOutageAlertMs,
   });
-  const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics, prefix: "hogsend_" });
-  registerDatabaseMetrics(metrics, db);
+  const clock = options.clock ?? systemClock;
+  const metrics = createMetrics(VERSION);
+  registerDatabaseMetrics(metrics.registry, db);
+  const scrape = createMetricsSampler({ metrics, logger, sample: databaseGaugeSample(db, metrics, clock) });
   let closed = false;
   const templates =
     options.templates === undefined || Array.isArray(options.templates)
@@ -109,9 +116,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   return {
     config,
     logger,
-    clock: options.clock ?? systemClock,
+    clock,
     db,
     metrics,
+    scrape,
     embedded,
     templates,
     journeys: options.journeys,
@@ -156,7 +164,7 @@ async function waitForDatabase<T>(work: () => Promise<T>): Promise<T> {
 /** Serves this process's metrics when HOGSEND_METRICS_PORT is set. */
 export async function startMetrics(app: App): Promise<MetricsServer | undefined> {
   if (app.config.metricsPort === undefined) return undefined;
-  const server = await startMetricsServer(app.metrics, app.config.metricsPort);
+  const server = await startMetricsServer(app.scrape, app.config.metricsPort);
   app.logger.info({ port: server.port }, "metrics at GET /metrics");
   return server;
 }
@@ -174,6 +182,11 @@ export function buildApi(app: App, options: { authenticate?: Authenticator } = {
     ...(options.authenticate ? { authenticate: options.authenticate } : {}),
     version: VERSION,
     templates: app.templates,
+    metrics: app.metrics,
+    ...(app.config.metricsToken
+      ? { metricsEndpoint: { sampler: app.scrape, token: app.config.metricsToken } }
+      : {}),
+    health: { clock: app.clock },
     routes: [
       (context) =>
         createIngestRoutes(context, {
@@ -270,14 +283,16 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     pollIntervalMs: app.config.worker.pollIntervalMs,
     services: email.services,
     readers: email.readers,
+    metrics: app.metrics,
   });
   const delivery = await startEmailDelivery({
     db: app.db,
     clock: app.clock,
     config: app.config,
     logger: app.logger,
-    provider: createEmailProvider(app.config, app.db),
+    provider: instrumentProvider(createEmailProvider(app.config, app.db), app.metrics),
     templates: app.templates,
+    metrics: app.metrics,
   });
   const pruning = startEventPruning({
     db: app.db,

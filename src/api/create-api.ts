@@ -6,10 +6,14 @@ import type { Database } from "../db/database.js";
 import type { TemplateRegistry } from "../email/templates/template-registry.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
 import type { Logger } from "../lib/logger.js";
+import type { HogsendMetrics } from "../metrics/hogsend-metrics.js";
+import type { MetricsSampler } from "../metrics/metrics-sampler.js";
 import type { ApiEnv } from "./api-env.js";
 import { buildOpenApiDocument, createDocsRoutes } from "./docs-routes.js";
 import { errorResponse } from "./error-response.js";
-import { createHealthRoutes } from "./health-routes.js";
+import { createHealthRoutes, type HealthOptions } from "./health-routes.js";
+import { httpMetrics } from "./http-metrics.js";
+import { createMetricsRoutes } from "./metrics-routes.js";
 import { createRouter } from "./openapi-router.js";
 
 export interface ApiDependencies {
@@ -26,6 +30,12 @@ export interface ApiDependencies {
   routes?: ReadonlyArray<(deps: RouteContext) => RouteGroup>;
   /** The admin sub-app, mounted at `/v1/admin` (see createAdminApi). */
   admin?: (deps: RouteContext) => RouteGroup;
+  /** This process's metrics: HTTP requests are counted and timed, and route groups count what they do. */
+  metrics?: HogsendMetrics;
+  /** Serves `GET /metrics` on the api, behind this bearer token (HOGSEND_METRICS_TOKEN). */
+  metricsEndpoint?: { sampler: MetricsSampler; token: string };
+  /** What `/v1/health` reports besides the schema: workers' heartbeats and queue lag. */
+  health?: HealthOptions;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a group's own route types do not matter to the root app.
@@ -36,6 +46,8 @@ export interface RouteContext {
   logger: Logger;
   authenticate: Authenticator;
   templates: TemplateRegistry;
+  /** Undefined when the api was built without metrics (tests that build route groups alone). */
+  metrics: HogsendMetrics | undefined;
 }
 
 const STREAMED_UPLOADS = new Set(["/v1/admin/contacts/import"]);
@@ -44,6 +56,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function createApi(deps: ApiDependencies): OpenAPIHono<ApiEnv> {
   const app = createRouter();
   const authenticate = deps.authenticate ?? createApiKeyAuthenticator(deps.db, deps.bootstrapApiKey);
+  if (deps.metrics) app.use(httpMetrics(deps.metrics));
 
   app.use(async (c, next) => {
     const incoming = c.req.header("x-request-id");
@@ -76,8 +89,20 @@ export function createApi(deps: ApiDependencies): OpenAPIHono<ApiEnv> {
   // Streamed uploads are parsed row by row and never buffered, so the JSON body limit does not apply to them.
   app.use((c, next) => (STREAMED_UPLOADS.has(c.req.path) ? next() : limitBody(c, next)));
 
-  const context: RouteContext = { db: deps.db, logger: deps.logger, authenticate, templates: deps.templates };
-  app.route("/", createHealthRoutes(context, { version: deps.version }));
+  const context: RouteContext = {
+    db: deps.db,
+    logger: deps.logger,
+    authenticate,
+    templates: deps.templates,
+    metrics: deps.metrics,
+  };
+  app.route("/", createHealthRoutes(context, { version: deps.version, ...deps.health }));
+  if (deps.metricsEndpoint) {
+    app.route(
+      "/",
+      createMetricsRoutes({ metrics: deps.metricsEndpoint.sampler, token: deps.metricsEndpoint.token }),
+    );
+  }
   for (const build of deps.routes ?? []) app.route("/", build(context));
   if (deps.admin) app.route("/v1/admin", deps.admin(context));
   let document: Record<string, unknown> | undefined;
