@@ -80,6 +80,8 @@ export interface AppOptions {
   templates?: TemplateRegistry | readonly AnyEmailTemplate[];
   /** The project's journeys; `startWorker` runs these unless given a `journeysModule`. */
   journeys?: readonly DefinedJourney[];
+  /** How often a scrape may refresh the database gauges (default 10 s; tests shorten it). */
+  metricsSampleIntervalMs?: number;
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -107,7 +109,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const clock = options.clock ?? systemClock;
   const metrics = createMetrics(VERSION);
   registerDatabaseMetrics(metrics.registry, db);
-  const scrape = createMetricsSampler({ metrics, logger, sample: databaseGaugeSample(db, metrics, clock) });
+  const scrape = createMetricsSampler({
+    metrics,
+    logger,
+    sample: databaseGaugeSample(db, metrics, clock),
+    ...(options.metricsSampleIntervalMs === undefined ? {} : { intervalMs: options.metricsSampleIntervalMs }),
+  });
   let closed = false;
   const templates =
     options.templates === undefined || Array.isArray(options.templates)

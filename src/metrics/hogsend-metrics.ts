@@ -10,7 +10,9 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
  *
  * Node's process metrics are the standard, unprefixed names (`process_cpu_seconds_total`, `nodejs_heap_size_*`,
  * `nodejs_eventloop_lag_seconds` …) so that stock Node.js dashboards and alert rules work unchanged; Prometheus'
- * `job`/`instance` labels already say which process they describe.
+ * `job`/`instance` labels already say which process they describe. Three of prom-client's defaults are dropped:
+ * `nodejs_active_{handles,requests,resources}_total` are gauges named like counters (promtool refuses them), and
+ * each is the sum over `type` of `nodejs_active_handles` / `_requests` / `_resources`, which stay.
  */
 export interface HogsendMetrics {
   readonly registry: Registry;
@@ -59,8 +61,15 @@ const LAG_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 
 const EXECUTION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const PROVIDER_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30];
 
+const MISNAMED_DEFAULTS = [
+  "nodejs_active_handles_total",
+  "nodejs_active_requests_total",
+  "nodejs_active_resources_total",
+];
+
 export function createMetrics(version: string, registry: Registry = new Registry()): HogsendMetrics {
   collectDefaultMetrics({ register: registry });
+  for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
   const registers = [registry];
   const buildInfo = new Gauge({
     name: "hogsend_build_info",
