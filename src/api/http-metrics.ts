@@ -10,6 +10,9 @@ const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIO
  * Unmatched requests share `route="unmatched"`; unusual methods share `method="OTHER"`.
  */
 export function httpMetrics(metrics: HogsendMetrics): MiddlewareHandler {
+  // Label-bound children, cached: resolving a label set hashes it on every call, which cost more than the rest.
+  const counters = new Map<string, ReturnType<HogsendMetrics["http"]["requests"]["labels"]>>();
+  const timers = new Map<string, ReturnType<HogsendMetrics["http"]["duration"]["labels"]>>();
   return async (c, next) => {
     const started = performance.now();
     try {
@@ -17,9 +20,21 @@ export function httpMetrics(metrics: HogsendMetrics): MiddlewareHandler {
     } finally {
       const method = METHODS.has(c.req.method) ? c.req.method : "OTHER";
       const route = routeTemplate(c);
-      const seconds = (performance.now() - started) / 1000;
-      metrics.http.requests.inc({ method, route, status: String(c.res.status) });
-      metrics.http.duration.observe({ method, route }, seconds);
+      const status = String(c.res.status);
+      const timerKey = `${method} ${route}`;
+      const counterKey = `${timerKey} ${status}`;
+      let counter = counters.get(counterKey);
+      if (!counter) {
+        counter = metrics.http.requests.labels({ method, route, status });
+        counters.set(counterKey, counter);
+      }
+      let timer = timers.get(timerKey);
+      if (!timer) {
+        timer = metrics.http.duration.labels({ method, route });
+        timers.set(timerKey, timer);
+      }
+      counter.inc();
+      timer.observe((performance.now() - started) / 1000);
     }
   };
 }
