@@ -15,6 +15,7 @@ import { createIngestRoutes } from "./api/ingest-routes.js";
 import { type MetricsServer, startMetricsServer } from "./api/metrics-server.js";
 import { createTrackingRoutes } from "./api/tracking-routes.js";
 import { createUnsubscribeRoutes } from "./api/unsubscribe-routes.js";
+import { startAuditPruning } from "./audit/audit-pruning.js";
 import { startRevocationAwareAuthenticator } from "./auth/api-key-revocations.js";
 import type { Authenticator } from "./auth/authenticate-api-key.js";
 import type { Config } from "./config.js";
@@ -307,6 +308,12 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     logger: app.logger,
     retentionDays: app.config.eventRetentionDays,
   });
+  const auditPruning = startAuditPruning({
+    db: app.db,
+    clock: app.clock,
+    logger: app.logger,
+    retentionDays: app.config.auditRetentionDays,
+  });
   const heartbeat = startWorkerHeartbeat({
     db: app.db,
     clock: app.clock,
@@ -318,7 +325,12 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
   return {
     workerId,
     async stop(graceMs) {
-      await Promise.all([journeys.stop(graceMs), delivery.stop(graceMs), pruning.stop()]);
+      await Promise.all([
+        journeys.stop(graceMs),
+        delivery.stop(graceMs),
+        pruning.stop(),
+        auditPruning.stop(),
+      ]);
       await heartbeat.stop();
       app.logger.debug("worker stopped");
     },

@@ -22,7 +22,9 @@ import { createTestDatabase, type TestDatabase } from "./helpers/test-database.j
 const exec = promisify(execFile);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const stages = parseDockerfile(await readFile(path.join(ROOT, "Dockerfile"), "utf8"));
-const compose = parseYaml(await readFile(path.join(ROOT, "deploy", "docker-compose.yml"), "utf8"), { merge: true }) as {
+const compose = parseYaml(await readFile(path.join(ROOT, "deploy", "docker-compose.yml"), "utf8"), {
+  merge: true,
+}) as {
   services: Record<string, ComposeService>;
 };
 const RUN_MODES = ["api", "worker", "migrate"] as const;
@@ -215,7 +217,8 @@ describe("Dockerfile and deploy/docker-compose.yml", () => {
       // compose mounts volumes into the container: copies (not symlinks), so they resolve inside the image.
       for (const volume of compose.services.worker?.volumes ?? []) {
         const [source = "", target = ""] = volume.split(":");
-        if (source.startsWith(".")) await cp(path.join(ROOT, "deploy", source), host(target), { recursive: true });
+        if (source.startsWith("."))
+          await cp(path.join(ROOT, "deploy", source), host(target), { recursive: true });
       }
     }, 120_000); // with the two tests below: 240 s in all; about 40 s on a quiet 2-core machine
 
