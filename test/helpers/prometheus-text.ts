@@ -1,10 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** Where the pretest hook builds promtool (scripts/ensure-test-tools.mjs), unless PROMTOOL_PATH says otherwise. */
 export const PROMTOOL =
-  process.env.PROMTOOL_PATH ?? path.resolve("node_modules/.cache/hogsend-tools/bin/promtool");
+  process.env.PROMTOOL_PATH ??
+  fileURLToPath(new URL("../../node_modules/.cache/hogsend-tools/bin/promtool", import.meta.url));
 export const HAS_PROMTOOL = existsSync(PROMTOOL);
 
 /** `promtool check metrics` over an exposition: its exit code and what it printed (lint findings). */
