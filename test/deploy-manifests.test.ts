@@ -159,6 +159,14 @@ describe("deploy/docker-compose.yml", () => {
       expect(service.image).toBe("hogsend:local");
       expect(Object.keys(service.environment).filter((name) => !ENV_VARIABLES.includes(name))).toEqual([]);
     }
+    // Paths are relative to deploy/: the image builds from the repository root, the examples are mounted from it.
+    for (const volume of worker.volumes) {
+      const source = String(volume).split(":")[0] ?? "";
+      if (source.startsWith("."))
+        await expect(
+          readFile(path.join(ROOT, "deploy", source, "hogsend.config.ts"), "utf8"),
+        ).resolves.toContain("defineConfig");
+    }
     // The worker's stop_grace_period covers its drain.
     const grace = Number(String(worker.stop_grace_period).replace(/s$/, ""));
     expect(grace).toBeGreaterThan(25);

@@ -140,7 +140,9 @@ describe("Dockerfile and deploy/docker-compose.yml", () => {
         const text = interpolate(String(value ?? ""), SHELL_ENV);
         env[key] = text.startsWith(`${workdir}/`) ? host(text) : text;
       }
-      return { ...env, DATABASE_URL: database.url, PORT: String(port) };
+      // Each container has its own network; on one host here, the metrics port is any free one.
+      const metrics = env.HOGSEND_METRICS_PORT ? { HOGSEND_METRICS_PORT: "0" } : {};
+      return { ...env, ...metrics, DATABASE_URL: database.url, PORT: String(port) };
     };
 
     /** `docker run IMAGE [command]`: the ENTRYPOINT, then the command or the image's CMD. */
