@@ -342,3 +342,22 @@ function metricNames(expr: string): string[] {
     .replace(/\$\w+/g, "");
   return (stripped.match(/[a-zA-Z_:][a-zA-Z0-9_:]*/g) ?? []).filter((word) => !PROMQL_WORDS.has(word));
 }
+
+describe("the strict text-format parse", () => {
+  it("accepts Go's float syntax (NaN, ±Inf in any case) and refuses malformed lines", () => {
+    const ok = '# HELP a x\n# TYPE a gauge\na Nan\na{l="v"} +Inf\na{l="w"} 1.5e-3\na{l="z"} -12\n';
+    expect(
+      parsePrometheusText(ok)
+        .get("a")
+        ?.samples.map((sample) => sample.value),
+    ).toEqual([Number.NaN, Number.POSITIVE_INFINITY, 0.0015, -12]);
+    for (const bad of [
+      "# TYPE a gauge\na 1x\n",
+      "# TYPE a gauge\na{l=v} 1\n",
+      "a 1\n",
+      "# TYPE a counter\nb 1\n",
+    ]) {
+      expect(() => parsePrometheusText(bad)).toThrow();
+    }
+  });
+});

@@ -79,11 +79,19 @@ export function parsePrometheusText(text: string): Map<string, MetricFamily> {
       if (!label) throw new Error(`bad labels, ${where}`);
       labels[label[1] ?? ""] = label[2] ?? "";
     }
-    const value = ["+Inf", "-Inf", "NaN"].includes(valueText)
-      ? Number(valueText.replace("Inf", "Infinity"))
-      : Number(valueText);
-    if (valueText === "" || (Number.isNaN(value) && valueText !== "NaN"))
+    // Values are Go's ParseFloat syntax: numbers, and NaN / +Inf / -Inf in any case (prom-client writes "Nan").
+    const special = /^nan$/i.test(valueText)
+      ? Number.NaN
+      : /^[+-]?inf(inity)?$/i.test(valueText)
+        ? (valueText.startsWith("-") ? -1 : 1) * Number.POSITIVE_INFINITY
+        : undefined;
+    const value = special ?? Number(valueText);
+    if (
+      valueText === "" ||
+      (special === undefined && !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(valueText))
+    ) {
       throw new Error(`bad value, ${where}`);
+    }
     current.samples.push({ name: sampleName, labels, value });
   }
   return families;
