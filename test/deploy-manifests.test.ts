@@ -139,6 +139,7 @@ describe("deploy/kubernetes", () => {
     );
     // The worker has no traffic port: its liveness is the metrics port, which the ConfigMap must set.
     expect(workerContainer.livenessProbe?.tcpSocket?.port).toBe("metrics");
+    expect(workerContainer.startupProbe?.tcpSocket?.port).toBe("metrics");
     expect(workerContainer.ports?.find((p) => p.name === "metrics")?.containerPort).toBe(
       Number(config.HOGSEND_METRICS_PORT),
     );
