@@ -27,7 +27,7 @@ RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
 RUN ln -s /app/dist/main/cli.js /usr/local/bin/hogsend
 USER node
 EXPOSE 3002
-# Only the api serves HTTP: give worker and migrate containers no healthcheck (docker-compose.yml disables it).
+# Only the api serves HTTP: give worker and migrate containers no healthcheck (deploy/docker-compose.yml disables it).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT || 3002}/v1/health`).then((r) => process.exit(r.status === 200 ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["hogsend"]

@@ -1,6 +1,8 @@
 // `npm run chaos [-- --restarts N --kills M --terminations T --long-outage-seconds S --users U]`: the chaos run of
 // test/chaos/chaos-run.ts at full size, with its accounting printed. Exits 1 when anything was lost, duplicated or
 // crashed. Bounded: at most --deadline-minutes (default 20) in all.
+// `--topology AxW` (e.g. 2x3) runs A api and W worker processes, and `--process-kills R` (default 1 with a
+// topology) SIGKILLs every one of them in turn, R rounds, restarting each.
 import { parseArgs } from "node:util";
 import { CHAOS_DEFAULTS, percentile, runChaos } from "../test/chaos/chaos-run.js";
 
@@ -12,6 +14,8 @@ const { values } = parseArgs({
     "long-outage-seconds": { type: "string" },
     users: { type: "string" },
     "deadline-minutes": { type: "string" },
+    topology: { type: "string" },
+    "process-kills": { type: "string" },
   },
 });
 const int = (value: string | undefined, fallback: number) => {
@@ -21,6 +25,9 @@ const int = (value: string | undefined, fallback: number) => {
   return n;
 };
 
+const topology = values.topology === undefined ? undefined : /^(\d+)x(\d+)$/.exec(values.topology);
+if (values.topology !== undefined && !topology)
+  throw new Error(`--topology is APIxWORKERS, e.g. 2x3; got ${values.topology}`);
 const options = {
   ...CHAOS_DEFAULTS,
   restarts: int(values.restarts, CHAOS_DEFAULTS.restarts),
@@ -29,13 +36,15 @@ const options = {
   longOutageMs: int(values["long-outage-seconds"], CHAOS_DEFAULTS.longOutageMs / 1000) * 1000,
   users: int(values.users, CHAOS_DEFAULTS.users),
   deadlineMs: int(values["deadline-minutes"], CHAOS_DEFAULTS.deadlineMs / 60_000) * 60_000,
+  ...(topology ? { apis: Number(topology[1]), workers: Number(topology[2]) } : {}),
+  processKills: int(values["process-kills"], topology ? 1 : 0),
   log: (line: string) => process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`),
 };
 const r = await runChaos(options);
 const ms = (values: number[]) => `p50 ${percentile(values, 50)} ms, max ${Math.max(0, ...values)} ms`;
 const lines = [
   "",
-  `chaos: ${(r.durationMs / 1000).toFixed(0)} s — ${r.disruptions.restarts} Postgres restarts, ${r.disruptions.longOutages} failover(s) of ${options.longOutageMs / 1000} s, ${r.disruptions.terminations} backend terminations, ${r.disruptions.kills} worker SIGKILLs`,
+  `chaos: ${(r.durationMs / 1000).toFixed(0)} s — ${r.disruptions.restarts} Postgres restarts, ${r.disruptions.longOutages} failover(s) of ${options.longOutageMs / 1000} s, ${r.disruptions.terminations} backend terminations, ${r.disruptions.kills} worker SIGKILLs, ${r.disruptions.processKills} process SIGKILLs (${options.apis ?? 1} api × ${options.workers ?? 2} workers)`,
   `  processes crashed        api ${r.crashes.api}, workers ${r.crashes.worker}`,
   `  recovery (ingest 202)    ${ms(r.recoveryMs.ingest)}`,
   `  recovery (event routed)  ${ms(r.recoveryMs.routing)}`,

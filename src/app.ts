@@ -1,9 +1,10 @@
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { serve } from "@hono/node-server";
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { collectDefaultMetrics, Registry } from "prom-client";
 import { alertEmailTemplate } from "./alerts/alert-email-template.js";
 import { startAlertEvaluator } from "./alerts/alert-evaluator.js";
 import { type AlertSettings, type AlertsConfig, resolveAlertSettings } from "./alerts/alert-settings.js";
@@ -32,6 +33,7 @@ import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "./db/embedde
 import { migrationStatus } from "./db/migrate.js";
 import { emailForJourneys } from "./email/journey-email.js";
 import { startEmailDelivery } from "./email/outbox/email-delivery.js";
+import { instrumentProvider } from "./email/outbox/instrumented-provider.js";
 import { createEmailProvider } from "./email/providers/create-email-provider.js";
 import { createEmailClient, type EmailClient } from "./email/send-email.js";
 import { assertJourneyTemplatesExist } from "./email/templates/assert-journey-templates-exist.js";
@@ -45,8 +47,12 @@ import { startEventPruning } from "./events/event-retention.js";
 import { createJourneyRegistry, lazyJourneyRegistry, loadJourneys } from "./journeys/journey-registry.js";
 import type { DefinedJourney } from "./journeys/journey-types.js";
 import { startJourneyWorker } from "./journeys/journey-worker.js";
+import { startWorkerHeartbeat } from "./journeys/worker-heartbeats.js";
 import { type Clock, systemClock } from "./lib/clock.js";
 import { createLogger, type Logger } from "./lib/logger.js";
+import { createMetrics, type HogsendMetrics } from "./metrics/hogsend-metrics.js";
+import { createMetricsSampler, type MetricsSampler } from "./metrics/metrics-sampler.js";
+import { databaseGaugeSample } from "./operations/sample-database-gauges.js";
 import type { AnyEmailTemplate } from "./project/define-config.js";
 import { createRedisClient, type RedisClient } from "./redis/redis-client.js";
 import { buildSources } from "./sources/build-sources.js";
@@ -67,8 +73,11 @@ export interface App {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly db: Database;
-  /** This process's Prometheus registry; served on HOGSEND_METRICS_PORT by `startMetrics`. */
-  readonly metrics: Registry;
+  /** This process's metric catalog and Prometheus registry (`metrics.registry`). */
+  readonly metrics: HogsendMetrics;
+  /** The exposition (`GET /metrics`), database gauges refreshed at most once per interval: on
+   * HOGSEND_METRICS_PORT by `startMetrics`, and on the api port behind HOGSEND_METRICS_TOKEN. */
+  readonly scrape: MetricsSampler;
   /** Set when this process started its own Postgres (DATABASE_URL unset). */
   readonly embedded: EmbeddedPostgresHandle | undefined;
   /** The project's templates (from its config): what sends validate against and delivery renders. */
@@ -101,6 +110,8 @@ export interface AppOptions {
   alerts?: AlertsConfig;
   /** The project's sources (a loaded `Project`'s); only the built-ins when unset. */
   sources?: ProjectSources;
+  /** How often a scrape may refresh the database gauges (default 10 s; tests shorten it). */
+  metricsSampleIntervalMs?: number;
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -125,9 +136,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
     outageAlertMs: config.databaseOutageAlertMs,
   });
-  const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics, prefix: "hogsend_" });
-  registerDatabaseMetrics(metrics, db);
+  const clock = options.clock ?? systemClock;
+  const metrics = createMetrics(VERSION);
+  registerDatabaseMetrics(metrics.registry, db);
+  const scrape = createMetricsSampler({
+    metrics,
+    logger,
+    sample: databaseGaugeSample(db, metrics, clock),
+    ...(options.metricsSampleIntervalMs === undefined ? {} : { intervalMs: options.metricsSampleIntervalMs }),
+  });
   let closed = false;
   // Connected on first use (the api's shared rate limits and Studio's sessions need it; a worker never opens it).
   let redis: RedisClient | undefined;
@@ -161,9 +178,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   return {
     config,
     logger,
-    clock: options.clock ?? systemClock,
+    clock,
     db,
     metrics,
+    scrape,
     embedded,
     templates,
     journeys: options.journeys,
@@ -275,7 +293,7 @@ async function readDevLogin(file: string, email: string): Promise<string | undef
 /** Serves this process's metrics when HOGSEND_METRICS_PORT is set. */
 export async function startMetrics(app: App): Promise<MetricsServer | undefined> {
   if (app.config.metricsPort === undefined) return undefined;
-  const server = await startMetricsServer(app.metrics, app.config.metricsPort);
+  const server = await startMetricsServer(app.scrape, app.config.metricsPort);
   app.logger.info({ port: server.port }, "metrics at GET /metrics");
   return server;
 }
@@ -286,7 +304,7 @@ export function buildApi(app: App, options: { authenticate?: Authenticator } = {
     ? memo(() => createJourneyRegistry(app.journeys ?? [], app.config.enabledJourneys))
     : lazyJourneyRegistry(app.config.journeysModule, app.config.enabledJourneys);
   // Per API key and per client IP, shared by every replica through Redis when REDIS_URL is set.
-  const limitMetrics = rateLimitMetrics(app.metrics);
+  const limitMetrics = rateLimitMetrics(app.metrics.registry);
   const ingestLimiter = createSharedRateLimiter({
     name: "ingest",
     ratePerSecond: app.config.ingest.rateLimitPerSecond,
@@ -323,6 +341,11 @@ export function buildApi(app: App, options: { authenticate?: Authenticator } = {
       auth: app.studioAuth(),
       trustedOrigins: studioTrustedOrigins(app.config),
     },
+    metrics: app.metrics,
+    ...(app.config.metricsToken
+      ? { metricsEndpoint: { sampler: app.scrape, token: app.config.metricsToken } }
+      : {}),
+    health: { clock: app.clock },
     routes: [
       (context) =>
         createIngestRoutes(context, {
@@ -395,6 +418,8 @@ export function startApiServer(app: App, port = app.config.port): Promise<Runnin
 }
 
 export interface BackgroundWork {
+  /** This worker's id: its journey lease owner and its `worker_heartbeats` row. */
+  readonly workerId: string;
   /** Stops taking new work, waits up to `graceMs` for work in hand, then resolves. */
   stop(graceMs: number): Promise<void>;
 }
@@ -411,7 +436,9 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     : createJourneyRegistry(app.journeys ?? [], app.config.enabledJourneys);
   assertJourneyTemplatesExist(registry.journeys, app.templates, options.journeysModule);
   const email = emailForJourneys(app.templates);
+  const workerId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const journeys = await startJourneyWorker({
+    owner: workerId,
     db: app.db,
     clock: app.clock,
     logger: app.logger,
@@ -421,14 +448,16 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     pollIntervalMs: app.config.worker.pollIntervalMs,
     services: email.services,
     readers: email.readers,
+    metrics: app.metrics,
   });
   const delivery = await startEmailDelivery({
     db: app.db,
     clock: app.clock,
     config: app.config,
     logger: app.logger,
-    provider: createEmailProvider(app.config, app.db),
+    provider: instrumentProvider(createEmailProvider(app.config, app.db), app.metrics),
     templates: app.templates,
+    metrics: app.metrics,
   });
   const pruning = startEventPruning({
     db: app.db,
@@ -444,7 +473,7 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     channels: app.config.alerts,
     templates: app.templates,
     intervalMs: app.config.alerts.intervalMs,
-    metrics: app.metrics,
+    metrics: app.metrics.registry,
   });
   const auditPruning = startAuditPruning({
     db: app.db,
@@ -468,7 +497,16 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     leaseMs: app.config.worker.leaseMs,
   });
   app.logger.info({ journeys: registry.journeys.map((j) => j.meta.id) }, "worker started");
+  const heartbeat = startWorkerHeartbeat({
+    db: app.db,
+    clock: app.clock,
+    logger: app.logger,
+    workerId,
+    engine: `hogsend@${VERSION}`,
+  });
+  app.logger.info({ workerId, journeys: registry.journeys.map((j) => j.meta.id) }, "worker started");
   return {
+    workerId,
     async stop(graceMs) {
       await Promise.all([
         journeys.stop(graceMs),
@@ -479,6 +517,7 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
         receipts.stop(),
         sync.stop(),
       ]);
+      await heartbeat.stop();
       app.logger.debug("worker stopped");
     },
   };

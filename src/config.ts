@@ -137,6 +137,12 @@ const envSchema = z.object({
   HOGSEND_DATABASE_OUTAGE_ALERT_SECONDS: positiveInt(30),
   // Serves GET /metrics (Prometheus text) on this port when set; the worker has no other port.
   HOGSEND_METRICS_PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).optional()),
+  // Also serves GET /metrics on the api's own port, for `Authorization: Bearer <token>` only; unset, the api
+  // serves metrics on HOGSEND_METRICS_PORT alone.
+  HOGSEND_METRICS_TOKEN: z.preprocess(
+    emptyToUndefined,
+    z.string().min(16, "must be at least 16 characters (openssl rand -hex 24)").optional(),
+  ),
   HOGSEND_WORKER_CONCURRENCY: positiveInt(1000),
   HOGSEND_LEASE_SECONDS: positiveInt(30),
   HOGSEND_POLL_INTERVAL_MS: positiveInt(1000),
@@ -209,6 +215,8 @@ export interface Config {
   databaseOutageAlertMs: number;
   /** Port of the Prometheus `/metrics` endpoint; undefined serves none. */
   metricsPort: number | undefined;
+  /** Bearer token for `GET /metrics` on the api port; undefined serves it on `metricsPort` only. */
+  metricsToken: string | undefined;
   ingest: {
     /** Events per second per API key; 0 = unlimited. */
     rateLimitPerSecond: number;
@@ -428,6 +436,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     dbPoolSize: env.HOGSEND_DB_POOL_SIZE,
     databaseOutageAlertMs: env.HOGSEND_DATABASE_OUTAGE_ALERT_SECONDS * 1000,
     metricsPort: env.HOGSEND_METRICS_PORT,
+    metricsToken: env.HOGSEND_METRICS_TOKEN,
     ingest: {
       rateLimitPerSecond: env.HOGSEND_INGEST_RATE_LIMIT,
       rateLimitBurst: env.HOGSEND_INGEST_RATE_BURST ?? env.HOGSEND_INGEST_RATE_LIMIT * 2,

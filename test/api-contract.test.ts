@@ -101,6 +101,14 @@ function signedResend(body: string): Record<string, string> {
 }
 
 const CASES: Record<string, Case> = {
+  "get /v1/health/live": {
+    valid: () => ({ path: "/v1/health/live", expect: [200] }),
+    invalid: () => ({ path: "/v1/health/live", query: "?x=%ff", expect: [200] }),
+  },
+  "get /v1/health/ready": {
+    valid: () => ({ path: "/v1/health/ready", expect: [200] }),
+    invalid: () => ({ path: "/v1/health/ready", query: "?x=%ff", expect: [200] }),
+  },
   "get /v1/health": {
     valid: () => ({ path: "/v1/health", expect: [200] }),
     invalid: () => ({ path: "/v1/health", query: "?x=%ff", expect: [200] }),

@@ -197,8 +197,8 @@ describe("GET /metrics on HOGSEND_METRICS_PORT", () => {
       const text = await res.text();
       expect(text).toMatch(/^hogsend_database_up 1$/m);
       expect(text).toMatch(/^hogsend_database_outage_seconds 0$/m);
-      expect(text).toMatch(/^hogsend_db_pool_connections\{state="total"\} \d+$/m);
-      expect(text).toMatch(/^hogsend_process_resident_memory_bytes \d+/m);
+      expect(text).toMatch(/^hogsend_db_pool_connections\{state="in_use"\} \d+$/m);
+      expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
       expect((await fetch(`http://127.0.0.1:${server?.port}/other`)).status).toBe(404);
     } finally {
       await server?.close();

@@ -22,7 +22,9 @@ import { createTestDatabase, type TestDatabase } from "./helpers/test-database.j
 const exec = promisify(execFile);
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const stages = parseDockerfile(await readFile(path.join(ROOT, "Dockerfile"), "utf8"));
-const compose = parseYaml(await readFile(path.join(ROOT, "docker-compose.yml"), "utf8"), { merge: true }) as {
+const compose = parseYaml(await readFile(path.join(ROOT, "deploy", "docker-compose.yml"), "utf8"), {
+  merge: true,
+}) as {
   services: Record<string, ComposeService>;
 };
 const RUN_MODES = ["api", "worker", "migrate"] as const;
@@ -68,7 +70,7 @@ function interpolate(value: string, env: Record<string, string>): string {
   );
 }
 
-describe("Dockerfile and docker-compose.yml", () => {
+describe("Dockerfile and deploy/docker-compose.yml", () => {
   it("build on the Node 20 Debian slim image and run the packed package as a non-root user", () => {
     for (const stage of stages) expect(stage.image).toBe("node:20-bookworm-slim");
     expect(find(stages[0] as Stage, "RUN").some((r) => /\bnpm pack\b/.test(r.args))).toBe(true);
@@ -96,7 +98,7 @@ describe("Dockerfile and docker-compose.yml", () => {
       ["api", api],
       ["worker", worker],
     ] as const) {
-      expect(service?.build, mode).toBe(".");
+      expect(service?.build, mode).toBe("..");
       expect(service?.command, mode).toEqual([mode]);
       expect(RUN_MODES).toContain(service?.command?.[0]);
       // Every variable handed to a Hogsend container is one the config schema reads (no typos, no leftovers).
@@ -138,7 +140,9 @@ describe("Dockerfile and docker-compose.yml", () => {
         const text = interpolate(String(value ?? ""), SHELL_ENV);
         env[key] = text.startsWith(`${workdir}/`) ? host(text) : text;
       }
-      return { ...env, DATABASE_URL: database.url, PORT: String(port) };
+      // Each container has its own network; on one host here, the metrics port is any free one.
+      const metrics = env.HOGSEND_METRICS_PORT ? { HOGSEND_METRICS_PORT: "0" } : {};
+      return { ...env, ...metrics, DATABASE_URL: database.url, PORT: String(port) };
     };
 
     /** `docker run IMAGE [command]`: the ENTRYPOINT, then the command or the image's CMD. */
@@ -215,7 +219,8 @@ describe("Dockerfile and docker-compose.yml", () => {
       // compose mounts volumes into the container: copies (not symlinks), so they resolve inside the image.
       for (const volume of compose.services.worker?.volumes ?? []) {
         const [source = "", target = ""] = volume.split(":");
-        if (source.startsWith(".")) await cp(path.join(ROOT, source), host(target), { recursive: true });
+        if (source.startsWith("."))
+          await cp(path.join(ROOT, "deploy", source), host(target), { recursive: true });
       }
     }, 120_000); // with the two tests below: 240 s in all; about 40 s on a quiet 2-core machine
 

@@ -93,7 +93,7 @@ suite("API rate limits shared through Redis", () => {
 
   const accepted = (statuses: number[]) => statuses.filter((s) => s === 202).length;
   const fallbackGauge = async (app: App) => {
-    const metric = await app.metrics.getSingleMetric("hogsend_rate_limit_fallback")?.get();
+    const metric = await app.metrics.registry.getSingleMetric("hogsend_rate_limit_fallback")?.get();
     return metric?.values.find((v) => v.labels.limiter === "ingest")?.value;
   };
 

@@ -7,11 +7,15 @@ import type { Database } from "../db/database.js";
 import type { TemplateRegistry } from "../email/templates/template-registry.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
 import type { Logger } from "../lib/logger.js";
+import type { HogsendMetrics } from "../metrics/hogsend-metrics.js";
+import type { MetricsSampler } from "../metrics/metrics-sampler.js";
 import type { ApiEnv } from "./api-env.js";
 import { clientIp } from "./client-ip.js";
 import { buildOpenApiDocument, createDocsRoutes } from "./docs-routes.js";
 import { errorResponse } from "./error-response.js";
-import { createHealthRoutes } from "./health-routes.js";
+import { createHealthRoutes, type HealthOptions } from "./health-routes.js";
+import { httpMetrics } from "./http-metrics.js";
+import { createMetricsRoutes } from "./metrics-routes.js";
 import { createRouter } from "./openapi-router.js";
 import type { SharedRateLimiter } from "./shared-rate-limiter.js";
 import { createStudioAuthRoutes } from "./studio-auth-routes.js";
@@ -36,6 +40,12 @@ export interface ApiDependencies {
   studio?: StudioAccess;
   /** HOGSEND_TRUSTED_PROXY_HEADER: where the client IP comes from (else the socket). */
   trustedProxyHeader?: string | undefined;
+  /** This process's metrics: HTTP requests are counted and timed, and route groups count what they do. */
+  metrics?: HogsendMetrics;
+  /** Serves `GET /metrics` on the api, behind this bearer token (HOGSEND_METRICS_TOKEN). */
+  metricsEndpoint?: { sampler: MetricsSampler; token: string };
+  /** What `/v1/health` reports besides the schema: workers' heartbeats and queue lag. */
+  health?: HealthOptions;
 }
 
 export interface StudioAccess {
@@ -53,6 +63,8 @@ export interface RouteContext {
   authenticate: Authenticator;
   templates: TemplateRegistry;
   studio?: StudioAccess | undefined;
+  /** Undefined when the api was built without metrics (tests that build route groups alone). */
+  metrics: HogsendMetrics | undefined;
 }
 
 const STREAMED_UPLOADS = new Set(["/v1/admin/contacts/import"]);
@@ -61,6 +73,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function createApi(deps: ApiDependencies): OpenAPIHono<ApiEnv> {
   const app = createRouter();
   const authenticate = deps.authenticate ?? createApiKeyAuthenticator(deps.db, deps.bootstrapApiKey);
+  if (deps.metrics) app.use(httpMetrics(deps.metrics));
 
   app.use(async (c, next) => {
     const incoming = c.req.header("x-request-id");
@@ -117,9 +130,16 @@ export function createApi(deps: ApiDependencies): OpenAPIHono<ApiEnv> {
     authenticate,
     templates: deps.templates,
     studio: deps.studio,
+    metrics: deps.metrics,
   };
-  app.route("/", createHealthRoutes(context, { version: deps.version }));
+  app.route("/", createHealthRoutes(context, { version: deps.version, ...deps.health }));
   app.route("/", createStudioAuthRoutes(context));
+  if (deps.metricsEndpoint) {
+    app.route(
+      "/",
+      createMetricsRoutes({ metrics: deps.metricsEndpoint.sampler, token: deps.metricsEndpoint.token }),
+    );
+  }
   for (const build of deps.routes ?? []) app.route("/", build(context));
   if (deps.admin) app.route("/v1/admin", deps.admin(context));
   let document: Record<string, unknown> | undefined;

@@ -68,7 +68,9 @@ const postmarkRoute = createRoute({
  * Provider webhooks. Authentication comes first and a failure is a 401 with no effect. Each delivery is processed
  * once: its id is written to webhook_receipts in the same transaction as its effects (see receiveWebhook).
  */
-export function createEmailWebhookRoutes({ db }: RouteContext, options: EmailWebhookOptions) {
+export function createEmailWebhookRoutes({ db, metrics }: RouteContext, options: EmailWebhookOptions) {
+  const count = (source: "resend" | "postmark", outcome: string) =>
+    metrics?.email.webhookReceipts.inc({ source, outcome });
   return createRouter()
     .openapi(resendRoute, async (c) => {
       const svixId = c.req.header("svix-id");
@@ -80,17 +82,22 @@ export function createEmailWebhookRoutes({ db }: RouteContext, options: EmailWeb
       const secret = options.email.resend.webhookSecret;
       // Before the body: an unsigned or stale delivery must not get to make us buffer a megabyte.
       if (!resendHeadersCanVerify(secret, svix, Date.now())) {
+        count("resend", "unauthorized");
         throw unauthorized("Missing or invalid Svix signature");
       }
       const raw = await c.req.text();
       const verified = verifyResendSignature(secret, raw, svix);
-      if (!verified || !svixId) throw unauthorized("Missing or invalid Svix signature");
+      if (!verified || !svixId) {
+        count("resend", "unauthorized");
+        throw unauthorized("Missing or invalid Svix signature");
+      }
       const result = await receiveWebhook(db, {
         provider: "resend",
         deliveryId: svixId,
         raw,
         softBounce: options.email.softBounce,
       });
+      count("resend", result.status);
       return c.json(result, 200);
     })
     .openapi(postmarkRoute, async (c) => {
@@ -105,12 +112,16 @@ export function createEmailWebhookRoutes({ db }: RouteContext, options: EmailWeb
           secretHeader: c.req.header("x-hogsend-webhook-secret"),
         },
       );
-      if (!authorized) throw unauthorized("Missing or invalid webhook credentials");
+      if (!authorized) {
+        count("postmark", "unauthorized");
+        throw unauthorized("Missing or invalid webhook credentials");
+      }
       const result = await receiveWebhook(db, {
         provider: "postmark",
         raw: await c.req.text(),
         softBounce: options.email.softBounce,
       });
+      count("postmark", result.status);
       return c.json(result, 200);
     });
 }

@@ -51,7 +51,10 @@ const AcceptedSchema = z
  * the events and their routing-queue rows have committed. Multi-row statements shared by concurrent requests
  * (group commit, see createIngestBatcher) and no per-event queries keep this path fast.
  */
-export function createIngestRoutes({ db, authenticate, logger }: RouteContext, options: IngestRouteOptions) {
+export function createIngestRoutes(
+  { db, authenticate, logger, metrics }: RouteContext,
+  options: IngestRouteOptions,
+) {
   const limiter =
     options.limiter ??
     createSharedRateLimiter({
@@ -70,6 +73,7 @@ export function createIngestRoutes({ db, authenticate, logger }: RouteContext, o
         return validateIngestBody(raw, options.clock.now());
       } catch (error) {
         if (!(error instanceof HogsendError) || !Array.isArray(error.details)) throw error;
+        metrics?.events.rejected.inc({ source: "api", reason: "invalid" }, eventCount(raw));
         for (const problem of error.details as IngestProblem[]) {
           ctx.addIssue({
             code: "custom",
@@ -114,10 +118,22 @@ export function createIngestRoutes({ db, authenticate, logger }: RouteContext, o
     const bucket = principal.kind === "api_key" ? principal.keyId : `user:${principal.userId}`;
     const allowed = await limiter.take(bucket, events.length);
     if (!allowed.ok) {
+      metrics?.events.rejected.inc({ source: "api", reason: "rate_limited" }, events.length);
       throw new HogsendError(ErrorCodes.RATE_LIMITED, "Too many events for this API key; slow down", {
         details: { retryAfterSeconds: allowed.retryAfterSeconds },
       });
     }
-    return c.json(await batcher.submit(events), 202);
+    const outcome = await batcher.submit(events);
+    if (metrics) {
+      metrics.events.ingested.inc({ source: "api" }, outcome.accepted);
+      metrics.events.duplicates.inc({ source: "api" }, outcome.duplicates);
+    }
+    return c.json(outcome, 202);
   });
+}
+
+/** How many events a refused body held: a batch's length, or one. */
+function eventCount(raw: unknown): number {
+  const batch = typeof raw === "object" && raw !== null ? (raw as { batch?: unknown }).batch : undefined;
+  return Array.isArray(batch) && batch.length > 0 ? batch.length : 1;
 }

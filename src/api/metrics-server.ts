@@ -1,6 +1,6 @@
 import { createServer } from "node:http";
-import type { Registry } from "prom-client";
 import { ErrorCodes, HogsendError } from "../errors.js";
+import type { MetricsSampler } from "../metrics/metrics-sampler.js";
 
 export interface MetricsServer {
   readonly port: number;
@@ -12,14 +12,14 @@ export interface MetricsServer {
  * queue behind API traffic and the worker, which has no other port, can be scraped too. Plain `node:http`: one
  * route needs no framework.
  */
-export function startMetricsServer(registry: Registry, port: number): Promise<MetricsServer> {
+export function startMetricsServer(metrics: MetricsSampler, port: number): Promise<MetricsServer> {
   const server = createServer((req, res) => {
     if (req.method !== "GET" || (req.url ?? "").split("?")[0] !== "/metrics") {
       res.writeHead(404, { "Content-Type": "text/plain" }).end("Not found: scrape GET /metrics\n");
       return;
     }
-    registry.metrics().then(
-      (text) => res.writeHead(200, { "Content-Type": registry.contentType }).end(text),
+    metrics.exposition().then(
+      (text) => res.writeHead(200, { "Content-Type": metrics.contentType }).end(text),
       (error: unknown) => res.writeHead(500, { "Content-Type": "text/plain" }).end(String(error)),
     );
   });

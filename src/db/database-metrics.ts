@@ -34,15 +34,31 @@ export function registerDatabaseMetrics(registry: Registry, db: Database): void 
       reported = outages;
     },
   });
+  // in_use + idle = the pool's open connections; waiting requests are not connections, so a gauge of their own.
   new Gauge({
     name: "hogsend_db_pool_connections",
-    help: "Connections of this process's Postgres pool by state",
+    help: "Open connections of this process's Postgres pool by state (in_use, idle)",
     labelNames: ["state"] as const,
     registers: [registry],
     collect() {
-      this.set({ state: "total" }, db.pool.totalCount);
+      this.set({ state: "in_use" }, db.pool.totalCount - db.pool.idleCount);
       this.set({ state: "idle" }, db.pool.idleCount);
-      this.set({ state: "waiting" }, db.pool.waitingCount);
+    },
+  });
+  new Gauge({
+    name: "hogsend_db_pool_waiting_requests",
+    help: "Queries of this process waiting for a free pool connection",
+    registers: [registry],
+    collect() {
+      this.set(db.pool.waitingCount);
+    },
+  });
+  new Gauge({
+    name: "hogsend_db_pool_max_connections",
+    help: "The size limit of this process's Postgres pool (HOGSEND_DB_POOL_SIZE)",
+    registers: [registry],
+    collect() {
+      this.set(db.pool.options.max ?? 10);
     },
   });
 }

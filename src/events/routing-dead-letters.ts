@@ -97,3 +97,26 @@ export async function requeueRoutingFailure(
     return true;
   });
 }
+
+/** What the routing queue holds right now, for metrics and health: depth, the oldest queued event's age, dead letters. */
+export interface RoutingQueueStats {
+  queued: number;
+  /** When the oldest queued event was received; null when the queue is empty. */
+  oldestReceivedAt: Date | null;
+  deadLetters: number;
+}
+
+/**
+ * One statement over the two small tables. The oldest queued event is the lowest queued id (ids grow with
+ * arrival), found through the queue's primary key and read by the events' own.
+ */
+export async function routingQueueStats(q: Queryable): Promise<RoutingQueueStats> {
+  const { rows } = await q.query<{ queued: number; oldest: Date | null; dead: number }>(
+    `SELECT (SELECT count(*)::int FROM event_routing_queue) AS queued,
+            (SELECT e.received_at FROM events e
+              WHERE e.id = (SELECT min(event_id) FROM event_routing_queue)) AS oldest,
+            (SELECT count(*)::int FROM event_routing_failures) AS dead`,
+  );
+  const row = rows[0];
+  return { queued: row?.queued ?? 0, oldestReceivedAt: row?.oldest ?? null, deadLetters: row?.dead ?? 0 };
+}

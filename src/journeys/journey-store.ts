@@ -212,3 +212,17 @@ export async function loadJournals(
   }
   return journals;
 }
+
+/**
+ * Live runs (active, waiting) per journey and status, for the metrics sampler: read through the partial index of
+ * live runs, so its cost follows the live runs, not the millions that have ended.
+ */
+export async function countLiveRuns(
+  q: Queryable,
+): Promise<Array<{ journeyId: string; status: RunStatus; runs: number }>> {
+  const { rows } = await q.query<{ journey_id: string; status: RunStatus; runs: number }>(
+    `SELECT journey_id, status, count(*)::int AS runs FROM journey_runs
+      WHERE status IN ('active', 'waiting') GROUP BY journey_id, status`,
+  );
+  return rows.map((row) => ({ journeyId: row.journey_id, status: row.status, runs: row.runs }));
+}

@@ -7,6 +7,7 @@ import { quarantineHeadEvent } from "../events/routing-dead-letters.js";
 import type { Clock } from "../lib/clock.js";
 import type { Logger } from "../lib/logger.js";
 import { WakeSignal } from "../lib/wake-signal.js";
+import type { HogsendMetrics } from "../metrics/hogsend-metrics.js";
 import type { RunServices } from "./durable-effect.js";
 import { routeBatch } from "./event-router.js";
 import type { JourneyReaders } from "./journey-context.js";
@@ -31,6 +32,8 @@ export interface JourneyWorkerOptions {
   /** Services for code inside runs (email's templates) and the readers behind ctx.history, from app.ts. */
   services?: RunServices;
   readers?: JourneyReaders;
+  /** Counts routed and dead-lettered events, executions and wake lag (none when unset: harness, benchmarks). */
+  metrics?: HogsendMetrics;
 }
 
 export interface JourneyWorker {
@@ -80,6 +83,7 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
     committer: createBatchingCommitter(db),
     ...(options.services ? { services: options.services } : {}),
     ...(options.readers ? { readers: options.readers } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
     onOutcome: (outcome) => {
       if (outcome.type === "suspended" || outcome.type === "retrying") scheduleLocalWake(outcome.dueAt);
       executorWake.notify();
@@ -122,6 +126,7 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
         const limit = poison.batchLimit(batchSize);
         const routed = await routeBatch({ db, clock, registry: options.registry }, owned, limit);
         poison.routed(routed.events);
+        if (routed.events > 0) options.metrics?.events.routed.inc(routed.events);
         if (routed.events >= limit) continue;
       } catch (error) {
         const decision = poison.failed(error);
@@ -144,6 +149,7 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
               "event could not be routed; moved to event_routing_failures (GET /v1/admin/events/routing-failures)",
             );
             poison.quarantined();
+            options.metrics?.events.deadLettered.inc();
             continue;
           }
         } else if (decision.reason === "everything_fails") {

@@ -1,5 +1,6 @@
 import { isConnectionError } from "../db/database.js";
 import type { Logger } from "../lib/logger.js";
+import type { HogsendMetrics } from "../metrics/hogsend-metrics.js";
 import type { JourneyRegistry } from "./journey-registry.js";
 import { claimDueRuns, loadJournals, releaseRunLeases, renewRunLeases } from "./journey-store.js";
 import { type ReplayDeps, type ReplayOutcome, RunReplay } from "./run-replay.js";
@@ -10,6 +11,8 @@ export interface DispatcherDeps extends ReplayDeps {
   logger: Logger;
   /** Told about each finished execution (the worker uses it to schedule short wake-ups locally). */
   onOutcome?: (outcome: ReplayOutcome) => void;
+  /** Wake lag per claimed run, executions by outcome and their duration: counters, no I/O. */
+  metrics?: HogsendMetrics;
 }
 
 /**
@@ -45,6 +48,13 @@ export class RunDispatcher {
       journeyIds: this.#journeyIds,
     });
     if (runs.length === 0) return 0;
+    const metrics = deps.metrics?.journeys;
+    if (metrics) {
+      const claimedAt = deps.clock.now().getTime();
+      for (const run of runs) {
+        if (run.dueAt) metrics.wakeLag.observe(Math.max(0, claimedAt - run.dueAt.getTime()) / 1000);
+      }
+    }
     const journals = await loadJournals(
       deps.db,
       runs.map((r) => r.id),
@@ -60,9 +70,19 @@ export class RunDispatcher {
       const journey = deps.registry.get(run.journeyId);
       if (!journey) continue;
       const execution = new RunReplay(deps, journey, run, journals.get(run.id) ?? new Map());
+      const started = performance.now();
       const promise = execution
         .execute()
-        .then((outcome) => deps.onOutcome?.(outcome))
+        .then((outcome) => {
+          if (metrics) {
+            metrics.executions.inc({ journey: run.journeyId, outcome: outcome.type });
+            metrics.executionDuration.observe(
+              { journey: run.journeyId },
+              (performance.now() - started) / 1000,
+            );
+          }
+          deps.onOutcome?.(outcome);
+        })
         .catch((error: unknown) => {
           // The transaction rolled back (or its COMMIT's answer was lost): either way the journal is the truth,
           // and replaying the run from it is safe. Give the lease back once the database is there rather than

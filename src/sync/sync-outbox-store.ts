@@ -124,6 +124,16 @@ const toOutboxRow = (r: OutboxDbRow): OutboxRow => ({
  * next attempt there: a worker killed mid-send leaves them to be claimed again once the lease passes
  * (at-least-once; the fact's id lets the receiver dedupe).
  */
+/** Rows waiting (pending) and given up on (dead), across destinations: the sync outbox depth gauge. */
+export async function syncOutboxStats(q: Queryable): Promise<{ pending: number; dead: number }> {
+  const result = await q.query<{ pending: number; dead: number }>(
+    `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending,
+            count(*) FILTER (WHERE status = 'dead')::int AS dead
+       FROM sync_outbox`,
+  );
+  return result.rows[0] ?? { pending: 0, dead: 0 };
+}
+
 export async function claimOutbox(
   q: Queryable,
   destinationId: string,

@@ -16,6 +16,11 @@ import { freePort, type LongRunning, startCli, waitForHealthy } from "../helpers
  * sleep and send email to a local Resend-compatible server, signed webhooks, a contact import), while Postgres is
  * restarted, refused for a long stretch (failover), has every Hogsend backend terminated, and workers are
  * SIGKILLed. Then exact accounting from the database and the provider. Every loop is bounded in count and time.
+ *
+ * The multi-process topology (`apis` × `workers`, e.g. `npm run chaos -- --topology 2x3`): several api processes,
+ * each on its own port, take the load round-robin (a client whose api is gone retries the same request on the
+ * next, as a load balancer would), several workers share the partitions and runs, and each `processKills` round
+ * SIGKILLs every process in turn — apis and workers — and starts it again, under load. The same accounting holds.
  */
 export interface ChaosOptions {
   /** Postgres restarts (stop, short pause, start). */
@@ -38,12 +43,25 @@ export interface ChaosOptions {
   gapMs: number;
   /** Hard limit for the whole run. */
   deadlineMs: number;
+  /** api processes (each on its own port; load spread round-robin). Default 1. */
+  apis?: number;
+  /** worker processes. Default 2. */
+  workers?: number;
+  /** Rounds in which every process, api and worker, is SIGKILLed in turn and started again. Default 0. */
+  processKills?: number;
   log: (line: string) => void;
 }
 
 export interface ChaosReport {
   durationMs: number;
-  disruptions: { restarts: number; longOutages: number; terminations: number; kills: number };
+  disruptions: {
+    restarts: number;
+    longOutages: number;
+    terminations: number;
+    kills: number;
+    /** Processes SIGKILLed by the process-kill rounds (apis and workers). */
+    processKills: number;
+  };
   crashes: { api: number; worker: number };
   recoveryMs: { ingest: number[]; routing: number[] };
   events: { acknowledged: number; stored: number; distinct: number; queuedLeft: number };
@@ -87,6 +105,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Proc {
   role: "api" | "worker";
+  /** The api's port; 0 for a worker. */
+  port: number;
   cli: LongRunning;
   killedByUs: boolean;
 }
@@ -98,7 +118,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "hogsend-chaos-"));
   const pgDir = path.join(dir, "pg");
   const pgPort = await freePort();
-  const apiPort = await freePort();
+  const apiCount = Math.max(1, options.apis ?? 1);
+  const workerCount = Math.max(1, options.workers ?? 2);
+  const apiPorts: number[] = [];
+  for (let i = 0; i < apiCount; i++) apiPorts.push(await freePort());
   let postgres: EmbeddedPostgresHandle | undefined = await startEmbeddedPostgres({
     dataDir: pgDir,
     port: pgPort,
@@ -112,7 +135,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   let allOutput = "";
   const env = {
     DATABASE_URL: url,
-    PORT: String(apiPort),
     HOGSEND_API_KEY: KEY,
     HOGSEND_INGEST_RATE_LIMIT: "0",
     HOGSEND_LEASE_SECONDS: "3",
@@ -130,10 +152,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     LOG_LEVEL: "info",
   };
 
-  const spawnProc = (role: Proc["role"]): Proc => {
+  const spawnProc = (role: Proc["role"], port = 0): Proc => {
     const args =
       role === "api" ? ["api", "--config", CONFIG] : ["worker", "--config", CONFIG, "--journeys", JOURNEYS];
-    const proc: Proc = { role, cli: startCli(args, env), killedByUs: false };
+    const procEnv = role === "api" ? { ...env, PORT: String(port) } : env;
+    const proc: Proc = { role, port, cli: startCli(args, procEnv), killedByUs: false };
     procs.push(proc);
     void proc.cli.exited.then(({ code, signal }) => {
       allOutput += labelled(proc);
@@ -141,7 +164,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       crashes[role]++;
       problems.push(`${role} exited by itself (code ${code}, signal ${signal}): ${tail(proc.cli.output())}`);
       // Keep the run going so the rest of the accounting still means something; the crash is reported.
-      replace(proc, spawnProc(role));
+      replace(proc, spawnProc(role, proc.port));
     });
     return proc;
   };
@@ -152,9 +175,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   };
   let stopping = false;
 
-  const api = `http://127.0.0.1:${apiPort}`;
+  let nextApi = 0;
+  // Round-robin over the api processes; a retry of a request whose api died goes to the next one.
   const post = (route: string, body: string, headers: Record<string, string> = {}) =>
-    fetch(`${api}${route}`, {
+    fetch(`http://127.0.0.1:${apiPorts[nextApi++ % apiPorts.length]}${route}`, {
       method: "POST",
       headers: { Authorization: `Bearer ${KEY}`, "Content-Type": "application/json", ...headers },
       body,
@@ -193,22 +217,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const ackedWebhooks = new Set<string>();
   let loadDone = false;
   const recovery = { ingest: [] as number[], routing: [] as number[] };
-  const disruptions = { restarts: 0, longOutages: 0, terminations: 0, kills: 0 };
+  const disruptions = { restarts: 0, longOutages: 0, terminations: 0, kills: 0, processKills: 0 };
 
   try {
-    const apiProc = spawnProc("api");
-    spawnProc("worker");
-    spawnProc("worker");
-    await waitForHealthy(`${api}/v1/health`, 60_000);
-    void apiProc;
-    log(`api and 2 workers up on Postgres :${pgPort} (${Date.now() - started} ms)`);
+    for (const port of apiPorts) spawnProc("api", port);
+    for (let i = 0; i < workerCount; i++) spawnProc("worker");
+    for (const port of apiPorts) await waitForHealthy(`http://127.0.0.1:${port}/v1/health`, 60_000);
+    log(`${apiCount} api and ${workerCount} workers up on Postgres :${pgPort} (${Date.now() - started} ms)`);
     await sql(
       url,
       "CREATE TABLE chaos_effects (id bigserial PRIMARY KEY, run_id uuid NOT NULL, position int)",
     );
 
     // The disruption schedule. The load is paced to last about as long, so every disruption hits a busy system.
-    const plan: Array<"restart" | "long" | "terminate" | "kill"> = [];
+    const plan: Array<"restart" | "long" | "terminate" | "kill" | "killEach"> = [];
     const counts = { restart: options.restarts, long: options.longOutageMs > 0 ? 1 : 0 };
     const terminate = options.terminations;
     const kill = options.kills;
@@ -219,7 +241,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (i === 1 && counts.long) plan.push("long");
     }
     if (counts.long && !plan.includes("long")) plan.push("long");
-    const spanMs = plan.length * (options.gapMs + 1_500) + options.longOutageMs;
+    for (let i = 0; i < (options.processKills ?? 0); i++)
+      plan.splice(Math.min(plan.length, 2 * i + 1), 0, "killEach");
+    const processCount = apiCount + workerCount;
+    const spanMs =
+      plan.length * (options.gapMs + 1_500) +
+      options.longOutageMs +
+      (options.processKills ?? 0) * processCount * (options.gapMs / 2 + 3_000);
     const pace = (requests: number) => Math.max(5, Math.floor(spanMs / Math.max(1, requests)));
     const batchedIngest = async () => {
       for (let first = 0; first < options.users; first += BATCH) {
@@ -347,6 +375,23 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         );
         disruptions.terminations++;
         log(`terminated ${killed.length} Hogsend backends`);
+        await measureRecovery(Date.now());
+      } else if (step === "killEach") {
+        // Every process in turn, apis included, SIGKILLed under load and started again on the same port.
+        for (const victim of procs.filter((p) => p.cli.child.exitCode === null)) {
+          if (Date.now() > deadline) break;
+          victim.killedByUs = true;
+          victim.cli.child.kill("SIGKILL");
+          await victim.cli.exited;
+          const next = spawnProc(victim.role, victim.port);
+          replace(victim, next);
+          disruptions.processKills++;
+          if (victim.role === "api") {
+            await waitForHealthy(`http://127.0.0.1:${victim.port}/v1/health`, 60_000);
+          }
+          log(`SIGKILLed ${victim.role}${victim.port ? ` :${victim.port}` : ""} and started another`);
+          await sleep(options.gapMs / 2);
+        }
         await measureRecovery(Date.now());
       } else {
         const workers = procs.filter((p) => p.role === "worker" && p.cli.child.exitCode === null);

@@ -7,6 +7,7 @@ import { startListenConnection } from "../../db/listen-connection.js";
 import { type Clock, systemClock } from "../../lib/clock.js";
 import type { Logger } from "../../lib/logger.js";
 import { WakeSignal } from "../../lib/wake-signal.js";
+import type { HogsendMetrics } from "../../metrics/hogsend-metrics.js";
 import type { EmailProvider } from "../providers/email-provider.js";
 import { createTemplateRenderer } from "../templates/render-template.js";
 import type { TemplateRegistry } from "../templates/template-registry.js";
@@ -40,6 +41,8 @@ export interface EmailDeliveryOptions {
    * the journeys agree on time and a virtual clock drives retries in tests.
    */
   clock?: Clock;
+  /** Counts settled messages by status, provider and category (`hogsend_email_messages_total`). */
+  metrics?: HogsendMetrics;
 }
 
 export interface EmailDeliveryStats {
@@ -128,6 +131,12 @@ export async function startEmailDelivery(options: EmailDeliveryOptions): Promise
     }
     release();
     await record(outcome);
+    options.metrics?.email.messages.inc({
+      status:
+        outcome.kind === "refused" ? outcome.status : outcome.kind === "retry" ? "retried" : outcome.kind,
+      provider: provider.name,
+      category: message.category ?? "none",
+    });
     if (outcome.kind === "sent") stats.sent++;
     else if (outcome.kind === "retry") stats.retried++;
     else if (outcome.kind === "failed") stats.failed++;

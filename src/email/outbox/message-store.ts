@@ -327,3 +327,18 @@ export async function deleteRecipientMessages(
   await q.query("DELETE FROM message_events WHERE email = ANY($1::text[])", [emails]);
   return result.rowCount ?? 0;
 }
+
+/** Outbox depth for metrics and health: unsettled messages by status, and how long the most overdue has waited. */
+export async function outboxStats(
+  q: Queryable,
+  now: Date,
+): Promise<{ queued: number; sending: number; oldestDueAt: Date | null }> {
+  const { rows } = await q.query<{ queued: number; sending: number; oldest: Date | null }>(
+    `SELECT (SELECT count(*)::int FROM messages WHERE status = 'queued') AS queued,
+            (SELECT count(*)::int FROM messages WHERE status = 'sending') AS sending,
+            (SELECT min(next_attempt_at) FROM messages WHERE status = 'queued' AND next_attempt_at <= $1) AS oldest`,
+    [now],
+  );
+  const row = rows[0];
+  return { queued: row?.queued ?? 0, sending: row?.sending ?? 0, oldestDueAt: row?.oldest ?? null };
+}
