@@ -6,30 +6,29 @@
 // skip — except under CI=true, where those tests fail instead of passing silently.
 //
 // Go tools (promtool, Prometheus' own linter for the /metrics exposition) are `go install`ed at a pinned version
-// into a project-local cache, node_modules/.cache/hogsend-tools/bin (GOBIN), so a machine or a CI run builds each
-// once. promtool's first build takes minutes (8.6 min measured on a loaded 2-core machine), then about 25 s while
-// Go's own build cache is warm (after `npm ci` has emptied node_modules); it is bounded by GO_INSTALL_TIMEOUT_MS.
+// into the user's cache, ~/.cache/hogsend-tools/<module@version>/ (GOBIN; $XDG_CACHE_HOME when set), outside the
+// checkout so `npm ci` and fresh clones (CI) reuse it: a machine builds each version once. promtool's first build
+// takes minutes (8.6 min measured on a loaded 2-core machine); it is bounded by GO_INSTALL_TIMEOUT_MS. A version bump
+// gets its own folder, so a stale binary is never used.
 //
 // To add a tool: one entry in TOOLS (how to find it, which Debian package provides it) or GO_TOOLS.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 
-export const TOOLS_BIN = path.join(
-  path.dirname(fileURLToPath(import.meta.url)),
-  "..",
-  "node_modules",
-  ".cache",
+// test/helpers/prometheus-text.ts computes the same path; keep the two in step.
+const TOOLS_CACHE = path.join(
+  process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"),
   "hogsend-tools",
-  "bin",
 );
+// Prometheus v3.16's module version (Prometheus tags its Go module v0.<minor>.<patch>).
+const PROMTOOL_PACKAGE = "github.com/prometheus/prometheus/cmd/promtool@v0.316.0";
 const GO_TOOLS = [
   {
     name: "promtool",
-    path: process.env.PROMTOOL_PATH ?? path.join(TOOLS_BIN, "promtool"),
-    // Prometheus v3.16's module version (Prometheus tags its Go module v0.<minor>.<patch>).
-    goPackage: "github.com/prometheus/prometheus/cmd/promtool@v0.316.0",
+    path: process.env.PROMTOOL_PATH ?? path.join(TOOLS_CACHE, "promtool@v0.316.0", "promtool"),
+    goPackage: PROMTOOL_PACKAGE,
   },
 ];
 const GO_INSTALL_TIMEOUT_MS = 25 * 60_000;
@@ -100,8 +99,8 @@ function installGoTools() {
     );
     return;
   }
-  mkdirSync(TOOLS_BIN, { recursive: true });
   for (const tool of missingGo) {
+    mkdirSync(path.dirname(tool.path), { recursive: true });
     const started = Date.now();
     console.log(`[pretest] go install ${tool.goPackage} (one time, a few minutes)…`);
     const result = spawnSync("go", ["install", tool.goPackage], {

@@ -17,7 +17,7 @@ import { createEmailWebhookRoutes } from "./api/email-webhook-routes.js";
 import { httpServerOptions } from "./api/http-server-options.js";
 import { createIngestRoutes } from "./api/ingest-routes.js";
 import { type MetricsServer, startMetricsServer } from "./api/metrics-server.js";
-import { createSharedRateLimiter, rateLimitMetrics } from "./api/shared-rate-limiter.js";
+import { createSharedRateLimiter } from "./api/shared-rate-limiter.js";
 import { createSourceRoutes } from "./api/source-routes.js";
 import { createTrackingRoutes } from "./api/tracking-routes.js";
 import { createUnsubscribeRoutes } from "./api/unsubscribe-routes.js";
@@ -304,7 +304,7 @@ export function buildApi(app: App, options: { authenticate?: Authenticator } = {
     ? memo(() => createJourneyRegistry(app.journeys ?? [], app.config.enabledJourneys))
     : lazyJourneyRegistry(app.config.journeysModule, app.config.enabledJourneys);
   // Per API key and per client IP, shared by every replica through Redis when REDIS_URL is set.
-  const limitMetrics = rateLimitMetrics(app.metrics.registry);
+  const limitMetrics = app.metrics.rateLimits;
   const ingestLimiter = createSharedRateLimiter({
     name: "ingest",
     ratePerSecond: app.config.ingest.rateLimitPerSecond,
@@ -473,7 +473,7 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     channels: app.config.alerts,
     templates: app.templates,
     intervalMs: app.config.alerts.intervalMs,
-    metrics: app.metrics.registry,
+    metrics: app.metrics.alerts,
   });
   const auditPruning = startAuditPruning({
     db: app.db,

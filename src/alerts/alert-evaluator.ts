@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import os from "node:os";
-import { Counter, Gauge, type Registry } from "prom-client";
 import { recordAudit } from "../audit/audit-store.js";
 import { type Database, isConnectionError } from "../db/database.js";
 import { readDeliveryHealth } from "../email/outbox/delivery-health-store.js";
@@ -15,6 +14,7 @@ import { readRoutingHealth } from "../events/routing-health-store.js";
 import { readRunHealth } from "../journeys/run-health-store.js";
 import type { Clock } from "../lib/clock.js";
 import type { Logger } from "../lib/logger.js";
+import type { HogsendMetrics } from "../metrics/hogsend-metrics.js";
 import {
   type AlertChannelSettings,
   configuredChannels,
@@ -46,7 +46,7 @@ export interface AlertEvaluatorOptions {
   templates: TemplateRegistry;
   /** HOGSEND_ALERTS_INTERVAL_SECONDS. */
   intervalMs: number;
-  metrics?: Registry | undefined;
+  metrics?: HogsendMetrics["alerts"] | undefined;
 }
 
 export interface AlertEvaluator {
@@ -77,7 +77,7 @@ export function startAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalua
   const owner = `${os.hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   const leaseMs = Math.max(options.intervalMs * 3, 10_000);
   const channels = configuredChannels(options.channels);
-  const metrics = registerAlertMetrics(options.metrics);
+  const metrics = options.metrics;
   let holding = false;
   let stopping = false;
   let busy: Promise<unknown> = Promise.resolve();
@@ -332,33 +332,5 @@ export function startAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalua
       await busy;
       if (holding) await releaseAlertLease(db, { name: LEASE, owner }).catch(() => {});
     },
-  };
-}
-
-function registerAlertMetrics(registry: Registry | undefined) {
-  if (!registry) return undefined;
-  const existing = registry.getSingleMetric("hogsend_alerts_firing");
-  if (existing) registry.removeSingleMetric("hogsend_alerts_firing");
-  for (const name of ["hogsend_alert_notifications_total", "hogsend_sending_paused"]) {
-    if (registry.getSingleMetric(name)) registry.removeSingleMetric(name);
-  }
-  return {
-    firing: new Gauge({
-      name: "hogsend_alerts_firing",
-      help: "Alert rules this evaluator last judged firing: 0 ok, 1 warning, 2 critical (the evaluating worker only)",
-      labelNames: ["rule"],
-      registers: [registry],
-    }),
-    notifications: new Counter({
-      name: "hogsend_alert_notifications_total",
-      help: "Alert notification attempts by channel and outcome (sent, retry, failed)",
-      labelNames: ["channel", "outcome"],
-      registers: [registry],
-    }),
-    paused: new Gauge({
-      name: "hogsend_sending_paused",
-      help: "1 while the reputation guard holds non-transactional mail (read by every worker each alert interval)",
-      registers: [registry],
-    }),
   };
 }

@@ -1,5 +1,5 @@
-import { Counter, Gauge, type Registry } from "prom-client";
 import type { Logger } from "../lib/logger.js";
+import type { HogsendMetrics } from "../metrics/hogsend-metrics.js";
 import type { RedisClient } from "../redis/redis-client.js";
 import { takeRedisTokens } from "../redis/redis-token-bucket.js";
 import { createRateLimiter } from "./rate-limiter.js";
@@ -14,37 +14,8 @@ export interface SharedRateLimiter {
 /** How long a limit decision may wait on Redis before this process decides alone. */
 const REDIS_DECISION_TIMEOUT_MS = 250;
 
-export interface RateLimitMetrics {
-  fallback: Gauge<"limiter">;
-  fallbackDecisions: Counter<"limiter">;
-}
-
-/** The limiters' metrics on a registry, registered once however many APIs are built on it. */
-export function rateLimitMetrics(registry: Registry): RateLimitMetrics {
-  const existing = registry.getSingleMetric("hogsend_rate_limit_fallback") as Gauge<"limiter"> | undefined;
-  if (existing) {
-    return {
-      fallback: existing,
-      fallbackDecisions: registry.getSingleMetric(
-        "hogsend_rate_limit_fallback_decisions_total",
-      ) as Counter<"limiter">,
-    };
-  }
-  return {
-    fallback: new Gauge({
-      name: "hogsend_rate_limit_fallback",
-      help: "1 while this process limits on its own because Redis is unreachable (REDIS_URL set), else 0",
-      labelNames: ["limiter"],
-      registers: [registry],
-    }),
-    fallbackDecisions: new Counter({
-      name: "hogsend_rate_limit_fallback_decisions_total",
-      help: "Rate limit decisions this process made alone because Redis was unreachable",
-      labelNames: ["limiter"],
-      registers: [registry],
-    }),
-  };
-}
+/** The limiters' metrics, from the process's catalog (metrics/hogsend-metrics.ts). */
+export type RateLimitMetrics = HogsendMetrics["rateLimits"];
 
 /**
  * A token bucket per key: in Redis when a client is given (every replica takes from the same bucket), and in this

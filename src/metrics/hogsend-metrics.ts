@@ -51,6 +51,17 @@ export interface HogsendMetrics {
   readonly workers: {
     live: Gauge;
   };
+  /** The shared rate limiters (api): whether a limiter decides alone because Redis is away. */
+  readonly rateLimits: {
+    fallback: Gauge<"limiter">;
+    fallbackDecisions: Counter<"limiter">;
+  };
+  /** The alert evaluator (workers) and the reputation guard's switch. */
+  readonly alerts: {
+    firing: Gauge<"rule">;
+    notifications: Counter<"channel" | "outcome">;
+    paused: Gauge;
+  };
   readonly sampler: {
     lastSuccess: Gauge;
     failures: Counter;
@@ -221,6 +232,39 @@ export function createMetrics(version: string, registry: Registry = new Registry
       live: new Gauge({
         name: "hogsend_workers_live",
         help: "Worker processes whose heartbeat is fresh (sampled)",
+        registers,
+      }),
+    },
+    rateLimits: {
+      fallback: new Gauge({
+        name: "hogsend_rate_limit_fallback",
+        help: "1 while this process limits on its own because Redis is unreachable (REDIS_URL set), else 0",
+        labelNames: ["limiter"] as const,
+        registers,
+      }),
+      fallbackDecisions: new Counter({
+        name: "hogsend_rate_limit_fallback_decisions_total",
+        help: "Rate limit decisions this process made alone because Redis was unreachable",
+        labelNames: ["limiter"] as const,
+        registers,
+      }),
+    },
+    alerts: {
+      firing: new Gauge({
+        name: "hogsend_alerts_firing",
+        help: "Alert rules this evaluator last judged firing: 0 ok, 1 warning, 2 critical (the evaluating worker only)",
+        labelNames: ["rule"] as const,
+        registers,
+      }),
+      notifications: new Counter({
+        name: "hogsend_alert_notifications_total",
+        help: "Alert notification attempts by channel and outcome (sent, retry, failed)",
+        labelNames: ["channel", "outcome"] as const,
+        registers,
+      }),
+      paused: new Gauge({
+        name: "hogsend_sending_paused",
+        help: "1 while the reputation guard holds non-transactional mail (read by every worker each alert interval)",
         registers,
       }),
     },

@@ -1,11 +1,17 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import os from "node:os";
+import path from "node:path";
 
-/** Where the pretest hook builds promtool (scripts/ensure-test-tools.mjs), unless PROMTOOL_PATH says otherwise. */
+/** Where the pretest hook builds promtool (scripts/ensure-test-tools.mjs, same path), unless PROMTOOL_PATH says. */
 export const PROMTOOL =
   process.env.PROMTOOL_PATH ??
-  fileURLToPath(new URL("../../node_modules/.cache/hogsend-tools/bin/promtool", import.meta.url));
+  path.join(
+    process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"),
+    "hogsend-tools",
+    "promtool@v0.316.0",
+    "promtool",
+  );
 export const HAS_PROMTOOL = existsSync(PROMTOOL);
 
 /** `promtool check metrics` over an exposition: its exit code and what it printed (lint findings). */
