@@ -211,7 +211,7 @@ describe("the /metrics exposition", () => {
       (name) =>
         (apiFamilies.get(name)?.samples.length ?? 0) + (workerFamilies.get(name)?.samples.length ?? 0) === 0,
     );
-    expect(empty).toEqual([]);
+    expect(empty, JSON.stringify(empty)).toEqual([]);
     // Node's process metrics under their standard names.
     for (const name of [
       "process_cpu_seconds_total",

@@ -78,6 +78,10 @@ export function startAlertEvaluator(options: AlertEvaluatorOptions): AlertEvalua
   const leaseMs = Math.max(options.intervalMs * 3, 10_000);
   const channels = configuredChannels(options.channels);
   const metrics = options.metrics;
+  // Each channel's series exists from the start (at 0 where a channel is not configured), so "no notifications"
+  // reads as 0 on a dashboard instead of no data.
+  for (const channel of ["slack", "webhook", "email"])
+    metrics?.notifications.inc({ channel, outcome: "sent" }, 0);
   let holding = false;
   let stopping = false;
   let busy: Promise<unknown> = Promise.resolve();

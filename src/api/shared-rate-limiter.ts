@@ -33,9 +33,11 @@ export function createSharedRateLimiter(options: {
 }): SharedRateLimiter {
   const local = createRateLimiter({ ratePerSecond: options.ratePerSecond, burst: options.burst });
   const redis = options.redis;
-  if (!redis || options.ratePerSecond <= 0) return { take: async (key, cost) => local.take(key, cost) };
   const labels = { limiter: options.name };
+  // Every limiter shows up at 0 from the start, so a dashboard sees "not falling back" rather than no data.
   options.metrics?.fallback.set(labels, 0);
+  options.metrics?.fallbackDecisions.inc(labels, 0);
+  if (!redis || options.ratePerSecond <= 0) return { take: async (key, cost) => local.take(key, cost) };
   let degraded = false;
   const fallBack = (key: string, cost: number, reason: string): RateDecision => {
     if (!degraded) {
