@@ -66,7 +66,8 @@ const JourneySchema = z
     name: z.string().nullable(),
     description: z.string().nullable(),
     enabled: z.boolean().nullable().openapi({
-      description: "Effective: the runtime override if set, else meta.enabled; null for a journey not deployed",
+      description:
+        "Effective: the runtime override if set, else meta.enabled; null for a journey not deployed",
     }),
     enabledOverride: z
       .boolean()
@@ -102,7 +103,10 @@ const FunnelSchema = z
         current: z.number().int().openapi({ description: "Live runs at this step now" }),
       }),
     ),
-    atNoStep: z.number().int().openapi({ description: "Live runs not at any labelled sleep, wait or checkpoint" }),
+    atNoStep: z
+      .number()
+      .int()
+      .openapi({ description: "Live runs not at any labelled sleep, wait or checkpoint" }),
   })
   .openapi("JourneyFunnel");
 
@@ -201,7 +205,11 @@ const setEnabledRoute = createRoute({
   responses: {
     200: json(
       dataOf(
-        z.object({ journeyId: z.string(), enabled: z.boolean().nullable(), enabledOverride: z.boolean().nullable() }),
+        z.object({
+          journeyId: z.string(),
+          enabled: z.boolean().nullable(),
+          enabledOverride: z.boolean().nullable(),
+        }),
       ),
       "The journey's switch after the change",
     ),
@@ -321,7 +329,9 @@ export function createJourneyAdminRoutes({ db }: RouteContext, options: JourneyA
     })
     .openapi(retryRunRoute, async (c) => {
       const { runId } = c.req.valid("param");
-      const run = isUuid(runId) ? await retryRun(db, runId, options.clock.now(), auditContextOf(c)) : undefined;
+      const run = isUuid(runId)
+        ? await retryRun(db, runId, options.clock.now(), auditContextOf(c))
+        : undefined;
       if (!run) throw new HogsendError(ErrorCodes.NOT_FOUND, `No journey run ${runId}`);
       return c.json({ data: toRunView(run) }, 200);
     });

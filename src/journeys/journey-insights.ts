@@ -24,7 +24,10 @@ const emptyWeek = () => ({ entered: 0, completed: 0, exited: 0, failed: 0, cance
 /** Per journey id: runs by status, skips by reason, the last 7 days, the override. */
 export async function journeyActivity(q: Queryable, now: Date): Promise<Map<string, JourneyActivity>> {
   const since = new Date(now.getTime() - 6 * 86_400_000).toISOString().slice(0, 10);
-  const counters = await readJourneyCounters(q, { counters: ["status", "entered", "ended"], sinceDay: since });
+  const counters = await readJourneyCounters(q, {
+    counters: ["status", "entered", "ended"],
+    sinceDay: since,
+  });
   const skips = await countSkipsByReason(q);
   const overrides = await loadEnabledOverrides(q);
   const activity = new Map<string, JourneyActivity>();
@@ -81,7 +84,9 @@ export async function journeyFunnel(
     const label = row.key.slice(split + 1);
     steps.push({ label, kind, reached: row.count, current: 0 });
   }
-  steps.sort((a, b) => b.reached - a.reached || a.label.localeCompare(b.label) || a.kind.localeCompare(b.kind));
+  steps.sort(
+    (a, b) => b.reached - a.reached || a.label.localeCompare(b.label) || a.kind.localeCompare(b.kind),
+  );
   let atNoStep = at.get("") ?? 0;
   for (const [label, count] of at) {
     if (label === "") continue;
@@ -97,4 +102,12 @@ export async function journeyHasHistory(q: Queryable, journeyId: string): Promis
   const rows = await readJourneyCounters(q, { counters: ["status"], journeyId });
   if (rows.length > 0) return true;
   return (await countSkipsByReason(q)).has(journeyId);
+}
+
+/** Runs active, sleeping (waiting with no event: a sleep) and waiting for an event, and failed, all journeys. */
+export async function runTotals(q: Queryable): Promise<Record<string, number>> {
+  const rows = await readJourneyCounters(q, { counters: ["status"] });
+  const totals: Record<string, number> = {};
+  for (const row of rows) totals[row.key] = (totals[row.key] ?? 0) + row.count;
+  return totals;
 }

@@ -21,7 +21,10 @@ export async function retryRun(
     const before = await getRun(tx, runId);
     if (!before) return undefined;
     if (before.status !== "failed") {
-      throw new HogsendError(ErrorCodes.CONFLICT, `Run ${runId} is ${before.status}; only a failed run is retried`);
+      throw new HogsendError(
+        ErrorCodes.CONFLICT,
+        `Run ${runId} is ${before.status}; only a failed run is retried`,
+      );
     }
     const live = await tx.query<{ id: string }>(
       "SELECT id FROM journey_runs WHERE journey_id = $1 AND user_id = $2 AND status IN ('active', 'waiting')",
@@ -48,7 +51,12 @@ export async function retryRun(
       action: "run.retried",
       targetType: "run",
       targetId: runId,
-      before: { journeyId: before.journeyId, userId: before.userId, status: before.status, error: before.error },
+      before: {
+        journeyId: before.journeyId,
+        userId: before.userId,
+        status: before.status,
+        error: before.error,
+      },
       after: { status: run.status, dueAt: now.toISOString() },
     });
     await tx.query("SELECT pg_notify($1, '')", [RUNS_CHANNEL]);

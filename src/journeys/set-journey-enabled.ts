@@ -18,7 +18,8 @@ export async function setJourneyEnabled(
   return db.transaction(async (tx) => {
     const change = await setEnabledOverride(tx, journeyId, enabled, now);
     await recordAudit(tx, audit, {
-      action: enabled === null ? "journey.override_cleared" : enabled ? "journey.enabled" : "journey.disabled",
+      action:
+        enabled === null ? "journey.override_cleared" : enabled ? "journey.enabled" : "journey.disabled",
       targetType: "journey",
       targetId: journeyId,
       before: { enabledOverride: change.before },
