@@ -1,6 +1,7 @@
 import { createAdminMessageRoutes } from "./admin-message-routes.js";
 import { createAdminTemplateRoutes } from "./admin-template-routes.js";
 import { createApiKeyRoutes } from "./api-key-routes.js";
+import { createAuditLogRoutes } from "./audit-log-routes.js";
 import { createContactPreferenceRoutes } from "./contact-preference-routes.js";
 import { createContactRoutes } from "./contact-routes.js";
 import type { RouteContext } from "./create-api.js";
@@ -32,6 +33,7 @@ export function createAdminApi(context: RouteContext, options: AdminApiOptions) 
     .route("/", createAdminTemplateRoutes(context))
     .route("/", createSuppressionRoutes(context))
     .route("/", createApiKeyRoutes(context))
+    .route("/", createAuditLogRoutes(context))
     .route(
       "/",
       createStudioOverviewRoutes(context, { clock: options.clock, leaseMs: options.leaseMs ?? 30_000 }),

@@ -320,7 +320,9 @@ export function createJourneyAdminRoutes({ db }: RouteContext, options: JourneyA
     })
     .openapi(cancelRunRoute, async (c) => {
       const { runId } = c.req.valid("param");
-      const outcome = isUuid(runId) ? await cancelRun(db, runId, options.clock.now()) : undefined;
+      const outcome = isUuid(runId)
+        ? await cancelRun(db, runId, options.clock.now(), auditContextOf(c))
+        : undefined;
       if (!outcome) throw new HogsendError(ErrorCodes.NOT_FOUND, `No journey run ${runId}`);
       if (!outcome.cancelled) {
         throw new HogsendError(ErrorCodes.CONFLICT, `Run ${runId} has already ended (${outcome.run.status})`);
