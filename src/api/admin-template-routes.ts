@@ -27,6 +27,14 @@ const TemplateSchema = z
   })
   .openapi("Template");
 
+const propsField = safeJsonObject(TEMPLATE_PROPS_LIMITS)
+  .optional()
+  .meta({
+    type: "object",
+    additionalProperties: true,
+    description: "Props, checked against the template's schema",
+  });
+
 const keyParam = z.object({
   key: safeText(200).openapi({ param: { name: "key", in: "path" }, example: "activation/welcome" }),
 });
@@ -48,7 +56,7 @@ const renderPreviewRoute = createRoute({
       content: {
         "application/json": {
           schema: z.strictObject({
-            props: safeJsonObject(TEMPLATE_PROPS_LIMITS).optional(),
+            props: propsField,
             asContact: safeText(500).optional().openapi({ description: "A contact's user id" }),
           }),
         },
@@ -79,7 +87,8 @@ const testSendRoute = createRoute({
         "application/json": {
           schema: z.strictObject({
             to: z.email().max(320),
-            props: safeJsonObject(TEMPLATE_PROPS_LIMITS).optional(),
+            props: propsField,
+            subject: safeText(998, { min: 1 }).optional(),
           }),
         },
       },
@@ -192,7 +201,7 @@ export function createAdminTemplateRoutes({ db, templates }: RouteContext) {
       const sent = await sendTestEmail(
         db,
         templates,
-        { key, to: body.to, props: body.props },
+        { key, to: body.to, props: body.props, subject: body.subject },
         auditContextOf(c),
       );
       return c.json({ data: sent }, 202);

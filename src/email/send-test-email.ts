@@ -7,12 +7,17 @@ import type { TemplateRegistry } from "./templates/template-registry.js";
 /**
  * Queues a test email of a template to an address, through the outbox like any send (so suppression and the
  * provider behave as in production), audited in the same transaction. Props default to the template's example
- * props; the subject is the template's own, marked as a test.
+ * props; the subject to the template's own (or `Test: <key>` for a template without one).
  */
 export async function sendTestEmail(
   db: Database,
   templates: TemplateRegistry,
-  input: { key: string; to: string; props?: Record<string, unknown> | undefined },
+  input: {
+    key: string;
+    to: string;
+    props?: Record<string, unknown> | undefined;
+    subject?: string | undefined;
+  },
   audit: AuditContext,
 ): Promise<SendEmailResult> {
   const template = templates.get(input.key);
@@ -23,6 +28,12 @@ export async function sendTestEmail(
       template: input.key,
       props,
       journeyName: "test send",
+      // A template without a subject of its own still gets a test: its key says what it is.
+      ...(input.subject !== undefined
+        ? { subject: input.subject }
+        : template.subject === undefined
+          ? { subject: `Test: ${input.key}` }
+          : {}),
     });
     await recordAudit(tx, audit, {
       action: "template.test_sent",
