@@ -276,6 +276,31 @@ describe("contacts in Studio", () => {
     expect(await ids("a%")).toEqual([]);
   });
 
+  it("pages through a common property value (thousands of matches) in user id order, missing none", async () => {
+    await app.db.query(
+      `INSERT INTO contacts (user_id, email, properties)
+       SELECT 'dense-' || lpad(i::text, 5, '0'), 'dense' || i || '@example.com',
+              CASE WHEN i % 10 = 0 THEN '{"tier": "silver"}'::jsonb ELSE '{"tier": "gold"}'::jsonb END
+         FROM generate_series(1, 7000) i`,
+    );
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 200; page++) {
+      const { status, body } = await get(
+        `/v1/admin/contacts?q=tier:gold&limit=500${cursor ? `&cursor=${cursor}` : ""}`,
+      );
+      expect(status).toBe(200);
+      seen.push(...body.data.map((c: { userId: string }) => c.userId));
+      cursor = body.nextCursor;
+      if (!cursor) break;
+    }
+    expect(cursor).toBeNull();
+    expect(seen).toHaveLength(6300);
+    expect(new Set(seen).size).toBe(6300);
+    expect([...seen].sort()).toEqual(seen);
+    expect(seen.every((id) => Number(id.slice(6)) % 10 !== 0)).toBe(true);
+  });
+
   it("edits preferences, audited, and 404s an unknown contact", async () => {
     const res = await call("PUT", "/v1/admin/contacts/search-ada/preferences", {
       globallyUnsubscribed: false,
