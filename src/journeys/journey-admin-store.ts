@@ -57,19 +57,6 @@ export function toRunView(run: RunRecord): RunView {
   };
 }
 
-export async function countRunsByStatus(q: Queryable): Promise<Map<string, Record<string, number>>> {
-  const result = await q.query<{ journey_id: string; status: string; n: number }>(
-    "SELECT journey_id, status, count(*)::int AS n FROM journey_runs GROUP BY journey_id, status",
-  );
-  const counts = new Map<string, Record<string, number>>();
-  for (const row of result.rows) {
-    const entry = counts.get(row.journey_id) ?? {};
-    entry[row.status] = row.n;
-    counts.set(row.journey_id, entry);
-  }
-  return counts;
-}
-
 export async function countSkipsByReason(q: Queryable): Promise<Map<string, Record<string, number>>> {
   const result = await q.query<{ journey_id: string; reason: string; count: number }>(
     "SELECT journey_id, reason, count FROM journey_skip_counts",
