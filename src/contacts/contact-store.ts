@@ -285,8 +285,11 @@ export async function countGlobalUnsubscribesSince(q: Queryable, since: Date): P
  * above that, where an exact count would scan the table on every overview load.
  */
 export async function countContacts(q: Queryable): Promise<{ count: number; approximate: boolean }> {
+  // reltuples is -1 until the first ANALYZE; the statistics' live-row count covers a fresh bulk load meanwhile.
   const estimate = await q.query<{ n: number }>(
-    "SELECT reltuples::float8 AS n FROM pg_class WHERE oid = 'contacts'::regclass",
+    `SELECT greatest(c.reltuples, coalesce(s.n_live_tup, 0))::float8 AS n
+       FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
+      WHERE c.oid = 'contacts'::regclass`,
   );
   const estimated = estimate.rows[0]?.n ?? -1;
   if (estimated >= 100_000) return { count: Math.round(estimated), approximate: true };
