@@ -1,5 +1,6 @@
 import { createAdminMessageRoutes } from "./admin-message-routes.js";
 import { createAdminTemplateRoutes } from "./admin-template-routes.js";
+import { createAlertRoutes } from "./alert-routes.js";
 import { createApiKeyRoutes } from "./api-key-routes.js";
 import { createAuditLogRoutes } from "./audit-log-routes.js";
 import { createContactPreferenceRoutes } from "./contact-preference-routes.js";
@@ -34,6 +35,7 @@ export function createAdminApi(context: RouteContext, options: AdminApiOptions) 
     .route("/", createSuppressionRoutes(context))
     .route("/", createApiKeyRoutes(context))
     .route("/", createAuditLogRoutes(context))
+    .route("/", createAlertRoutes(context, options))
     .route(
       "/",
       createStudioOverviewRoutes(context, { clock: options.clock, leaseMs: options.leaseMs ?? 30_000 }),
