@@ -63,6 +63,28 @@ describe("the typed admin client", () => {
     expect(found).toBe(true);
   });
 
+  it("reaches Studio's routes typed: the overview, the enable switch, the funnel", async () => {
+    const overview = await admin.overview.$get();
+    if (overview.status !== 200) throw new Error(`status ${overview.status}`);
+    const data = (await overview.json()).data;
+    const band: "ok" | "warn" | "critical" = data.rates.complaint.band;
+    expect(band).toBe("ok");
+    const sleeping: number = data.runs.sleeping;
+    expect(sleeping).toBe(0);
+    expect(data.health.schema.current).toBe(true);
+
+    const unknown = await admin.journeys[":journeyId"].enabled.$put({
+      param: { journeyId: "no-such-journey" },
+      // @ts-expect-error enabled is boolean | null, not a string
+      json: { enabled: "off" },
+    });
+    expect(unknown.status).toBe(400);
+    const funnel = await admin.journeys[":journeyId"].funnel.$get({
+      param: { journeyId: "no-such-journey" },
+    });
+    expect(funnel.status).toBe(404);
+  });
+
   it("types errors, path parameters and runs", async () => {
     const missing = await admin.runs[":runId"].$get({
       param: { runId: "00000000-0000-4000-8000-000000000000" },

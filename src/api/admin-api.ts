@@ -3,6 +3,7 @@ import { createAdminTemplateRoutes } from "./admin-template-routes.js";
 import { createAlertRoutes } from "./alert-routes.js";
 import { createApiKeyRoutes } from "./api-key-routes.js";
 import { createAuditLogRoutes } from "./audit-log-routes.js";
+import { createContactPreferenceRoutes } from "./contact-preference-routes.js";
 import { createContactRoutes } from "./contact-routes.js";
 import type { RouteContext } from "./create-api.js";
 import { createEventRoutes } from "./event-routes.js";
@@ -10,10 +11,15 @@ import { createJourneyAdminRoutes, type JourneyAdminOptions } from "./journey-ad
 import { createRouter } from "./openapi-router.js";
 import { requireAdminPrincipal } from "./require-admin-principal.js";
 import { createSourceAdminRoutes } from "./source-admin-routes.js";
+import { createStudioOverviewRoutes } from "./studio-overview-routes.js";
+import { createSuppressionImportRoutes } from "./suppression-import-routes.js";
 import { createSuppressionRoutes } from "./suppression-routes.js";
 import { createSyncAdminRoutes } from "./sync-admin-routes.js";
 
-export type AdminApiOptions = JourneyAdminOptions;
+export type AdminApiOptions = JourneyAdminOptions & {
+  /** Workers' lease length: a heartbeat older than this shows as not live on the overview (default 30 s). */
+  leaseMs?: number | undefined;
+};
 
 /**
  * The admin API: one sub-app, mounted at `/v1/admin`, authenticated once for all of its routes (an `admin` key or a Studio session; viewers read only).
@@ -33,7 +39,13 @@ export function createAdminApi(context: RouteContext, options: AdminApiOptions) 
     .route("/", createAuditLogRoutes(context))
     .route("/", createAlertRoutes(context, options))
     .route("/", createSourceAdminRoutes(context))
-    .route("/", createSyncAdminRoutes(context, { clock: options.clock }));
+    .route("/", createSyncAdminRoutes(context, { clock: options.clock }))
+    .route(
+      "/",
+      createStudioOverviewRoutes(context, { clock: options.clock, leaseMs: options.leaseMs ?? 30_000 }),
+    )
+    .route("/", createContactPreferenceRoutes(context, { clock: options.clock }))
+    .route("/", createSuppressionImportRoutes(context));
 }
 
 /** The admin API's route types, for `hc<AdminApi>(…)` from `hono/client`. */
