@@ -11,6 +11,7 @@ import { buildOpenApiDocument, createDocsRoutes } from "./docs-routes.js";
 import { errorResponse } from "./error-response.js";
 import { createHealthRoutes } from "./health-routes.js";
 import { createRouter } from "./openapi-router.js";
+import { createStudioRoutes } from "./studio-routes.js";
 
 export interface ApiDependencies {
   db: Database;
@@ -26,6 +27,8 @@ export interface ApiDependencies {
   routes?: ReadonlyArray<(deps: RouteContext) => RouteGroup>;
   /** The admin sub-app, mounted at `/v1/admin` (see createAdminApi). */
   admin?: (deps: RouteContext) => RouteGroup;
+  /** The built Studio's folder (served at /studio); by default found beside the server (studio-routes.ts). */
+  studioDir?: string;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a group's own route types do not matter to the root app.
@@ -85,6 +88,8 @@ export function createApi(deps: ApiDependencies): OpenAPIHono<ApiEnv> {
     "/",
     createDocsRoutes(() => (document ??= buildOpenApiDocument(app, deps.version))),
   );
+
+  app.route("/", createStudioRoutes(deps.studioDir));
 
   app.notFound((c) =>
     c.json(
