@@ -15,6 +15,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { CLI_AUDIT_CONTEXT } from "../src/audit/audit-entry.js";
 import { createApiKey } from "../src/auth/api-key-store.js";
 import { createDatabase } from "../src/db/database.js";
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "../src/db/embedded-postgres.js";
@@ -59,7 +60,7 @@ async function main() {
   try {
     await migrate(url);
     const db = createDatabase(url, { max: 8 });
-    const { key: ingestKey } = await createApiKey(db, { name: "bench", scope: "ingest" });
+    const { key: ingestKey } = await createApiKey(db, { name: "bench", scope: "ingest" }, CLI_AUDIT_CONTEXT);
     log(`postgres: ${url.replace(/:[^:@/]+@/, ":***@")}`);
 
     const baseline = await measureRawInsert(db, 200_000);

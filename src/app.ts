@@ -14,6 +14,7 @@ import { createIngestRoutes } from "./api/ingest-routes.js";
 import { type MetricsServer, startMetricsServer } from "./api/metrics-server.js";
 import { createTrackingRoutes } from "./api/tracking-routes.js";
 import { createUnsubscribeRoutes } from "./api/unsubscribe-routes.js";
+import { startAuditPruning } from "./audit/audit-pruning.js";
 import { startRevocationAwareAuthenticator } from "./auth/api-key-revocations.js";
 import type { Authenticator } from "./auth/authenticate-api-key.js";
 import type { Config } from "./config.js";
@@ -278,10 +279,21 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     logger: app.logger,
     retentionDays: app.config.eventRetentionDays,
   });
+  const auditPruning = startAuditPruning({
+    db: app.db,
+    clock: app.clock,
+    logger: app.logger,
+    retentionDays: app.config.auditRetentionDays,
+  });
   app.logger.info({ journeys: registry.journeys.map((j) => j.meta.id) }, "worker started");
   return {
     async stop(graceMs) {
-      await Promise.all([journeys.stop(graceMs), delivery.stop(graceMs), pruning.stop()]);
+      await Promise.all([
+        journeys.stop(graceMs),
+        delivery.stop(graceMs),
+        pruning.stop(),
+        auditPruning.stop(),
+      ]);
       app.logger.debug("worker stopped");
     },
   };

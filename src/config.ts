@@ -123,6 +123,8 @@ const envSchema = z.object({
   HOGSEND_INGEST_RATE_BURST: z.preprocess(emptyToUndefined, z.coerce.number().int().positive().optional()),
   // Unset keeps events forever; otherwise the worker prunes events older than this many days.
   HOGSEND_EVENT_RETENTION_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().int().positive().optional()),
+  // Days the audit log keeps an entry (the worker prunes older ones); 0 keeps them forever.
+  HOGSEND_AUDIT_RETENTION_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(365)),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -162,6 +164,8 @@ export interface Config {
   };
   /** Events older than this are pruned by `pruneEvents`; undefined keeps them forever. */
   eventRetentionDays: number | undefined;
+  /** Audit entries older than this are pruned; undefined keeps them forever. */
+  auditRetentionDays: number | undefined;
   email: {
     provider: EmailProviderName;
     from: string;
@@ -333,6 +337,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       rateLimitBurst: env.HOGSEND_INGEST_RATE_BURST ?? env.HOGSEND_INGEST_RATE_LIMIT * 2,
     },
     eventRetentionDays: env.HOGSEND_EVENT_RETENTION_DAYS,
+    auditRetentionDays: env.HOGSEND_AUDIT_RETENTION_DAYS === 0 ? undefined : env.HOGSEND_AUDIT_RETENTION_DAYS,
     email: {
       provider,
       from: env.EMAIL_FROM ?? env.RESEND_FROM_EMAIL ?? "Hogsend <hello@hogsend.localhost>",

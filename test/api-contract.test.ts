@@ -329,6 +329,10 @@ const CASES: Record<string, Case> = {
     valid: () => ({ path: `/v1/admin/api-keys/${fixtures.apiKeyId}`, expect: [200] }),
     invalid: () => ({ path: "/v1/admin/api-keys/00000000-0000-4000-8000-000000000000", expect: [404] }),
   },
+  "get /v1/admin/audit-log": {
+    valid: () => ({ path: "/v1/admin/audit-log", query: "?targetType=contact&limit=5", expect: [200] }),
+    invalid: () => ({ path: "/v1/admin/audit-log", query: "?since=yesterday", expect: [400] }),
+  },
 };
 
 function unsubscribeToken(): string {

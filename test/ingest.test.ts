@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, buildApi, createApp, startWorker } from "../src/app.js";
+import { CLI_AUDIT_CONTEXT } from "../src/audit/audit-entry.js";
 import { createApiKey } from "../src/auth/api-key-store.js";
 import { loadConfig } from "../src/config.js";
 import { startEventPruning } from "../src/events/event-retention.js";
@@ -19,7 +20,7 @@ beforeAll(async () => {
     { databaseUrl: testDb.url },
   );
   api = buildApi(app);
-  ingestKey = (await createApiKey(app.db, { name: "ingest", scope: "ingest" })).key;
+  ingestKey = (await createApiKey(app.db, { name: "ingest", scope: "ingest" }, CLI_AUDIT_CONTEXT)).key;
 });
 
 afterAll(async () => {

@@ -1,6 +1,7 @@
 import { createAdminMessageRoutes } from "./admin-message-routes.js";
 import { createAdminTemplateRoutes } from "./admin-template-routes.js";
 import { createApiKeyRoutes } from "./api-key-routes.js";
+import { createAuditLogRoutes } from "./audit-log-routes.js";
 import { createContactRoutes } from "./contact-routes.js";
 import type { RouteContext } from "./create-api.js";
 import { createEventRoutes } from "./event-routes.js";
@@ -25,7 +26,8 @@ export function createAdminApi(context: RouteContext, options: AdminApiOptions) 
     .route("/", createAdminMessageRoutes(context))
     .route("/", createAdminTemplateRoutes(context))
     .route("/", createSuppressionRoutes(context))
-    .route("/", createApiKeyRoutes(context));
+    .route("/", createApiKeyRoutes(context))
+    .route("/", createAuditLogRoutes(context));
 }
 
 /** The admin API's route types, for `hc<AdminApi>(…)` from `hono/client`. */

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { API_KEY_SCOPES, createApiKey, listApiKeys, revokeApiKey } from "../auth/api-key-store.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
 import { isUuid, safeText } from "../lib/input-guard/index.js";
+import { auditContextOf } from "./audit-context.js";
 import type { RouteContext } from "./create-api.js";
 import { API_KEY_SECURITY, createRouter, dataOf, errors, json, jsonBody, pageOf } from "./openapi-router.js";
 
@@ -72,13 +73,14 @@ export function createApiKeyRoutes({ db, authenticate }: RouteContext) {
   return createRouter()
     .openapi(listRoute, async (c) => c.json({ data: await listApiKeys(db), nextCursor: null }, 200))
     .openapi(createKeyRoute, async (c) => {
-      const { key, record } = await createApiKey(db, c.req.valid("json"));
+      const { key, record } = await createApiKey(db, c.req.valid("json"), auditContextOf(c));
       return c.json({ data: { key, ...record } }, 201);
     })
     .openapi(revokeRoute, async (c) => {
       const { id } = c.req.valid("param");
       if (!isUuid(id)) throw new HogsendError(ErrorCodes.NOT_FOUND, "No such API key");
-      if ((await revokeApiKey(db, id)) === 0) throw new HogsendError(ErrorCodes.NOT_FOUND, "No such API key");
+      if ((await revokeApiKey(db, id, auditContextOf(c))) === 0)
+        throw new HogsendError(ErrorCodes.NOT_FOUND, "No such API key");
       // At once here, before the answer; other processes drop it when the revocation's notification reaches them.
       authenticate.forget(id.toLowerCase());
       return c.json({ data: { revoked: true as const, id: id.toLowerCase() } }, 200);

@@ -18,6 +18,7 @@ import { boundedInt, safeText } from "../lib/input-guard/index.js";
 import { eraseContact } from "../people/erase-person.js";
 import { getContactProfile } from "../people/person-profile.js";
 import type { ApiEnv } from "./api-env.js";
+import { auditContextOf } from "./audit-context.js";
 import type { RouteContext } from "./create-api.js";
 import {
   API_KEY_SECURITY,
@@ -268,7 +269,7 @@ export function createContactRoutes({ db }: RouteContext) {
       const body = c.req.raw.body;
       if (!body) throw new HogsendError(ErrorCodes.VALIDATION_FAILED, "The import body is empty");
       const input = Readable.fromWeb(body as unknown as NodeReadableStream<Uint8Array>);
-      const summary = await importContacts(db, parseContactRows(input, format));
+      const summary = await importContacts(db, parseContactRows(input, format), { audit: auditContextOf(c) });
       return c.json({ data: summary }, 200);
     })
     .openapi(getContactRoute, async (c) => {
@@ -278,15 +279,20 @@ export function createContactRoutes({ db }: RouteContext) {
     })
     .openapi(putContactRoute, async (c) => {
       const input = c.req.valid("json");
-      const { contact, created } = await putContact(db, c.req.valid("param").userId, {
-        email: input.email,
-        properties: input.properties,
-        subscribed: input.subscribed,
-      });
+      const { contact, created } = await putContact(
+        db,
+        c.req.valid("param").userId,
+        {
+          email: input.email,
+          properties: input.properties,
+          subscribed: input.subscribed,
+        },
+        auditContextOf(c),
+      );
       return created ? c.json({ data: contact }, 201) : c.json({ data: contact }, 200);
     })
     .openapi(eraseContactRoute, async (c) => {
-      const result = await eraseContact(db, c.req.valid("param").userId);
+      const result = await eraseContact(db, c.req.valid("param").userId, auditContextOf(c));
       return c.json({ data: { erased: true as const, ...result } }, 200);
     });
 }

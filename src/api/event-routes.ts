@@ -4,6 +4,7 @@ import { listEvents } from "../events/event-store.js";
 import { listRoutingFailures, requeueRoutingFailure } from "../events/routing-dead-letters.js";
 import { INGEST_LIMITS } from "../events/validate-ingest.js";
 import { boundedInt, safeText } from "../lib/input-guard/index.js";
+import { auditContextOf } from "./audit-context.js";
 import type { RouteContext } from "./create-api.js";
 import {
   API_KEY_SECURITY,
@@ -98,7 +99,7 @@ export function createEventRoutes({ db }: RouteContext) {
     })
     .openapi(requeueRoute, async (c) => {
       const { eventId } = c.req.valid("param");
-      if (!(await requeueRoutingFailure(db, eventId))) {
+      if (!(await requeueRoutingFailure(db, eventId, auditContextOf(c)))) {
         throw new HogsendError(ErrorCodes.NOT_FOUND, `No routing failure for event ${eventId}`);
       }
       return c.json({ data: { requeued: eventId } }, 200);

@@ -13,6 +13,7 @@ import {
 import type { JourneyRegistry } from "../journeys/journey-registry.js";
 import type { Clock } from "../lib/clock.js";
 import { boundedInt, isUuid, safeText } from "../lib/input-guard/index.js";
+import { auditContextOf } from "./audit-context.js";
 import { userIdParam } from "./contact-routes.js";
 import type { RouteContext } from "./create-api.js";
 import {
@@ -202,7 +203,9 @@ export function createJourneyAdminRoutes({ db }: RouteContext, options: JourneyA
     })
     .openapi(cancelRunRoute, async (c) => {
       const { runId } = c.req.valid("param");
-      const outcome = isUuid(runId) ? await cancelRun(db, runId, options.clock.now()) : undefined;
+      const outcome = isUuid(runId)
+        ? await cancelRun(db, runId, options.clock.now(), auditContextOf(c))
+        : undefined;
       if (!outcome) throw new HogsendError(ErrorCodes.NOT_FOUND, `No journey run ${runId}`);
       if (!outcome.cancelled) {
         throw new HogsendError(ErrorCodes.CONFLICT, `Run ${runId} has already ended (${outcome.run.status})`);

@@ -1,13 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { suppressAddress, unsuppressAddress } from "../email/suppression/admin-suppressions.js";
 import {
-  addSuppression,
   getSuppression,
   listSuppressions,
-  removeSuppression,
   SUPPRESSION_REASONS,
 } from "../email/suppression/suppression-store.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
 import { boundedInt, safeText } from "../lib/input-guard/index.js";
+import { auditContextOf } from "./audit-context.js";
 import type { RouteContext } from "./create-api.js";
 import {
   API_KEY_SECURITY,
@@ -101,19 +101,16 @@ export function createSuppressionRoutes({ db }: RouteContext) {
     })
     .openapi(addRoute, async (c) => {
       const input = c.req.valid("json");
-      const created = await addSuppression(db, {
-        email: input.email,
-        reason: input.reason,
-        source: "admin",
-        note: input.note,
-      });
-      const suppression = await getSuppression(db, input.email);
-      if (!suppression) throw new HogsendError(ErrorCodes.CONFLICT, `${input.email} was removed meanwhile`);
+      const { suppression, created } = await suppressAddress(
+        db,
+        { email: input.email, reason: input.reason, note: input.note },
+        auditContextOf(c),
+      );
       return created ? c.json({ data: suppression }, 201) : c.json({ data: suppression }, 200);
     })
     .openapi(removeRoute, async (c) => {
       const { email } = c.req.valid("param");
-      if (!(await removeSuppression(db, email))) {
+      if (!(await unsuppressAddress(db, email, auditContextOf(c)))) {
         throw new HogsendError(ErrorCodes.NOT_FOUND, `${email} is not suppressed`);
       }
       return c.json({ data: { removed: true as const, email: email.toLowerCase() } }, 200);

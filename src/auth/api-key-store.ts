@@ -1,5 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import type { Queryable } from "../db/database.js";
+import type { AuditContext } from "../audit/audit-entry.js";
+import { recordAudit } from "../audit/audit-store.js";
+import type { Database, Queryable } from "../db/database.js";
 
 export const API_KEY_SCOPES = ["ingest", "admin"] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
@@ -50,7 +52,26 @@ const toRecord = (row: ApiKeyRow): ApiKeyRecord => ({
   revokedAt: row.revoked_at,
 });
 
+/** Creates a key (audited in the same transaction); the key itself is returned once and stored only as a hash. */
 export async function createApiKey(
+  db: Database,
+  input: { name: string; scope: ApiKeyScope },
+  audit: AuditContext,
+): Promise<{ key: string; record: ApiKeyRecord }> {
+  return db.transaction(async (tx) => {
+    const created = await insertApiKey(tx, input);
+    const { id, name, scope, prefix } = created.record;
+    await recordAudit(tx, audit, {
+      action: "api_key.created",
+      targetType: "api_key",
+      targetId: id,
+      after: { id, name, scope, prefix },
+    });
+    return created;
+  });
+}
+
+async function insertApiKey(
   q: Queryable,
   input: { name: string; scope: ApiKeyScope },
 ): Promise<{ key: string; record: ApiKeyRecord }> {
@@ -70,15 +91,27 @@ export async function listApiKeys(q: Queryable): Promise<ApiKeyRecord[]> {
   return result.rows.map(toRecord);
 }
 
-/** Revokes by id or by the printed prefix. Returns how many keys were revoked. */
-export async function revokeApiKey(q: Queryable, idOrPrefix: string): Promise<number> {
+/** Revokes by id or by the printed prefix (each revocation audited). Returns how many keys were revoked. */
+export async function revokeApiKey(db: Database, idOrPrefix: string, audit: AuditContext): Promise<number> {
   const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrPrefix);
-  const result = await q.query(
-    `UPDATE api_keys SET revoked_at = now()
-      WHERE revoked_at IS NULL AND ${isUuid ? "id = $1::uuid" : "prefix = $1"}`,
-    [idOrPrefix],
-  );
-  return result.rowCount ?? 0;
+  return db.transaction(async (tx) => {
+    const result = await tx.query<ApiKeyRow>(
+      `UPDATE api_keys SET revoked_at = now()
+        WHERE revoked_at IS NULL AND ${isUuid ? "id = $1::uuid" : "prefix = $1"}
+        RETURNING id, name, scope, prefix, created_at, last_used_at, revoked_at`,
+      [idOrPrefix],
+    );
+    for (const row of result.rows) {
+      await recordAudit(tx, audit, {
+        action: "api_key.revoked",
+        targetType: "api_key",
+        targetId: row.id,
+        before: { id: row.id, name: row.name, scope: row.scope, prefix: row.prefix, revokedAt: null },
+        after: { revokedAt: row.revoked_at },
+      });
+    }
+    return result.rowCount ?? 0;
+  });
 }
 
 export async function findActiveKeyByHash(q: Queryable, keyHash: string): Promise<ApiKeyRecord | undefined> {

@@ -4,6 +4,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import cliProgress from "cli-progress";
 import { assertSchemaCurrent, createApp } from "../app.js";
+import { CLI_AUDIT_CONTEXT } from "../audit/audit-entry.js";
 import type { Config } from "../config.js";
 import { IMPORT_FORMATS, type ImportFormat, parseContactRows } from "../contacts/contact-row-parsers.js";
 import { exportContacts } from "../contacts/export-contacts.js";
@@ -36,6 +37,7 @@ export async function importContactsCommand(
     bar.start(Math.max(size, 1), 0, { rows: 0, failed: 0 });
     const summary = await importContacts(app.db, parseContactRows(input, format), {
       onProgress: (s) => bar.update(input.bytesRead, { rows: s.rows, failed: s.failed }),
+      audit: CLI_AUDIT_CONTEXT,
     }).finally(() => bar.stop());
     for (const error of summary.errors.slice(0, 50)) {
       process.stderr.write(`line ${error.line}: ${error.reason}\n`);

@@ -1,3 +1,5 @@
+import type { AuditContext } from "../audit/audit-entry.js";
+import { recordAudit } from "../audit/audit-store.js";
 import type { Database } from "../db/database.js";
 import type { ImportContact } from "./contact-input.js";
 import type { ImportItem } from "./contact-row-parsers.js";
@@ -23,7 +25,7 @@ const MAX_REPORTED = 1000;
 export async function importContacts(
   db: Database,
   items: AsyncIterable<ImportItem>,
-  options: { batchSize?: number; onProgress?: (summary: ImportSummary) => void } = {},
+  options: { batchSize?: number; onProgress?: (summary: ImportSummary) => void; audit: AuditContext },
 ): Promise<ImportSummary> {
   const batchSize = options.batchSize ?? 1000;
   const summary: ImportSummary = { rows: 0, imported: 0, failed: 0, errors: [] };
@@ -47,6 +49,14 @@ export async function importContacts(
     if (batch.length >= batchSize) await flush();
   }
   await flush();
+  // One entry for the whole import, after its last batch: a streamed import commits batch by batch (constant
+  // memory), so it cannot share one transaction with its audit entry; the counts say what it changed.
+  await recordAudit(db, options.audit, {
+    action: "contacts.imported",
+    targetType: "contacts",
+    targetId: null,
+    after: { rows: summary.rows, imported: summary.imported, failed: summary.failed },
+  });
   return summary;
 }
 

@@ -1,4 +1,6 @@
-import type { Queryable } from "../db/database.js";
+import type { AuditContext } from "../audit/audit-entry.js";
+import { recordAudit } from "../audit/audit-store.js";
+import type { Database, Queryable } from "../db/database.js";
 import { CONTACT_COLUMNS, type ContactRecord, type ContactRow, toContactRecord } from "./contact-record.js";
 
 export interface ContactInput {
@@ -10,8 +12,38 @@ export interface ContactInput {
   subscribed?: boolean | undefined;
 }
 
-/** Creates or updates one contact. `created` tells the caller which. */
+/** Creates or updates one contact, audited with its before and after. `created` tells the caller which. */
 export async function putContact(
+  db: Database,
+  userId: string,
+  input: ContactInput,
+  audit: AuditContext,
+): Promise<{ contact: ContactRecord; created: boolean }> {
+  return db.transaction(async (tx) => {
+    const before = await tx.query<ContactRow>(
+      `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE user_id = $1 FOR UPDATE`,
+      [userId],
+    );
+    const previous = before.rows[0];
+    const result = await writeContact(tx, userId, input);
+    await recordAudit(tx, audit, {
+      action: result.created ? "contact.created" : "contact.updated",
+      targetType: "contact",
+      targetId: userId,
+      before: previous ? auditView(toContactRecord(previous)) : null,
+      after: auditView(result.contact),
+    });
+    return result;
+  });
+}
+
+const auditView = (contact: ContactRecord) => ({
+  email: contact.email,
+  properties: contact.properties,
+  unsubscribedAt: contact.unsubscribedAt,
+});
+
+async function writeContact(
   q: Queryable,
   userId: string,
   input: ContactInput,

@@ -1,3 +1,5 @@
+import type { AuditContext } from "../audit/audit-entry.js";
+import { recordAudit } from "../audit/audit-store.js";
 import type { Database, Queryable } from "../db/database.js";
 import { EVENTS_CHANNEL } from "./event-types.js";
 
@@ -70,13 +72,28 @@ export async function listRoutingFailures(q: Queryable, limit = 100): Promise<Ro
 }
 
 /** Puts a dead letter back in the routing queue (after a fix); false when there is no such failure. */
-export async function requeueRoutingFailure(db: Database, eventId: number): Promise<boolean> {
-  const result = await db.query(
-    `WITH gone AS (DELETE FROM event_routing_failures WHERE event_id = $1 RETURNING event_id, partition),
-     queued AS (INSERT INTO event_routing_queue (event_id, partition) SELECT event_id, partition FROM gone
-                ON CONFLICT (event_id) DO NOTHING)
-     SELECT pg_notify('${EVENTS_CHANNEL}', '') FROM gone`,
-    [eventId],
-  );
-  return (result.rowCount ?? 0) > 0;
+export async function requeueRoutingFailure(
+  db: Database,
+  eventId: number,
+  audit: AuditContext,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const result = await tx.query<{ error: string; attempts: number }>(
+      `WITH gone AS (DELETE FROM event_routing_failures WHERE event_id = $1
+                     RETURNING event_id, partition, error, attempts),
+       queued AS (INSERT INTO event_routing_queue (event_id, partition) SELECT event_id, partition FROM gone
+                  ON CONFLICT (event_id) DO NOTHING)
+       SELECT error, attempts, pg_notify('${EVENTS_CHANNEL}', '') FROM gone`,
+      [eventId],
+    );
+    const row = result.rows[0];
+    if (!row) return false;
+    await recordAudit(tx, audit, {
+      action: "routing_failure.requeued",
+      targetType: "event",
+      targetId: String(eventId),
+      before: { error: row.error, attempts: row.attempts },
+    });
+    return true;
+  });
 }

@@ -1,4 +1,6 @@
-import type { Queryable } from "../db/database.js";
+import type { AuditContext } from "../audit/audit-entry.js";
+import { recordAudit } from "../audit/audit-store.js";
+import type { Database, Queryable } from "../db/database.js";
 import { createKeysetCursor } from "../db/keyset-cursor.js";
 import {
   endRuns,
@@ -152,14 +154,25 @@ export async function getJournal(
  * Returns undefined when the run does not exist, and the run unchanged when it had already ended.
  */
 export async function cancelRun(
-  q: Queryable,
+  db: Database,
   runId: string,
   now: Date,
+  audit: AuditContext,
 ): Promise<{ run: RunRecord; cancelled: boolean } | undefined> {
-  const [ended] = await endRuns(q, "cancelled", [{ id: runId }], now);
-  if (ended) return { run: ended, cancelled: true };
-  const run = await getRun(q, runId);
-  return run ? { run, cancelled: false } : undefined;
+  return db.transaction(async (tx) => {
+    const before = await getRun(tx, runId);
+    if (!before) return undefined;
+    const [ended] = await endRuns(tx, "cancelled", [{ id: runId }], now);
+    if (!ended) return { run: before, cancelled: false };
+    await recordAudit(tx, audit, {
+      action: "run.cancelled",
+      targetType: "run",
+      targetId: runId,
+      before: { journeyId: before.journeyId, userId: before.userId, status: before.status },
+      after: { status: ended.status },
+    });
+    return { run: ended, cancelled: true };
+  });
 }
 
 /** Deletes a user's runs (their journals cascade) and once-entries (GDPR erase); returns how many runs. */

@@ -1,4 +1,5 @@
 import { assertSchemaCurrent, createApp } from "../app.js";
+import { CLI_AUDIT_CONTEXT } from "../audit/audit-entry.js";
 import { type ApiKeyScope, createApiKey, listApiKeys, revokeApiKey } from "../auth/api-key-store.js";
 import type { Config } from "../config.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
@@ -21,7 +22,7 @@ export async function createKey(
   options: { name: string; scope: ApiKeyScope },
 ): Promise<void> {
   await withApp(config, async (app) => {
-    const { key, record } = await createApiKey(app.db, options);
+    const { key, record } = await createApiKey(app.db, options, CLI_AUDIT_CONTEXT);
     process.stdout.write(
       `Created ${record.scope} key "${record.name}" (id ${record.id}).\n` +
         `Key (shown once; store it now):\n${key}\n`,
@@ -47,7 +48,7 @@ export async function listKeys(config: Config): Promise<void> {
 
 export async function revokeKey(config: Config, idOrPrefix: string): Promise<void> {
   await withApp(config, async (app) => {
-    const count = await revokeApiKey(app.db, idOrPrefix);
+    const count = await revokeApiKey(app.db, idOrPrefix, CLI_AUDIT_CONTEXT);
     if (count === 0) throw new HogsendError(ErrorCodes.NOT_FOUND, `No active API key matches ${idOrPrefix}`);
     process.stdout.write(`Revoked ${count} key(s).\n`);
   });

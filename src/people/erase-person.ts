@@ -1,3 +1,5 @@
+import type { AuditContext } from "../audit/audit-entry.js";
+import { recordAudit, redactAuditAboutUser } from "../audit/audit-store.js";
 import { deleteContact, writeContactTombstone } from "../contacts/contact-store.js";
 import type { Database } from "../db/database.js";
 import { deleteCapturedEmails } from "../email/outbox/message-query.js";
@@ -20,9 +22,10 @@ export interface EraseResult {
  * captured mail, journey runs (journals cascade), once-entries and category preferences. What remains is a
  * tombstone of one-way hashes, so that a later event for the same person recreates the contact unsubscribed
  * instead of silently resurrecting the address. The suppression list is left alone on purpose: it is the record
- * that an address must never be mailed. Erasing again finds nothing and changes nothing.
+ * that an address must never be mailed. Erasing again finds nothing and changes nothing (but is audited). The
+ * audit entries about the contact lose their before/after.
  */
-export async function eraseContact(db: Database, userId: string): Promise<EraseResult> {
+export async function eraseContact(db: Database, userId: string, audit: AuditContext): Promise<EraseResult> {
   return db.transaction(async (tx) => {
     const contact = await deleteContact(tx, userId);
     const emails = new Set(await userEmailsInEvents(tx, userId));
@@ -35,6 +38,14 @@ export async function eraseContact(db: Database, userId: string): Promise<EraseR
     const journeyRuns = await deleteUserJourneyData(tx, userId);
     const found = contact.found || events > 0 || messages > 0 || journeyRuns > 0;
     if (found) await writeContactTombstone(tx, userId, contact.email ?? emailList[0] ?? null);
+    // The audit log keeps who erased whom and when, but not what it had recorded about the person.
+    await redactAuditAboutUser(tx, userId);
+    await recordAudit(tx, audit, {
+      action: "contact.erased",
+      targetType: "contact",
+      targetId: userId,
+      after: { found, events, messages, journeyRuns },
+    });
     return { found, events, messages, journeyRuns };
   });
 }
