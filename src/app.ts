@@ -190,7 +190,8 @@ export function buildApi(app: App, options: { authenticate?: Authenticator } = {
           clock: app.clock,
         }),
     ],
-    admin: (context) => createAdminApi(context, { clock: app.clock, registry }),
+    admin: (context) =>
+      createAdminApi(context, { clock: app.clock, registry, leaseMs: app.config.worker.leaseMs }),
   });
 }
 

@@ -329,6 +329,79 @@ const CASES: Record<string, Case> = {
     valid: () => ({ path: `/v1/admin/api-keys/${fixtures.apiKeyId}`, expect: [200] }),
     invalid: () => ({ path: "/v1/admin/api-keys/00000000-0000-4000-8000-000000000000", expect: [404] }),
   },
+  "get /v1/admin/overview": {
+    valid: () => ({ path: "/v1/admin/overview", expect: [200] }),
+    invalid: () => ({ path: "/v1/admin/overview", headers: {}, expect: [401] }),
+  },
+  "put /v1/admin/journeys/{journeyId}/enabled": {
+    valid: () => ({
+      path: "/v1/admin/journeys/contract/enabled",
+      body: json({ enabled: false }),
+      expect: [200],
+    }),
+    invalid: () => ({
+      path: "/v1/admin/journeys/contract/enabled",
+      body: json({ enabled: "yes" }),
+      expect: [400],
+    }),
+  },
+  "get /v1/admin/journeys/{journeyId}/funnel": {
+    valid: () => ({ path: "/v1/admin/journeys/contract/funnel", expect: [200] }),
+    invalid: () => ({ path: "/v1/admin/journeys/no-such-journey/funnel", expect: [404] }),
+  },
+  "post /v1/admin/runs/{runId}/retry": {
+    // The fixture run is waiting or cancelled, never failed: a retry is refused as a conflict.
+    valid: () => ({ path: `/v1/admin/runs/${fixtures.runId}/retry`, expect: [409] }),
+    invalid: () => ({ path: "/v1/admin/runs/%00/retry", expect: [400] }),
+  },
+  "put /v1/admin/contacts/{userId}/preferences": {
+    valid: () => ({
+      path: "/v1/admin/contacts/contract-user/preferences",
+      body: json({ globallyUnsubscribed: false, categories: { marketing: false } }),
+      expect: [200],
+    }),
+    invalid: () => ({
+      path: "/v1/admin/contacts/contract-user/preferences",
+      body: json({ categories: { marketing: "no" } }),
+      expect: [400],
+    }),
+  },
+  "post /v1/admin/messages/{id}/resend": {
+    valid: () => ({ path: `/v1/admin/messages/${fixtures.messageId}/resend`, expect: [201] }),
+    invalid: () => ({
+      path: "/v1/admin/messages/00000000-0000-4000-8000-000000000000/resend",
+      expect: [404],
+    }),
+  },
+  "post /v1/admin/templates/{key}/preview": {
+    valid: () => ({ path: `/v1/admin/templates/${template().key}/preview`, body: json({}), expect: [200] }),
+    invalid: () => ({
+      path: `/v1/admin/templates/${template().key}/preview`,
+      body: json({ props: 1 }),
+      expect: [400],
+    }),
+  },
+  "post /v1/admin/templates/{key}/test-send": {
+    valid: () => ({
+      path: `/v1/admin/templates/${template().key}/test-send`,
+      body: json({ to: "contract-test@example.com" }),
+      expect: [202],
+    }),
+    invalid: () => ({
+      path: `/v1/admin/templates/${template().key}/test-send`,
+      body: json({ to: "nope" }),
+      expect: [400],
+    }),
+  },
+  "post /v1/admin/suppressions/import": {
+    valid: () => ({
+      path: "/v1/admin/suppressions/import",
+      body: "email,reason\nimported@example.com,manual\n",
+      type: "text/csv",
+      expect: [200],
+    }),
+    invalid: () => ({ path: "/v1/admin/suppressions/import", body: "x", type: "text/plain", expect: [415] }),
+  },
   "get /v1/admin/audit-log": {
     valid: () => ({ path: "/v1/admin/audit-log", query: "?targetType=contact&limit=5", expect: [200] }),
     invalid: () => ({ path: "/v1/admin/audit-log", query: "?since=yesterday", expect: [400] }),

@@ -2,15 +2,21 @@ import { createAdminMessageRoutes } from "./admin-message-routes.js";
 import { createAdminTemplateRoutes } from "./admin-template-routes.js";
 import { createApiKeyRoutes } from "./api-key-routes.js";
 import { createAuditLogRoutes } from "./audit-log-routes.js";
+import { createContactPreferenceRoutes } from "./contact-preference-routes.js";
 import { createContactRoutes } from "./contact-routes.js";
 import type { RouteContext } from "./create-api.js";
 import { createEventRoutes } from "./event-routes.js";
 import { createJourneyAdminRoutes, type JourneyAdminOptions } from "./journey-admin-routes.js";
 import { createRouter } from "./openapi-router.js";
 import { requireApiKey } from "./require-api-key.js";
+import { createStudioOverviewRoutes } from "./studio-overview-routes.js";
+import { createSuppressionImportRoutes } from "./suppression-import-routes.js";
 import { createSuppressionRoutes } from "./suppression-routes.js";
 
-export type AdminApiOptions = JourneyAdminOptions;
+export type AdminApiOptions = JourneyAdminOptions & {
+  /** Workers' lease length: a heartbeat older than this shows as not live on the overview (default 30 s). */
+  leaseMs?: number | undefined;
+};
 
 /**
  * The admin API: one sub-app, mounted at `/v1/admin`, authenticated once for all of its routes (an `admin` key).
@@ -27,7 +33,13 @@ export function createAdminApi(context: RouteContext, options: AdminApiOptions) 
     .route("/", createAdminTemplateRoutes(context))
     .route("/", createSuppressionRoutes(context))
     .route("/", createApiKeyRoutes(context))
-    .route("/", createAuditLogRoutes(context));
+    .route("/", createAuditLogRoutes(context))
+    .route(
+      "/",
+      createStudioOverviewRoutes(context, { clock: options.clock, leaseMs: options.leaseMs ?? 30_000 }),
+    )
+    .route("/", createContactPreferenceRoutes(context, { clock: options.clock }))
+    .route("/", createSuppressionImportRoutes(context));
 }
 
 /** The admin API's route types, for `hc<AdminApi>(…)` from `hono/client`. */

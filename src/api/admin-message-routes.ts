@@ -1,8 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { getMessage, listCapturedEmails, listMessages } from "../email/outbox/message-query.js";
 import { MESSAGE_STATUSES } from "../email/outbox/message-store.js";
+import { resendMessage } from "../email/resend-message.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
-import { boundedInt, safeText } from "../lib/input-guard/index.js";
+import { boundedInt, safeText, storableTimestamp } from "../lib/input-guard/index.js";
+import { auditContextOf } from "./audit-context.js";
 import type { RouteContext } from "./create-api.js";
 import {
   API_KEY_SECURITY,
@@ -78,13 +80,44 @@ const listMessagesRoute = createRoute({
     query: z.object({
       userId: safeText(200).optional(),
       email: safeText(320).optional(),
+      to: safeText(320)
+        .optional()
+        .openapi({ description: "Recipient address (case-insensitive); same as email" }),
       template: safeText(200).optional(),
+      journey: safeText(200).optional().openapi({ description: "Messages sent by this journey id" }),
       status: z.enum(MESSAGE_STATUSES).optional(),
+      from: storableTimestamp()
+        .optional()
+        .openapi({ type: "string", format: "date-time", description: "Created at or after" }),
+      until: storableTimestamp()
+        .optional()
+        .openapi({ type: "string", format: "date-time", description: "Created before" }),
       cursor: cursorParam,
       limit: boundedInt(1, 200).default(50),
     }),
   },
   responses: { 200: json(pageOf(MessageSummarySchema), "A page of messages"), ...errors(400, 401, 403) },
+});
+
+const resendRoute = createRoute({
+  method: "post",
+  path: "/messages/{id}/resend",
+  tags: ["Messages"],
+  summary: "Queue a new email like this one (same template, props, recipient and subject); audited",
+  description:
+    "The new message goes through the outbox and every check an email gets (suppression, unsubscribes, " +
+    "preferences). The original is unchanged; the copy is a transactional send (no journey).",
+  security: API_KEY_SECURITY,
+  request: {
+    params: z.object({ id: safeText(200).openapi({ param: { name: "id", in: "path" }, format: "uuid" }) }),
+  },
+  responses: {
+    201: json(
+      dataOf(z.object({ messageId: z.string(), status: z.string(), resentFrom: z.string() })),
+      "The new message",
+    ),
+    ...errors(400, 401, 403, 404),
+  },
 });
 
 const getMessageRoute = createRoute({
@@ -119,9 +152,19 @@ const mailboxRoute = createRoute({
 });
 
 /** The outbox and the capture provider's mailbox. */
-export function createAdminMessageRoutes({ db }: RouteContext) {
+export function createAdminMessageRoutes({ db, templates }: RouteContext) {
   return createRouter()
-    .openapi(listMessagesRoute, async (c) => c.json(await listMessages(db, c.req.valid("query")), 200))
+    .openapi(listMessagesRoute, async (c) => {
+      const { to, journey, email, ...query } = c.req.valid("query");
+      const filters = { ...query, email: email ?? to, journeyId: journey };
+      return c.json(await listMessages(db, filters), 200);
+    })
+    .openapi(resendRoute, async (c) => {
+      const { id } = c.req.valid("param");
+      const sent = await resendMessage(db, templates, id, auditContextOf(c));
+      if (!sent) throw new HogsendError(ErrorCodes.NOT_FOUND, `No message ${id}`);
+      return c.json({ data: { messageId: sent.messageId, status: sent.status, resentFrom: id } }, 201);
+    })
     .openapi(getMessageRoute, async (c) => {
       const { id } = c.req.valid("param");
       const message = await getMessage(db, id);

@@ -135,7 +135,14 @@ const listContactsRoute = createRoute({
   security: API_KEY_SECURITY,
   request: {
     query: z.strictObject({
-      search: safeText(320).optional().openapi({ description: "Substring of the user id or email" }),
+      search: safeText(320).optional().openapi({ description: "Substring of the user id or email (scans)" }),
+      q: safeText(500, { min: 1 })
+        .optional()
+        .openapi({
+          description:
+            "Indexed search: an exact user id, an email prefix (case-insensitive), or `property:value` " +
+            "(a contact property equal to the value; `plan:pro`, `seats:3`, `beta:true`)",
+        }),
       cursor: cursorParam,
       limit: boundedInt(1, 1000).default(100),
     }),

@@ -2,15 +2,16 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { ErrorCodes, HogsendError } from "../errors.js";
 import {
   cancelRun,
-  countRunsByStatus,
-  countSkipsByReason,
   getJournal,
   getRun,
   listJourneyRuns,
   listUserRuns,
   toRunView,
 } from "../journeys/journey-admin-store.js";
+import { journeyActivity, journeyFunnel, journeyHasHistory } from "../journeys/journey-insights.js";
 import type { JourneyRegistry } from "../journeys/journey-registry.js";
+import { retryRun } from "../journeys/retry-run.js";
+import { setJourneyEnabled } from "../journeys/set-journey-enabled.js";
 import type { Clock } from "../lib/clock.js";
 import { boundedInt, isUuid, safeText } from "../lib/input-guard/index.js";
 import { auditContextOf } from "./audit-context.js";
@@ -42,6 +43,14 @@ const RunSchema = z
     exitEventId: z.number().int().nullable(),
     triggerEventId: z.number().int().nullable(),
     dueAt: z.string().nullable(),
+    nextWakeAt: z
+      .string()
+      .nullable()
+      .openapi({ description: "When a waiting run wakes (sleep end or wait timeout); null unless waiting" }),
+    currentStep: z
+      .string()
+      .nullable()
+      .openapi({ description: "Label of the sleep, wait or checkpoint a live run is at; null if none" }),
     createdAt: z.string(),
     updatedAt: z.string(),
     completedAt: z.string().nullable(),
@@ -56,7 +65,14 @@ const JourneySchema = z
     loaded: z.boolean().openapi({ description: "False for a journey with runs whose code is not deployed" }),
     name: z.string().nullable(),
     description: z.string().nullable(),
-    enabled: z.boolean().nullable(),
+    enabled: z.boolean().nullable().openapi({
+      description:
+        "Effective: the runtime override if set, else meta.enabled; null for a journey not deployed",
+    }),
+    enabledOverride: z
+      .boolean()
+      .nullable()
+      .openapi({ description: "The runtime override (PUT /journeys/{journeyId}/enabled); null when none" }),
     trigger: z.unknown(),
     entryLimit: z.unknown(),
     entryPeriod: z.unknown(),
@@ -64,8 +80,35 @@ const JourneySchema = z
     suppress: z.unknown(),
     runs: z.record(z.string(), z.number()).openapi({ description: "Run counts by status" }),
     skips: z.record(z.string(), z.number()).openapi({ description: "Enrollment skips by reason" }),
+    last7Days: z
+      .object({
+        entered: z.number().int(),
+        completed: z.number().int(),
+        exited: z.number().int(),
+        failed: z.number().int(),
+        cancelled: z.number().int(),
+      })
+      .openapi({ description: "Runs entered and ended today (UTC) and the 6 days before" }),
   })
   .openapi("Journey");
+
+const FunnelSchema = z
+  .object({
+    journeyId: z.string(),
+    steps: z.array(
+      z.object({
+        label: z.string(),
+        kind: z.string().openapi({ description: "sleep | wait | checkpoint | email | step" }),
+        reached: z.number().int().openapi({ description: "Times a run recorded this step" }),
+        current: z.number().int().openapi({ description: "Live runs at this step now" }),
+      }),
+    ),
+    atNoStep: z
+      .number()
+      .int()
+      .openapi({ description: "Live runs not at any labelled sleep, wait or checkpoint" }),
+  })
+  .openapi("JourneyFunnel");
 
 const journeyIdParam = z.object({
   journeyId: safeText(200).openapi({ param: { name: "journeyId", in: "path" }, example: "welcome" }),
@@ -94,6 +137,9 @@ const listJourneyRunsRoute = createRoute({
     query: z.strictObject({
       userId: safeText(500).optional(),
       status: z.enum(STATUSES).optional(),
+      step: safeText(500)
+        .optional()
+        .openapi({ description: "Only live runs at this step now (a sleep, wait or checkpoint label)" }),
       cursor: cursorParam,
       limit: boundedInt(1, 1000).default(100),
     }),
@@ -140,6 +186,60 @@ const cancelRunRoute = createRoute({
   },
 });
 
+const setEnabledRoute = createRoute({
+  method: "put",
+  path: "/journeys/{journeyId}/enabled",
+  tags: ["Journeys"],
+  summary: "Enable or disable a journey at runtime (null clears the override)",
+  description:
+    "A persisted override on top of the code's meta.enabled, honoured by every worker's router within seconds. " +
+    "Only enrollment stops: runs already in flight carry on (cancel them to stop them). Audited.",
+  security: API_KEY_SECURITY,
+  request: {
+    params: journeyIdParam,
+    body: {
+      required: true,
+      content: { "application/json": { schema: z.strictObject({ enabled: z.boolean().nullable() }) } },
+    },
+  },
+  responses: {
+    200: json(
+      dataOf(
+        z.object({
+          journeyId: z.string(),
+          enabled: z.boolean().nullable(),
+          enabledOverride: z.boolean().nullable(),
+        }),
+      ),
+      "The journey's switch after the change",
+    ),
+    ...errors(400, 401, 403, 404),
+  },
+});
+
+const funnelRoute = createRoute({
+  method: "get",
+  path: "/journeys/{journeyId}/funnel",
+  tags: ["Journeys"],
+  summary: "Per-step funnel: how many runs reached each step, and how many are at it now",
+  security: API_KEY_SECURITY,
+  request: { params: journeyIdParam },
+  responses: { 200: json(dataOf(FunnelSchema), "The funnel"), ...errors(400, 401, 403, 404) },
+});
+
+const retryRunRoute = createRoute({
+  method: "post",
+  path: "/runs/{runId}/retry",
+  tags: ["Journeys"],
+  summary: "Retry a failed run (it replays from its journal)",
+  security: API_KEY_SECURITY,
+  request: { params: runIdParam },
+  responses: {
+    200: json(dataOf(RunSchema), "The run, active and due now"),
+    ...errors(400, 401, 403, 404, 409),
+  },
+});
+
 export interface JourneyAdminOptions {
   clock: Clock;
   /** The journeys this deployment runs, for their meta; runs of journeys not loaded are still listed. */
@@ -153,34 +253,51 @@ export interface JourneyAdminOptions {
 export function createJourneyAdminRoutes({ db }: RouteContext, options: JourneyAdminOptions) {
   return createRouter()
     .openapi(listJourneysRoute, async (c) => {
-      const [registry, runs, skips] = [
-        await options.registry(),
-        await countRunsByStatus(db),
-        await countSkipsByReason(db),
-      ];
-      const ids = new Set([
-        ...(registry?.journeys.map((j) => j.meta.id) ?? []),
-        ...runs.keys(),
-        ...skips.keys(),
-      ]);
+      const registry = await options.registry();
+      const activity = await journeyActivity(db, options.clock.now());
+      const ids = new Set([...(registry?.journeys.map((j) => j.meta.id) ?? []), ...activity.keys()]);
       const data = [...ids].sort().map((id) => {
         const meta = registry?.get(id)?.meta;
+        const seen = activity.get(id);
+        const override = seen?.enabledOverride ?? null;
         return {
           id,
           loaded: meta !== undefined,
           name: meta?.name ?? null,
           description: meta?.description ?? null,
-          enabled: meta?.enabled ?? null,
+          enabled: meta ? (override ?? meta.enabled) : null,
+          enabledOverride: override,
           trigger: meta?.trigger ?? null,
           entryLimit: meta?.entryLimit ?? null,
           entryPeriod: meta?.entryPeriod ?? null,
           exitOn: [...(meta?.exitOn ?? [])],
           suppress: meta?.suppress ?? null,
-          runs: runs.get(id) ?? {},
-          skips: skips.get(id) ?? {},
+          runs: seen?.runs ?? {},
+          skips: seen?.skips ?? {},
+          last7Days: seen?.last7Days ?? { entered: 0, completed: 0, exited: 0, failed: 0, cancelled: 0 },
         };
       });
       return c.json({ data, nextCursor: null }, 200);
+    })
+    .openapi(setEnabledRoute, async (c) => {
+      const { journeyId } = c.req.valid("param");
+      const { enabled } = c.req.valid("json");
+      const meta = (await options.registry())?.get(journeyId)?.meta;
+      // An override for a journey that is not deployed is allowed only if it has history (it may come back).
+      if (!meta && !(await journeyHasHistory(db, journeyId))) {
+        throw new HogsendError(ErrorCodes.NOT_FOUND, `No journey ${journeyId}`);
+      }
+      const change = await setJourneyEnabled(db, journeyId, enabled, options.clock.now(), auditContextOf(c));
+      const effective = meta ? (change.after ?? meta.enabled) : null;
+      return c.json({ data: { journeyId, enabled: effective, enabledOverride: change.after } }, 200);
+    })
+    .openapi(funnelRoute, async (c) => {
+      const { journeyId } = c.req.valid("param");
+      const funnel = await journeyFunnel(db, journeyId);
+      if (funnel.steps.length === 0 && funnel.atNoStep === 0 && !(await isKnownJourney(journeyId))) {
+        throw new HogsendError(ErrorCodes.NOT_FOUND, `No journey ${journeyId}`);
+      }
+      return c.json({ data: { journeyId, ...funnel } }, 200);
     })
     .openapi(listJourneyRunsRoute, async (c) => {
       const { journeyId } = c.req.valid("param");
@@ -211,11 +328,18 @@ export function createJourneyAdminRoutes({ db }: RouteContext, options: JourneyA
         throw new HogsendError(ErrorCodes.CONFLICT, `Run ${runId} has already ended (${outcome.run.status})`);
       }
       return c.json({ data: toRunView(outcome.run) }, 200);
+    })
+    .openapi(retryRunRoute, async (c) => {
+      const { runId } = c.req.valid("param");
+      const run = isUuid(runId)
+        ? await retryRun(db, runId, options.clock.now(), auditContextOf(c))
+        : undefined;
+      if (!run) throw new HogsendError(ErrorCodes.NOT_FOUND, `No journey run ${runId}`);
+      return c.json({ data: toRunView(run) }, 200);
     });
 
   async function isKnownJourney(journeyId: string): Promise<boolean> {
     if ((await options.registry())?.get(journeyId)) return true;
-    const [runs, skips] = [await countRunsByStatus(db), await countSkipsByReason(db)];
-    return runs.has(journeyId) || skips.has(journeyId);
+    return journeyHasHistory(db, journeyId);
   }
 }

@@ -270,3 +270,26 @@ export async function writeContactTombstone(
     [userId, email],
   );
 }
+
+/** Global unsubscribes since `since` (the overview's unsubscribe rate; contacts_unsubscribed_at). */
+export async function countGlobalUnsubscribesSince(q: Queryable, since: Date): Promise<number> {
+  const result = await q.query<{ n: string }>(
+    "SELECT count(*)::text AS n FROM contacts WHERE unsubscribed_at >= $1",
+    [since.toISOString()],
+  );
+  return Number(result.rows[0]?.n ?? 0);
+}
+
+/**
+ * How many contacts there are: exact up to 100,000, the planner's estimate (refreshed by autovacuum's analyze)
+ * above that, where an exact count would scan the table on every overview load.
+ */
+export async function countContacts(q: Queryable): Promise<{ count: number; approximate: boolean }> {
+  const estimate = await q.query<{ n: number }>(
+    "SELECT reltuples::float8 AS n FROM pg_class WHERE oid = 'contacts'::regclass",
+  );
+  const estimated = estimate.rows[0]?.n ?? -1;
+  if (estimated >= 100_000) return { count: Math.round(estimated), approximate: true };
+  const exact = await q.query<{ n: string }>("SELECT count(*)::text AS n FROM contacts");
+  return { count: Number(exact.rows[0]?.n ?? 0), approximate: false };
+}

@@ -15,8 +15,9 @@ export interface ContactPage {
  */
 export async function listContacts(
   q: Queryable,
-  params: { search?: string | undefined; cursor?: string | undefined; limit: number },
+  params: { search?: string | undefined; q?: string | undefined; cursor?: string | undefined; limit: number },
 ): Promise<ContactPage> {
+  if (params.q !== undefined) return searchContacts(q, { ...params, q: params.q });
   const pattern =
     params.search === undefined ? null : `%${params.search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
   const after = params.cursor === undefined ? null : CONTACT_CURSOR.decode(params.cursor)[0];
@@ -48,4 +49,48 @@ export async function* iterateContacts(q: Queryable, pageSize = 1000): AsyncGene
     if (result.rows.length < pageSize) return;
     after = result.rows[result.rows.length - 1]!.user_id;
   }
+}
+
+/**
+ * Studio's contact search, every branch on an index: the exact user id (primary key), an email prefix
+ * (contacts_email_prefix), and for `property:value` jsonb containment (contacts_properties, GIN). The value is
+ * matched as the string and, when it parses as JSON (a number, true/false/null), as that value too.
+ */
+async function searchContacts(
+  q: Queryable,
+  params: { q: string; cursor?: string | undefined; limit: number },
+): Promise<ContactPage> {
+  const term = params.q.trim();
+  const colon = term.indexOf(":");
+  const containments: string[] = [];
+  if (colon > 0) {
+    const property = term.slice(0, colon);
+    const raw = term.slice(colon + 1);
+    containments.push(JSON.stringify({ [property]: raw }));
+    const parsed = parseScalar(raw);
+    if (parsed !== undefined) containments.push(JSON.stringify({ [property]: parsed }));
+  }
+  const prefix = `${term.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+  const after = params.cursor === undefined ? null : CONTACT_CURSOR.decode(params.cursor)[0];
+  const result = await q.query<ContactRow>(
+    `SELECT ${CONTACT_COLUMNS} FROM contacts
+      WHERE (user_id = $1 OR lower(email) LIKE $2 OR properties @> $3::jsonb OR properties @> $6::jsonb)
+        AND ($4::text IS NULL OR user_id > $4)
+      ORDER BY user_id LIMIT $5`,
+    [term, prefix, containments[0] ?? null, after, params.limit + 1, containments[1] ?? null],
+  );
+  const rows = result.rows.slice(0, params.limit);
+  const last = rows[rows.length - 1];
+  return {
+    contacts: rows.map(toContactRecord),
+    nextCursor: result.rows.length > params.limit && last ? CONTACT_CURSOR.encode(last.user_id) : null,
+  };
+}
+
+function parseScalar(raw: string): number | boolean | null | undefined {
+  if (raw === "true") return true;
+  if (raw === "false") return false;
+  if (raw === "null") return null;
+  const n = Number(raw);
+  return raw.trim() !== "" && Number.isFinite(n) ? n : undefined;
 }

@@ -97,3 +97,9 @@ export async function requeueRoutingFailure(
     return true;
   });
 }
+
+/** How many events are in the routing dead letters. */
+export async function countRoutingFailures(q: Queryable): Promise<number> {
+  const result = await q.query<{ n: string }>("SELECT count(*)::text AS n FROM event_routing_failures");
+  return Number(result.rows[0]?.n ?? 0);
+}

@@ -10,6 +10,7 @@ import { takeQueuedEvents } from "../events/event-store.js";
 import type { StoredEvent } from "../events/event-types.js";
 import type { Clock } from "../lib/clock.js";
 import { durationToMs } from "../lib/duration.js";
+import { effectiveEnabled, loadEnabledOverrides } from "./journey-override-store.js";
 import type { JourneyRegistry } from "./journey-registry.js";
 import { endRuns } from "./journey-store.js";
 import type { DefinedJourney } from "./journey-types.js";
@@ -39,6 +40,11 @@ export interface RouterDeps {
   db: Database;
   clock: Clock;
   registry: JourneyRegistry;
+  /**
+   * Runtime enable/disable overrides by journey id (journey_enabled_overrides), as a worker caches them. Omitted,
+   * the batch reads them in its own transaction (the harness: exact, one small query per batch).
+   */
+  overrides?: ReadonlyMap<string, boolean> | undefined;
 }
 
 export interface RouteResult {
@@ -73,6 +79,7 @@ async function applyEvents(deps: RouterDeps, tx: pg.PoolClient, events: StoredEv
   const now = deps.clock.now();
   const { registry } = deps;
   const users = [...new Set(events.map((e) => e.userId))];
+  const overrides = deps.overrides ?? (await loadEnabledOverrides(tx));
   const state: UserState = {
     contacts: await getRoutingContacts(tx, users),
     ...(await loadUserJourneyState(
@@ -122,7 +129,7 @@ async function applyEvents(deps: RouterDeps, tx: pg.PoolClient, events: StoredEv
 
     // 3. Enrollment, through the guards in the documented order.
     for (const journey of registry.triggeredBy(event.event)) {
-      const reason = enrollmentBlocker(journey, event, sources, state, live, now);
+      const reason = enrollmentBlocker(journey, overrides, event, sources, state, live, now);
       if (reason) {
         skip(journey.meta.id, reason);
         continue;
@@ -161,6 +168,7 @@ async function applyEvents(deps: RouterDeps, tx: pg.PoolClient, events: StoredEv
 
 function enrollmentBlocker(
   journey: DefinedJourney,
+  overrides: ReadonlyMap<string, boolean>,
   event: StoredEvent,
   sources: { context: Record<string, unknown>; contact: Record<string, unknown> },
   state: UserState,
@@ -168,7 +176,8 @@ function enrollmentBlocker(
   now: Date,
 ): SkipReason | undefined {
   const { meta } = journey;
-  if (!meta.enabled) return "journey_disabled";
+  // Checked before enrollment only (the spec): runs already in flight carry on when a journey is disabled.
+  if (!effectiveEnabled(meta.enabled, overrides.get(meta.id))) return "journey_disabled";
   if (!matchesConditions(meta.trigger.where, sources)) return "trigger_conditions_not_met";
   const key = pairKey(meta.id, event.userId);
   if (meta.entryLimit === "once" && state.once.has(key)) return "already_entered_once";

@@ -26,6 +26,10 @@ export interface RunView {
   exitEventId: number | null;
   triggerEventId: number | null;
   dueAt: string | null;
+  /** When a sleeping or waiting run wakes (its sleep's end or its wait's timeout); null otherwise. */
+  nextWakeAt: string | null;
+  /** The label of the sleep, wait or checkpoint a live run is at (its current node); null before any. */
+  currentStep: string | null;
   createdAt: string;
   updatedAt: string;
   completedAt: string | null;
@@ -45,6 +49,8 @@ export function toRunView(run: RunRecord): RunView {
     exitEventId: run.exitEventId,
     triggerEventId: run.triggerEventId,
     dueAt: run.dueAt?.toISOString() ?? null,
+    nextWakeAt: run.status === "waiting" ? (run.dueAt?.toISOString() ?? null) : null,
+    currentStep: run.status === "active" || run.status === "waiting" ? run.currentNodeId : null,
     createdAt: run.createdAt.toISOString(),
     updatedAt: run.updatedAt.toISOString(),
     completedAt: run.completedAt?.toISOString() ?? null,
@@ -86,6 +92,8 @@ export async function listJourneyRuns(
     journeyId: string;
     userId?: string | undefined;
     status?: string | undefined;
+    /** Live runs at this step now (their current node). */
+    step?: string | undefined;
     cursor?: string | undefined;
     limit: number;
   },
@@ -95,6 +103,7 @@ export async function listJourneyRuns(
     `SELECT ${RUN_COLUMNS} FROM journey_runs
       WHERE journey_id = $1 AND ($2::text IS NULL OR user_id = $2) AND ($3::text IS NULL OR status = $3)
         AND ($4::timestamptz IS NULL OR (created_at, id) < ($4, $5::uuid))
+        AND ($7::text IS NULL OR (current_node_id = $7 AND status IN ('active', 'waiting')))
       ORDER BY created_at DESC, id DESC LIMIT $6`,
     [
       params.journeyId,
@@ -103,6 +112,7 @@ export async function listJourneyRuns(
       after?.[0] ?? null,
       after?.[1] ?? null,
       params.limit + 1,
+      params.step ?? null,
     ],
   );
   const runs = result.rows.slice(0, params.limit).map(toRunRecord);

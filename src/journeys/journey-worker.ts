@@ -10,6 +10,8 @@ import { WakeSignal } from "../lib/wake-signal.js";
 import type { RunServices } from "./durable-effect.js";
 import { routeBatch } from "./event-router.js";
 import type { JourneyReaders } from "./journey-context.js";
+import { foldJourneyCounters } from "./journey-counter-store.js";
+import { JOURNEY_OVERRIDES_CHANNEL, loadEnabledOverrides } from "./journey-override-store.js";
 import type { JourneyRegistry } from "./journey-registry.js";
 import { nextDueAt, RUNS_CHANNEL } from "./journey-store.js";
 import { PoisonEventPolicy } from "./poison-event-policy.js";
@@ -39,6 +41,12 @@ export interface JourneyWorker {
   stop(graceMs: number): Promise<void>;
 }
 
+/** Backstop re-read of the enable/disable overrides, for a notification lost while LISTEN was down. */
+export const OVERRIDES_REREAD_MS = 5_000;
+
+/** How often a worker folds Studio's journey counter deltas into the totals. */
+export const COUNTER_FOLD_MS = 5_000;
+
 export const DEFAULT_RETRY = { attempts: 3, backoffMs: 10_000 };
 
 /**
@@ -54,6 +62,15 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
   let stopping = false;
   let localWakeTimer: NodeJS.Timeout | undefined;
   let localWakeAt = Number.POSITIVE_INFINITY;
+  // Runtime enable/disable overrides: re-read when notified, when LISTEN comes back, and at least every
+  // OVERRIDES_REREAD_MS as a backstop, always by the router loop itself before its next batch.
+  let overrides: ReadonlyMap<string, boolean> | undefined;
+  let overridesReadAt = 0;
+  let overridesGeneration = 0;
+  const dropOverrides = () => {
+    overrides = undefined;
+    overridesGeneration += 1;
+  };
 
   const scheduleLocalWake = (at: Date) => {
     const ms = at.getTime() - clock.now().getTime();
@@ -88,11 +105,19 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
 
   const listener = startListenConnection({
     url: db.url,
-    channels: [EVENTS_CHANNEL, RUNS_CHANNEL],
+    channels: [EVENTS_CHANNEL, RUNS_CHANNEL, JOURNEY_OVERRIDES_CHANNEL],
     logger: log,
-    onNotification: (channel) => (channel === EVENTS_CHANNEL ? routerWake : executorWake).notify(),
+    onNotification: (channel) => {
+      if (channel === JOURNEY_OVERRIDES_CHANNEL) {
+        dropOverrides();
+        routerWake.notify();
+        return;
+      }
+      (channel === EVENTS_CHANNEL ? routerWake : executorWake).notify();
+    },
     // Whatever was notified while LISTEN was down is found by one immediate sweep of both loops.
     onReconnect: () => {
+      dropOverrides();
       routerWake.notify();
       executorWake.notify();
     },
@@ -119,8 +144,16 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
         }
       }
       try {
+        if (overrides === undefined || Date.now() - overridesReadAt >= OVERRIDES_REREAD_MS) {
+          overridesReadAt = Date.now();
+          const generation = overridesGeneration;
+          // Unreadable now: the batch reads them in its own transaction instead (routeBatch without overrides).
+          const read = await loadEnabledOverrides(db).catch(() => undefined);
+          // A notification that arrived during the read makes it stale: read again next batch.
+          overrides = generation === overridesGeneration ? read : undefined;
+        }
         const limit = poison.batchLimit(batchSize);
-        const routed = await routeBatch({ db, clock, registry: options.registry }, owned, limit);
+        const routed = await routeBatch({ db, clock, registry: options.registry, overrides }, owned, limit);
         poison.routed(routed.events);
         if (routed.events >= limit) continue;
       } catch (error) {
@@ -200,6 +233,14 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
     Math.max(100, Math.floor(options.leaseMs / 3)),
   );
 
+  // Studio's counters: the deltas the triggers append are folded into the totals, so reads stay small.
+  const folding = setInterval(() => {
+    foldJourneyCounters(db).catch((error: unknown) => {
+      if (!isConnectionError(error)) log.warn({ err: error }, "folding journey counters failed");
+    });
+  }, COUNTER_FOLD_MS);
+  folding.unref();
+
   const loops = Promise.all([routerLoop(), executorLoop()]);
   log.debug({ journeys: dispatcher.journeyIds }, "journey worker started");
 
@@ -214,6 +255,7 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
       await loops;
       const left = await dispatcher.settle(graceMs);
       clearInterval(heartbeat);
+      clearInterval(folding);
       await dispatcher.releaseLeases(left).catch(() => {});
       await releasePartitions(db, owner).catch(() => {});
       await listener.close();

@@ -44,6 +44,11 @@ export interface MessageFilters {
   email?: string | undefined;
   template?: string | undefined;
   status?: MessageStatus | undefined;
+  journeyId?: string | undefined;
+  /** Created at or after. */
+  from?: Date | undefined;
+  /** Created before. */
+  until?: Date | undefined;
   /** Opaque cursor from a previous page. */
   cursor?: string | undefined;
   limit: number;
@@ -75,6 +80,9 @@ export async function listMessages(
   if (filters.email !== undefined) add("lower(m.to_email) = lower(?)", filters.email);
   if (filters.template !== undefined) add("m.template = ?", filters.template);
   if (filters.status !== undefined) add("m.status = ?", filters.status);
+  if (filters.journeyId !== undefined) add("m.journey_id = ?", filters.journeyId);
+  if (filters.from !== undefined) add("m.created_at >= ?", filters.from.toISOString());
+  if (filters.until !== undefined) add("m.created_at < ?", filters.until.toISOString());
   if (filters.cursor) {
     values.push(...MESSAGE_CURSOR.decode(filters.cursor));
     where.push(`(m.created_at, m.id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`);

@@ -312,3 +312,13 @@ export async function deleteRecipientMessages(
   await q.query("DELETE FROM message_events WHERE email = ANY($1::text[])", [emails]);
   return result.rowCount ?? 0;
 }
+
+/** How long the oldest due queued email has waited past its due time, in seconds (0 when none). */
+export async function outboxLagSeconds(q: Queryable, now: Date): Promise<number> {
+  const result = await q.query<{ due: Date | null }>(
+    "SELECT min(next_attempt_at) AS due FROM messages WHERE status = 'queued' AND next_attempt_at <= $1",
+    [now.toISOString()],
+  );
+  const due = result.rows[0]?.due ?? null;
+  return due ? Math.max(0, (now.getTime() - due.getTime()) / 1000) : 0;
+}

@@ -47,6 +47,21 @@ export async function addSuppression(
   return (result.rowCount ?? 0) > 0;
 }
 
+/** Suppresses many lower-cased addresses at once (first reason kept, as addSuppression); returns how many were new. */
+export async function addSuppressions(
+  q: Queryable,
+  rows: ReadonlyMap<string, SuppressionReason>,
+  source: string,
+): Promise<number> {
+  const result = await q.query(
+    `INSERT INTO suppressions (email, reason, source)
+     SELECT email, reason, $3 FROM unnest($1::text[], $2::text[]) AS r(email, reason)
+     ON CONFLICT (email) DO NOTHING`,
+    [[...rows.keys()], [...rows.values()], source],
+  );
+  return result.rowCount ?? 0;
+}
+
 export async function removeSuppression(q: Queryable, email: string): Promise<boolean> {
   const result = await q.query("DELETE FROM suppressions WHERE email = lower($1)", [email.trim()]);
   return (result.rowCount ?? 0) > 0;

@@ -86,3 +86,12 @@ export async function listCategoryPreferences(
 export async function deleteCategoryPreferences(q: Queryable, userId: string): Promise<void> {
   await q.query("DELETE FROM email_preferences WHERE user_id = $1", [userId]);
 }
+
+/** Category unsubscribes since `since` (the overview's unsubscribe rate; email_preferences_unsubscribed_at). */
+export async function countCategoryUnsubscribesSince(q: Queryable, since: Date): Promise<number> {
+  const result = await q.query<{ n: string }>(
+    "SELECT count(*)::text AS n FROM email_preferences WHERE unsubscribed_at >= $1",
+    [since.toISOString()],
+  );
+  return Number(result.rows[0]?.n ?? 0);
+}
