@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { serve } from "@hono/node-server";
 import type { OpenAPIHono } from "@hono/zod-openapi";
@@ -17,6 +18,8 @@ import { createUnsubscribeRoutes } from "./api/unsubscribe-routes.js";
 import { startAuditPruning } from "./audit/audit-pruning.js";
 import { startRevocationAwareAuthenticator } from "./auth/api-key-revocations.js";
 import type { Authenticator } from "./auth/authenticate-api-key.js";
+import { DEV_ADMIN_EMAIL, ensureFirstAdmin } from "./auth/studio/create-studio-user.js";
+import { createStudioAuth, type StudioAuth } from "./auth/studio/studio-auth.js";
 import type { Config } from "./config.js";
 import { createDatabase, type Database, isConnectionError } from "./db/database.js";
 import { registerDatabaseMetrics } from "./db/database-metrics.js";
@@ -36,6 +39,7 @@ import { startJourneyWorker } from "./journeys/journey-worker.js";
 import { type Clock, systemClock } from "./lib/clock.js";
 import { createLogger, type Logger } from "./lib/logger.js";
 import type { AnyEmailTemplate } from "./project/define-config.js";
+import { createRedisClient, type RedisClient } from "./redis/redis-client.js";
 
 export const VERSION: string = JSON.parse(
   readFileSync(new URL("../package.json", import.meta.url), "utf8"),
@@ -60,6 +64,8 @@ export interface App {
   readonly journeys: readonly DefinedJourney[] | undefined;
   /** Transactional email from code outside journeys: `await app.email.send({ to, template, props })`. */
   readonly email: EmailClient;
+  /** Studio's logins (Better Auth on this database, and on Redis when REDIS_URL is set), built on first use. */
+  studioAuth(): StudioAuth;
   close(): Promise<void>;
 }
 
@@ -100,6 +106,25 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   collectDefaultMetrics({ register: metrics, prefix: "hogsend_" });
   registerDatabaseMetrics(metrics, db);
   let closed = false;
+  let studio: { auth: StudioAuth; redis: RedisClient | undefined } | undefined;
+  const studioAuth = () => {
+    if (studio) return studio.auth;
+    if (config.authSecretIsDevDefault) {
+      logger.warn("BETTER_AUTH_SECRET is unset: Studio sessions are signed with the development secret");
+    }
+    const redis = config.redisUrl ? createRedisClient(config.redisUrl, logger) : undefined;
+    const auth = createStudioAuth({
+      db,
+      logger,
+      redis,
+      secret: config.authSecret,
+      baseUrl: config.authUrl,
+      trustedOrigins: studioTrustedOrigins(config),
+      production: config.env === "production",
+    });
+    studio = { auth, redis };
+    return auth;
+  };
   const templates =
     options.templates === undefined || Array.isArray(options.templates)
       ? createTemplateRegistry((options.templates ?? []) as readonly AnyEmailTemplate[])
@@ -114,9 +139,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     templates,
     journeys: options.journeys,
     email: createEmailClient({ db, templates }),
+    studioAuth,
     async close() {
       if (closed) return;
       closed = true;
+      studio?.redis?.disconnect();
       await db.close().catch(() => {});
       await embedded?.stop();
     },
@@ -151,6 +178,66 @@ async function waitForDatabase<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The origins allowed to make cookie-authenticated changes: the app URL's and the auth URL's. */
+export function studioTrustedOrigins(config: Config): string[] {
+  return [...new Set([new URL(config.publicUrl).origin, new URL(config.authUrl).origin])];
+}
+
+export interface StudioLogin {
+  email: string;
+  /** Known only when it was generated (or, in dev, remembered in the data folder); never read back from the DB. */
+  password: string | undefined;
+  created: boolean;
+}
+
+/**
+ * The first Studio admin, minted into an empty user table at boot (`STUDIO_ADMIN_EMAIL`, with
+ * `STUDIO_ADMIN_PASSWORD` or a generated password logged once). Never changes an existing user; two processes
+ * booting at once mint one admin. In dev (`dev: true`) without STUDIO_ADMIN_EMAIL the admin is
+ * admin@hogsend.local, and its generated password is kept in the data folder so every start can print the login.
+ */
+export async function mintFirstStudioAdmin(
+  app: App,
+  options: { dev?: boolean } = {},
+): Promise<StudioLogin | undefined> {
+  const { studio } = app.config;
+  const email = studio.adminEmail ?? (options.dev ? DEV_ADMIN_EMAIL : undefined);
+  if (email === undefined) return undefined;
+  const devFile = options.dev ? path.join(app.config.dataDir, "studio-dev-login.json") : undefined;
+  const remembered = devFile ? await readDevLogin(devFile, email) : undefined;
+  const password = studio.adminPassword ?? remembered;
+  const result = await waitForDatabase(() => ensureFirstAdmin(app.studioAuth(), app.db, { email, password }));
+  if (result.generatedPassword !== undefined) {
+    if (devFile) {
+      await mkdir(path.dirname(devFile), { recursive: true });
+      await writeFile(devFile, JSON.stringify({ email, password: result.generatedPassword }), {
+        mode: 0o600,
+      });
+    } else {
+      app.logger.warn(
+        { email, password: result.generatedPassword },
+        "Studio admin created with a generated password, shown only this once: sign in and keep it safe",
+      );
+    }
+  } else if (result.created) {
+    app.logger.info({ email }, "Studio admin created from STUDIO_ADMIN_EMAIL");
+  }
+  return {
+    email,
+    password: result.generatedPassword ?? (studio.adminPassword === undefined ? remembered : undefined),
+    created: result.created,
+  };
+}
+
+async function readDevLogin(file: string, email: string): Promise<string | undefined> {
+  try {
+    const saved = JSON.parse(await readFile(file, "utf8")) as { email?: unknown; password?: unknown };
+    return saved.email === email && typeof saved.password === "string" ? saved.password : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Serves this process's metrics when HOGSEND_METRICS_PORT is set. */
 export async function startMetrics(app: App): Promise<MetricsServer | undefined> {
   if (app.config.metricsPort === undefined) return undefined;
@@ -172,6 +259,11 @@ export function buildApi(app: App, options: { authenticate?: Authenticator } = {
     ...(options.authenticate ? { authenticate: options.authenticate } : {}),
     version: VERSION,
     templates: app.templates,
+    studio: {
+      auth: app.studioAuth(),
+      trustedOrigins: studioTrustedOrigins(app.config),
+      trustedProxyHeader: app.config.studio.trustedProxyHeader,
+    },
     routes: [
       (context) =>
         createIngestRoutes(context, {

@@ -57,6 +57,26 @@ const envSchema = z.object({
     z.string().min(32, "must be at least 32 characters (openssl rand -base64 32)").optional(),
   ),
   BETTER_AUTH_URL: z.preprocess(emptyToUndefined, httpUrl.optional()),
+  // The first Studio admin, created at boot when Studio has no users yet (never changes an existing user).
+  STUDIO_ADMIN_EMAIL: z.preprocess(emptyToUndefined, z.email("must be an email address").optional()),
+  STUDIO_ADMIN_PASSWORD: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .min(10, "must be at least 10 characters")
+      .max(128, "must be at most 128 characters")
+      .optional(),
+  ),
+  // The header a reverse proxy in front of the api sets to the client's address (x-forwarded-for, x-real-ip…);
+  // unset means the socket's address. Sign-in rate limits key on it, so name only a header your proxy overwrites.
+  HOGSEND_TRUSTED_PROXY_HEADER: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9-]{1,64}$/, "must be an HTTP header name, e.g. x-forwarded-for")
+      .transform((value) => value.toLowerCase())
+      .optional(),
+  ),
   API_PUBLIC_URL: z.preprocess(emptyToUndefined, httpUrl.optional()),
   HOGSEND_API_KEY: z.preprocess(
     emptyToUndefined,
@@ -140,7 +160,16 @@ export interface Config {
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
   authSecret: string;
+  /** True when BETTER_AUTH_SECRET was unset and the development secret is used (never in production). */
+  authSecretIsDevDefault: boolean;
   authUrl: string;
+  studio: {
+    /** STUDIO_ADMIN_EMAIL / _PASSWORD: the first admin, minted into an empty user table at boot. */
+    adminEmail: string | undefined;
+    adminPassword: string | undefined;
+    /** Lower-cased header name carrying the client IP, set by a trusted proxy; undefined: the socket address. */
+    trustedProxyHeader: string | undefined;
+  };
   publicUrl: string;
   bootstrapApiKey: string | undefined;
   enabledJourneys: "*" | string[];
@@ -229,6 +258,9 @@ function crossFieldProblems(env: Env): Problem[] {
       });
     }
   }
+  if (env.STUDIO_ADMIN_PASSWORD !== undefined && env.STUDIO_ADMIN_EMAIL === undefined) {
+    problems.push({ variable: "STUDIO_ADMIN_PASSWORD", reason: "is set without STUDIO_ADMIN_EMAIL" });
+  }
   const provider = env.EMAIL_PROVIDER;
   if (provider === "resend") {
     require("RESEND_API_KEY", "is required when EMAIL_PROVIDER=resend");
@@ -315,7 +347,13 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
     authSecret: env.BETTER_AUTH_SECRET ?? (production ? unreachable() : DEV_AUTH_SECRET),
-    authUrl: env.BETTER_AUTH_URL ?? publicUrl,
+    authSecretIsDevDefault: env.BETTER_AUTH_SECRET === undefined,
+    authUrl: (env.BETTER_AUTH_URL ?? publicUrl).replace(/\/+$/, ""),
+    studio: {
+      adminEmail: env.STUDIO_ADMIN_EMAIL?.trim().toLowerCase(),
+      adminPassword: env.STUDIO_ADMIN_PASSWORD,
+      trustedProxyHeader: env.HOGSEND_TRUSTED_PROXY_HEADER,
+    },
     publicUrl,
     bootstrapApiKey: env.HOGSEND_API_KEY ?? (production ? undefined : DEV_API_KEY),
     enabledJourneys: enabled === "*" ? "*" : parseJourneyList(enabled),

@@ -8,9 +8,9 @@ import type { RouteContext } from "./create-api.js";
 import { createEventRoutes } from "./event-routes.js";
 import { createJourneyAdminRoutes, type JourneyAdminOptions } from "./journey-admin-routes.js";
 import { createRouter } from "./openapi-router.js";
-import { requireApiKey } from "./require-api-key.js";
 import { createStudioOverviewRoutes } from "./studio-overview-routes.js";
 import { createSuppressionImportRoutes } from "./suppression-import-routes.js";
+import { requireAdminPrincipal } from "./require-admin-principal.js";
 import { createSuppressionRoutes } from "./suppression-routes.js";
 
 export type AdminApiOptions = JourneyAdminOptions & {
@@ -19,12 +19,12 @@ export type AdminApiOptions = JourneyAdminOptions & {
 };
 
 /**
- * The admin API: one sub-app, mounted at `/v1/admin`, authenticated once for all of its routes (an `admin` key).
+ * The admin API: one sub-app, mounted at `/v1/admin`, authenticated once for all of its routes (an `admin` key or a Studio session; viewers read only).
  * Its type is the typed client's (`hogsend/client`), so the routes are chained for their types to add up.
  */
 export function createAdminApi(context: RouteContext, options: AdminApiOptions) {
   const admin = createRouter();
-  admin.use("*", requireApiKey(context.authenticate, ["admin"]));
+  admin.use("*", requireAdminPrincipal(context));
   return admin
     .route("/", createContactRoutes(context))
     .route("/", createEventRoutes(context))

@@ -1,4 +1,4 @@
-import type { Principal } from "../auth/api-key-store.js";
+import type { Principal } from "../auth/principal.js";
 import type { Logger } from "../lib/logger.js";
 
 /** What every route handler can read from the Hono context. */
@@ -6,6 +6,7 @@ export interface ApiEnv {
   Variables: {
     requestId: string;
     logger: Logger;
+    /** An API key everywhere; on `/v1/admin/*` also a Studio user (session cookie). */
     principal: Principal;
   };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { type Authenticator, createApiKeyAuthenticator } from "../auth/authenticate-api-key.js";
+import type { StudioAuth } from "../auth/studio/studio-auth.js";
 import type { Database } from "../db/database.js";
 import type { TemplateRegistry } from "../email/templates/template-registry.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
@@ -12,6 +13,7 @@ import { errorResponse } from "./error-response.js";
 import { createHealthRoutes } from "./health-routes.js";
 import { createRouter } from "./openapi-router.js";
 import { createStudioRoutes } from "./studio-routes.js";
+import { createStudioAuthRoutes } from "./studio-auth-routes.js";
 
 export interface ApiDependencies {
   db: Database;
@@ -29,6 +31,16 @@ export interface ApiDependencies {
   admin?: (deps: RouteContext) => RouteGroup;
   /** The built Studio's folder (served at /studio); by default found beside the server (studio-routes.ts). */
   studioDir?: string;
+  /** Studio logins: Better Auth at `/v1/auth/*`, and sessions accepted on `/v1/admin/*`. */
+  studio?: StudioAccess;
+}
+
+export interface StudioAccess {
+  auth: StudioAuth;
+  /** Origins (scheme://host[:port]) allowed to make cookie-authenticated changes. */
+  trustedOrigins: readonly string[];
+  /** Lower-cased header carrying the client IP, set by a trusted proxy; undefined: the socket address. */
+  trustedProxyHeader: string | undefined;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a group's own route types do not matter to the root app.
@@ -39,6 +51,7 @@ export interface RouteContext {
   logger: Logger;
   authenticate: Authenticator;
   templates: TemplateRegistry;
+  studio?: StudioAccess | undefined;
 }
 
 const STREAMED_UPLOADS = new Set(["/v1/admin/contacts/import"]);
@@ -79,8 +92,15 @@ export function createApi(deps: ApiDependencies): OpenAPIHono<ApiEnv> {
   // Streamed uploads are parsed row by row and never buffered, so the JSON body limit does not apply to them.
   app.use((c, next) => (STREAMED_UPLOADS.has(c.req.path) ? next() : limitBody(c, next)));
 
-  const context: RouteContext = { db: deps.db, logger: deps.logger, authenticate, templates: deps.templates };
+  const context: RouteContext = {
+    db: deps.db,
+    logger: deps.logger,
+    authenticate,
+    templates: deps.templates,
+    studio: deps.studio,
+  };
   app.route("/", createHealthRoutes(context, { version: deps.version }));
+  app.route("/", createStudioAuthRoutes(context));
   for (const build of deps.routes ?? []) app.route("/", build(context));
   if (deps.admin) app.route("/v1/admin", deps.admin(context));
   let document: Record<string, unknown> | undefined;

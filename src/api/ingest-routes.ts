@@ -103,7 +103,10 @@ export function createIngestRoutes({ db, authenticate }: RouteContext, options: 
   });
   return createRouter().openapi(route, async (c) => {
     const events = c.req.valid("json");
-    const allowed = limiter.take(c.get("principal").keyId, events.length);
+    const principal = c.get("principal");
+    // Ingest takes API keys only; the union also has Studio users, who never reach this route.
+    const bucket = principal.kind === "api_key" ? principal.keyId : `user:${principal.userId}`;
+    const allowed = limiter.take(bucket, events.length);
     if (!allowed.ok) {
       throw new HogsendError(ErrorCodes.RATE_LIMITED, "Too many events for this API key; slow down", {
         details: { retryAfterSeconds: allowed.retryAfterSeconds },

@@ -16,7 +16,9 @@ export interface ApiKeyRecord {
   revokedAt: Date | null;
 }
 
-export interface Principal {
+/** A caller holding an API key (the `kind` tells it from a Studio user; see auth/principal.ts). */
+export interface ApiKeyPrincipal {
+  kind: "api_key";
   keyId: string | "bootstrap";
   name: string;
   scope: ApiKeyScope;

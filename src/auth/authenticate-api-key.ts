@@ -5,12 +5,12 @@ import {
   constantTimeEqual,
   findActiveKeyByHash,
   hashApiKey,
-  type Principal,
+  type ApiKeyPrincipal,
 } from "./api-key-store.js";
 
 export interface Authenticator {
   /** Resolves a presented key to a principal; a missing, wrong or revoked key is a 401. */
-  (presented: string | undefined): Promise<Principal>;
+  (presented: string | undefined): Promise<ApiKeyPrincipal>;
   /** Drops one key from the cache: it was revoked or changed (here or in another process). */
   forget(keyId: string): void;
   /** Drops every cached key: revocations may have been missed. */
@@ -42,14 +42,14 @@ export function createApiKeyAuthenticator(
   bootstrapKey: string | undefined,
   options: AuthenticatorOptions = {},
 ): Authenticator {
-  const cache = new Map<string, { principal: Principal; cachedAt: number }>();
+  const cache = new Map<string, { principal: ApiKeyPrincipal; cachedAt: number }>();
   // Bumped by every forget: a lookup that started before a revocation must not cache the answer it read before it.
   let generation = 0;
 
-  const authenticate = async (presented: string | undefined): Promise<Principal> => {
+  const authenticate = async (presented: string | undefined): Promise<ApiKeyPrincipal> => {
     if (!presented) throw unauthorized();
     if (bootstrapKey && constantTimeEqual(presented, bootstrapKey)) {
-      return { keyId: "bootstrap", name: "HOGSEND_API_KEY", scope: "admin" };
+      return { kind: "api_key", keyId: "bootstrap", name: "HOGSEND_API_KEY", scope: "admin" };
     }
     const hash = hashApiKey(presented);
     const cached = cache.get(hash);
@@ -59,7 +59,12 @@ export function createApiKeyAuthenticator(
     const startedAt = Date.now();
     const record = await findActiveKeyByHash(db, hash);
     if (!record) throw unauthorized();
-    const principal: Principal = { keyId: record.id, name: record.name, scope: record.scope };
+    const principal: ApiKeyPrincipal = {
+      kind: "api_key",
+      keyId: record.id,
+      name: record.name,
+      scope: record.scope,
+    };
     if (generation === startedIn) {
       if (cache.size > 10_000) cache.clear();
       // Aged from before the query: the row it read can be no younger than that.
@@ -81,7 +86,7 @@ export function createApiKeyAuthenticator(
   });
 }
 
-export function assertScope(principal: Principal, allowed: readonly ApiKeyScope[]): void {
+export function assertScope(principal: ApiKeyPrincipal, allowed: readonly ApiKeyScope[]): void {
   // Same 401 as a wrong key: a key that is valid for ingest learns nothing about admin routes.
   if (!allowed.includes(principal.scope)) throw unauthorized();
 }

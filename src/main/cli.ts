@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { API_KEY_SCOPES } from "../auth/api-key-store.js";
+import { STUDIO_ROLES } from "../auth/studio/studio-roles.js";
 import { runCommand } from "./run-command.js";
 
 // Commands load their modules only when they run, so `--help` and small commands don't import the whole product
@@ -98,6 +99,17 @@ contacts
   )
   .option("--out <file>", "write to this file instead of stdout")
   .action(runCommand(() => import("../cli/contacts-commands.js").then((m) => m.exportContactsCommand)));
+
+const studio = program.command("studio").description("Studio, the web admin");
+studio
+  .command("admin")
+  .description("Studio users")
+  .command("create")
+  .description("Create a Studio user (email + password); prints a generated password once")
+  .requiredOption("--email <email>", "the user's email address (their sign-in name)")
+  .option("--password <password>", "10 to 128 characters (default: a generated one, printed once)")
+  .addOption(new Option("--role <role>", "what the user may do").choices(STUDIO_ROLES).default("admin"))
+  .action(runCommand(() => import("../cli/studio-commands.js").then((m) => m.createStudioAdminCommand)));
 
 const templates = program.command("templates").description("Email templates");
 templates

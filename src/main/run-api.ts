@@ -1,4 +1,10 @@
-import { assertSchemaCurrent, createApp, startApiServer, startMetrics } from "../app.js";
+import {
+  assertSchemaCurrent,
+  createApp,
+  mintFirstStudioAdmin,
+  startApiServer,
+  startMetrics,
+} from "../app.js";
 import type { Config } from "../config.js";
 import { loadProject } from "../project/load-project.js";
 import { waitForShutdownSignal } from "./run-command.js";
@@ -13,6 +19,7 @@ export async function runApi(config: Config, options: ProjectFlags = {}): Promis
   const app = await createApp(config, { templates: project.templates, journeys: project.journeys });
   try {
     await assertSchemaCurrent(app);
+    await mintFirstStudioAdmin(app);
     const metrics = await startMetrics(app);
     const server = await startApiServer(app);
     app.logger.info({ port: server.port }, "api listening");

@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { type FSWatcher, watch } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createApp, startApiServer, startMetrics, startWorker } from "../app.js";
+import { createApp, mintFirstStudioAdmin, startApiServer, startMetrics, startWorker } from "../app.js";
 import type { Config } from "../config.js";
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "../db/embedded-postgres.js";
 import { migrate } from "../db/migrate.js";
@@ -155,6 +155,7 @@ async function serveDev(config: Config, options: ProjectFlags): Promise<void> {
   }
   const app = await createApp(config, { templates: project.templates, journeys: project.journeys });
   try {
+    const login = await mintFirstStudioAdmin(app, { dev: true });
     const worker = await startWorker(app);
     const server = await startApiServer(app);
     const metrics = await startMetrics(app);
@@ -163,6 +164,7 @@ async function serveDev(config: Config, options: ProjectFlags): Promise<void> {
       `  API        ${base}`,
       `  Health     ${base}/v1/health`,
       `  API key    ${config.bootstrapApiKey ?? "(none: set HOGSEND_API_KEY)"}`,
+      `  Studio     ${studioLoginLine(login)}`,
       `  Email      ${config.email.provider}${config.email.provider === "capture" ? ` (stored, not sent: ${base}/v1/admin/mailbox)` : ""}`,
       `  Config     ${project.configPath ?? "(none)"}`,
       `  Journeys   ${project.journeys.map((j) => j.meta.id).join(", ") || "(none)"}`,
@@ -188,4 +190,10 @@ async function serveDev(config: Config, options: ProjectFlags): Promise<void> {
     // The IPC channel to the parent would keep this process alive after everything else closed.
     process.disconnect?.();
   }
+}
+
+function studioLoginLine(login: Awaited<ReturnType<typeof mintFirstStudioAdmin>>): string {
+  if (!login) return "(no admin: set STUDIO_ADMIN_EMAIL)";
+  const password = login.password ?? "(the password set when it was created)";
+  return `sign in as ${login.email} / ${password}`;
 }
