@@ -8,9 +8,9 @@ import type { RouteContext } from "./create-api.js";
 import { createEventRoutes } from "./event-routes.js";
 import { createJourneyAdminRoutes, type JourneyAdminOptions } from "./journey-admin-routes.js";
 import { createRouter } from "./openapi-router.js";
+import { requireAdminPrincipal } from "./require-admin-principal.js";
 import { createStudioOverviewRoutes } from "./studio-overview-routes.js";
 import { createSuppressionImportRoutes } from "./suppression-import-routes.js";
-import { requireAdminPrincipal } from "./require-admin-principal.js";
 import { createSuppressionRoutes } from "./suppression-routes.js";
 
 export type AdminApiOptions = JourneyAdminOptions & {

@@ -27,13 +27,11 @@ const TemplateSchema = z
   })
   .openapi("Template");
 
-const propsField = safeJsonObject(TEMPLATE_PROPS_LIMITS)
-  .optional()
-  .meta({
-    type: "object",
-    additionalProperties: true,
-    description: "Props, checked against the template's schema",
-  });
+const propsField = safeJsonObject(TEMPLATE_PROPS_LIMITS).optional().meta({
+  type: "object",
+  additionalProperties: true,
+  description: "Props, checked against the template's schema",
+});
 
 const keyParam = z.object({
   key: safeText(200).openapi({ param: { name: "key", in: "path" }, example: "activation/welcome" }),

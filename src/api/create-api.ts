@@ -12,8 +12,8 @@ import { buildOpenApiDocument, createDocsRoutes } from "./docs-routes.js";
 import { errorResponse } from "./error-response.js";
 import { createHealthRoutes } from "./health-routes.js";
 import { createRouter } from "./openapi-router.js";
-import { createStudioRoutes } from "./studio-routes.js";
 import { createStudioAuthRoutes } from "./studio-auth-routes.js";
+import { createStudioRoutes } from "./studio-routes.js";
 
 export interface ApiDependencies {
   db: Database;

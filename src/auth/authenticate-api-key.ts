@@ -1,11 +1,11 @@
 import type { Database } from "../db/database.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
 import {
+  type ApiKeyPrincipal,
   type ApiKeyScope,
   constantTimeEqual,
   findActiveKeyByHash,
   hashApiKey,
-  type ApiKeyPrincipal,
 } from "./api-key-store.js";
 
 export interface Authenticator {

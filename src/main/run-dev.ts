@@ -10,6 +10,7 @@ import { isHogsendError } from "../errors.js";
 import { createLogger } from "../lib/logger.js";
 import { examplesConfigPath } from "../project/examples-config.js";
 import { findConfigFile, loadProject } from "../project/load-project.js";
+import { ensureStudioBuild } from "./ensure-studio-build.js";
 import { waitForShutdownSignal } from "./run-command.js";
 import type { ProjectFlags } from "./run-worker.js";
 
@@ -63,6 +64,7 @@ export async function runDev(config: Config, options: ProjectFlags): Promise<voi
   let stopping = false;
   try {
     await migrate(databaseUrl, { logger });
+    await ensureStudioBuild(logger);
     const args = [CLI, "dev", ...(configPath ? ["--config", configPath] : [])];
     if (journeysModule) args.push("--journeys", journeysModule);
     const env = { ...process.env, [CHILD_FLAG]: "1", DATABASE_URL: databaseUrl };
@@ -164,7 +166,8 @@ async function serveDev(config: Config, options: ProjectFlags): Promise<void> {
       `  API        ${base}`,
       `  Health     ${base}/v1/health`,
       `  API key    ${config.bootstrapApiKey ?? "(none: set HOGSEND_API_KEY)"}`,
-      `  Studio     ${studioLoginLine(login)}`,
+      `  Studio     ${base}/studio/`,
+      `  Login      ${studioLoginLine(login)}`,
       `  Email      ${config.email.provider}${config.email.provider === "capture" ? ` (stored, not sent: ${base}/v1/admin/mailbox)` : ""}`,
       `  Config     ${project.configPath ?? "(none)"}`,
       `  Journeys   ${project.journeys.map((j) => j.meta.id).join(", ") || "(none)"}`,

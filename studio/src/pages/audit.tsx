@@ -1,8 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useNavigate, useSearch } from "@tanstack/react-router";
 import { useState } from "react";
-import { unwrap } from "../lib/api";
-import { type AuditEntry, contract } from "../lib/contract";
+import { admin, unwrap } from "../lib/api";
 import { formatDate, json } from "../lib/format";
 import { Button } from "../ui/button";
 import { Badge, Card } from "../ui/card";
@@ -11,59 +10,73 @@ import { PageHeader, Pre } from "../ui/page";
 import { Empty, QueryView } from "../ui/states";
 import { Table, Td, Th, Tr } from "../ui/table";
 
-function actorOf(entry: AuditEntry): string {
-  const actor = entry.actor;
-  if (!actor) return "—";
-  if (actor.type === "user") return actor.email;
-  if (actor.type === "api_key") return `key ${actor.name}`;
-  return actor.name;
-}
+type Query = Parameters<(typeof admin)["audit-log"]["$get"]>[0]["query"];
+type Entry = Awaited<ReturnType<typeof fetchAudit>>["data"][number];
 
-function targetOf(entry: AuditEntry): string {
-  if (typeof entry.target === "string") return entry.target;
-  if (entry.target) return `${entry.target.type} ${entry.target.id}`;
-  return [entry.targetType, entry.targetId].filter(Boolean).join(" ") || "—";
+const fetchAudit = (query: Query) => unwrap(admin["audit-log"].$get({ query }));
+
+function actorOf(actor: Entry["actor"]): string {
+  if (actor.type === "user") return actor.email;
+  if (actor.type === "api_key") return `API key ${actor.name}`;
+  return `system: ${actor.name}`;
 }
 
 export function AuditPage() {
   const search = useSearch({ from: "/app/audit" });
   const navigate = useNavigate({ from: "/audit" });
-  const [draft, setDraft] = useState({ action: search.action ?? "", actor: search.actor ?? "" });
+  const [draft, setDraft] = useState({
+    action: search.action ?? "",
+    actor: search.actor ?? "",
+    target: search.target ?? "",
+  });
   const log = useQuery({
     queryKey: ["audit", search.action, search.actor, search.target],
     queryFn: () => {
-      const query: Record<string, string> = { limit: "100" };
+      const query: Query = { limit: "100" };
       if (search.action) query.action = search.action;
-      if (search.actor) query.actor = search.actor;
-      if (search.target) query.target = search.target;
-      return unwrap(contract.auditLog(query)) as Promise<{ data: AuditEntry[]; nextCursor: string | null }>;
+      if (search.actor) query.actorId = search.actor;
+      if (search.target) query.targetId = search.target;
+      return fetchAudit(query);
     },
   });
   return (
     <>
       <PageHeader
         title="Audit log"
-        subtitle="Every change made through the admin API or Studio: who, what, when"
+        subtitle="Every change made through the admin API, Studio or the CLI: who, what, when"
       />
       <form
         className="mb-4 flex flex-wrap items-end gap-2"
         onSubmit={(e) => {
           e.preventDefault();
-          void navigate({ search: { action: draft.action || undefined, actor: draft.actor || undefined } });
+          void navigate({
+            search: {
+              action: draft.action || undefined,
+              actor: draft.actor || undefined,
+              target: draft.target || undefined,
+            },
+          });
         }}
       >
         <Field label="Action">
           <Input
             value={draft.action}
             onChange={(e) => setDraft({ ...draft, action: e.target.value })}
-            placeholder="run.cancel"
+            placeholder="run.cancelled"
           />
         </Field>
-        <Field label="Actor">
+        <Field label="Actor id">
           <Input
             value={draft.actor}
             onChange={(e) => setDraft({ ...draft, actor: e.target.value })}
-            placeholder="id"
+            placeholder="key or user id"
+          />
+        </Field>
+        <Field label="Target id">
+          <Input
+            value={draft.target}
+            onChange={(e) => setDraft({ ...draft, target: e.target.value })}
+            placeholder="user_123"
           />
         </Field>
         <Button type="submit" variant="secondary">
@@ -74,7 +87,7 @@ export function AuditPage() {
         <QueryView query={log}>
           {({ data }) =>
             data.length === 0 ? (
-              <Empty title="No audit entries yet" />
+              <Empty title="No audit entries match" />
             ) : (
               <Table>
                 <thead>
@@ -90,18 +103,22 @@ export function AuditPage() {
                   {data.map((entry) => (
                     <Tr key={entry.id}>
                       <Td className="text-xs whitespace-nowrap text-zinc-500">
-                        {formatDate(entry.createdAt)}
+                        {formatDate(entry.occurredAt)}
                       </Td>
                       <Td className="text-sm">
-                        {actorOf(entry)}
+                        {actorOf(entry.actor)}
                         {entry.ip ? <div className="font-mono text-xs text-zinc-400">{entry.ip}</div> : null}
                       </Td>
                       <Td>
                         <Badge tone="info">{entry.action}</Badge>
                       </Td>
-                      <Td className="font-mono text-xs">{targetOf(entry)}</Td>
+                      <Td className="font-mono text-xs">
+                        {entry.targetType} {entry.targetId}
+                      </Td>
                       <Td>
-                        {entry.before !== null || entry.after !== null ? (
+                        {entry.redactedAt ? (
+                          <Badge>personal data erased</Badge>
+                        ) : entry.before !== null || entry.after !== null ? (
                           <details>
                             <summary className="cursor-pointer text-xs text-zinc-600">before / after</summary>
                             <div className="mt-1 grid gap-2 md:grid-cols-2">

@@ -3,7 +3,6 @@ import { Link, useNavigate, useParams, useSearch } from "@tanstack/react-router"
 import { useState } from "react";
 import { admin, unwrap } from "../lib/api";
 import { useCanMutate } from "../lib/auth";
-import { contract } from "../lib/contract";
 import { formatDate, json } from "../lib/format";
 import { Button } from "../ui/button";
 import { Badge, Card, CardHeader, StatusBadge } from "../ui/card";
@@ -190,7 +189,13 @@ function Preferences({
     ),
   };
   const save = useMutation({
-    mutationFn: () => unwrap(contract.setPreferences(userId, current)),
+    mutationFn: () =>
+      unwrap(
+        admin.contacts[":userId"].preferences.$put({
+          param: { userId },
+          json: { globallyUnsubscribed: !current.subscribed, categories: current.categories },
+        }),
+      ),
     onSuccess: async () => {
       setDraft(null);
       await onSaved();

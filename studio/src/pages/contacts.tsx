@@ -18,12 +18,10 @@ export function ContactsPage() {
   const contacts = useQuery({
     queryKey: ["contacts", search.q],
     queryFn: () => {
-      // `q` is the search contract (id, email prefix or property:value); `search` the substring match before it.
-      const query: Record<string, string> = { limit: "100" };
-      if (search.q) {
-        query.q = search.q;
-      }
-      return unwrap(admin.contacts.$get({ query: query as { limit: string } }));
+      // `q` is the indexed search: an exact user id, an email prefix, or property:value.
+      const query: { limit: string; q?: string } = { limit: "100" };
+      if (search.q) query.q = search.q;
+      return unwrap(admin.contacts.$get({ query }));
     },
   });
   return (

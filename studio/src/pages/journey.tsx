@@ -1,7 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link, useNavigate, useParams, useSearch } from "@tanstack/react-router";
 import { admin, unwrap } from "../lib/api";
-import { contract, type FunnelStep } from "../lib/contract";
 import { formatDate, formatNumber, relative } from "../lib/format";
 import { Badge, Card, CardHeader, StatusBadge } from "../ui/card";
 import { Drawer } from "../ui/dialog";
@@ -14,42 +13,29 @@ import { RunInspector } from "./run";
 
 const STATUSES = ["active", "waiting", "completed", "failed", "exited", "cancelled"] as const;
 
-export type RunRow = {
-  runId: string;
-  userId: string;
-  userEmail: string | null;
-  status: string;
-  attempts: number;
-  error: string | null;
-  dueAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-  currentStep?: string | null;
-  nextWakeAt?: string | null;
-};
+type FunnelStep = { label: string; kind: string; reached: number; current: number };
+type Status = (typeof STATUSES)[number];
 
 export function JourneyPage() {
   const { journeyId } = useParams({ from: "/app/journeys/$journeyId" });
   const search = useSearch({ from: "/app/journeys/$journeyId" });
   const navigate = useNavigate({ from: "/journeys/$journeyId" });
   const journeys = useJourneys();
-  const journey = journeys.data?.data.find((j) => j.id === journeyId) as JourneyRow | undefined;
+  const journey: JourneyRow | undefined = journeys.data?.data.find((j) => j.id === journeyId);
   const funnel = useQuery({
     queryKey: ["funnel", journeyId],
-    queryFn: () => unwrap(contract.funnel(journeyId)) as Promise<{ data: FunnelStep[] }>,
+    queryFn: () => unwrap(admin.journeys[":journeyId"].funnel.$get({ param: { journeyId } })),
   });
-  const query: Record<string, string> = { limit: "100" };
-  if (search.status) query.status = search.status;
+  const query: { limit: string; status?: Status; step?: string } = { limit: "100" };
+  if (search.status && (STATUSES as readonly string[]).includes(search.status))
+    query.status = search.status as Status;
   if (search.step) query.step = search.step;
   const runs = useQuery({
     queryKey: ["runs", journeyId, search.status, search.step],
-    queryFn: () =>
-      unwrap(
-        admin.journeys[":journeyId"].runs.$get({ param: { journeyId }, query: query as { limit: string } }),
-      ) as Promise<{ data: RunRow[]; nextCursor: string | null }>,
+    queryFn: () => unwrap(admin.journeys[":journeyId"].runs.$get({ param: { journeyId }, query })),
     refetchInterval: 10_000,
   });
-  const steps = funnel.data?.data ?? [];
+  const steps = funnel.data?.data.steps ?? [];
   return (
     <>
       <PageHeader
@@ -67,12 +53,22 @@ export function JourneyPage() {
           <CardHeader title="Funnel">How many runs reached each step, and how many are there now</CardHeader>
           <QueryView query={funnel}>
             {({ data }) =>
-              data.length === 0 ? (
+              data.steps.length === 0 ? (
                 <Empty title="No steps recorded yet">
                   Steps appear once runs have journaled a labelled operation.
                 </Empty>
               ) : (
-                <Funnel steps={data} onPick={(step) => navigate({ search: (s) => ({ ...s, step }) })} />
+                <>
+                  <Funnel
+                    steps={data.steps}
+                    onPick={(step) => navigate({ search: (s) => ({ ...s, step }) })}
+                  />
+                  {data.atNoStep > 0 ? (
+                    <p className="px-4 pb-3 text-xs text-zinc-500">
+                      {formatNumber(data.atNoStep)} live run(s) are between labelled steps.
+                    </p>
+                  ) : null}
+                </>
               )
             }
           </QueryView>

@@ -2,7 +2,6 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { admin, unwrap } from "../lib/api";
 import { useCanMutate } from "../lib/auth";
-import { contract } from "../lib/contract";
 import { formatNumber } from "../lib/format";
 import { Badge, Card, StatusBadge } from "../ui/card";
 import { ConfirmButton } from "../ui/dialog";
@@ -10,10 +9,7 @@ import { PageHeader } from "../ui/page";
 import { Empty, QueryView } from "../ui/states";
 import { Table, Td, Th, Tr } from "../ui/table";
 
-export type JourneyRow = Awaited<ReturnType<typeof fetchJourneys>>["data"][number] & {
-  enabledOverride?: boolean | null;
-  last7d?: { entered?: number; completed?: number; exited?: number; failed?: number };
-};
+export type JourneyRow = Awaited<ReturnType<typeof fetchJourneys>>["data"][number];
 
 export const fetchJourneys = () => unwrap(admin.journeys.$get());
 
@@ -25,7 +21,10 @@ export function EnableToggle({ journey }: { journey: JourneyRow }) {
   const queryClient = useQueryClient();
   const canMutate = useCanMutate();
   const set = useMutation({
-    mutationFn: (enabled: boolean | null) => unwrap(contract.setJourneyEnabled(journey.id, enabled)),
+    mutationFn: (enabled: boolean | null) =>
+      unwrap(
+        admin.journeys[":journeyId"].enabled.$put({ param: { journeyId: journey.id }, json: { enabled } }),
+      ),
     onSettled: () => queryClient.invalidateQueries({ queryKey: ["journeys"] }),
   });
   const enabled = journey.enabled !== false;
@@ -45,7 +44,7 @@ export function EnableToggle({ journey }: { journey: JourneyRow }) {
         onConfirm={() => set.mutateAsync(!enabled)}
         pending={set.isPending}
       />
-      {journey.enabledOverride !== null && journey.enabledOverride !== undefined ? (
+      {journey.enabledOverride !== null ? (
         <button
           type="button"
           className="text-xs text-zinc-500 underline hover:text-zinc-800"
@@ -89,7 +88,7 @@ export function JourneysPage() {
                   </tr>
                 </thead>
                 <tbody>
-                  {(data as JourneyRow[]).map((journey) => (
+                  {data.map((journey) => (
                     <Tr key={journey.id}>
                       <Td>
                         <Link
@@ -110,7 +109,7 @@ export function JourneysPage() {
                         ) : (
                           <Badge tone="good">enabled</Badge>
                         )}
-                        {journey.enabledOverride !== null && journey.enabledOverride !== undefined ? (
+                        {journey.enabledOverride !== null ? (
                           <div className="mt-1 text-xs text-zinc-500">runtime override</div>
                         ) : null}
                       </Td>
@@ -139,10 +138,10 @@ export function JourneysPage() {
                           ) : null}
                         </div>
                       </Td>
-                      <Td className="text-right tabular-nums">{formatNumber(journey.last7d?.entered)}</Td>
-                      <Td className="text-right tabular-nums">{formatNumber(journey.last7d?.completed)}</Td>
-                      <Td className="text-right tabular-nums">{formatNumber(journey.last7d?.exited)}</Td>
-                      <Td className="text-right tabular-nums">{formatNumber(journey.last7d?.failed)}</Td>
+                      <Td className="text-right tabular-nums">{formatNumber(journey.last7Days.entered)}</Td>
+                      <Td className="text-right tabular-nums">{formatNumber(journey.last7Days.completed)}</Td>
+                      <Td className="text-right tabular-nums">{formatNumber(journey.last7Days.exited)}</Td>
+                      <Td className="text-right tabular-nums">{formatNumber(journey.last7Days.failed)}</Td>
                       <Td>{journey.loaded ? <EnableToggle journey={journey} /> : null}</Td>
                     </Tr>
                   ))}

@@ -3,7 +3,6 @@ import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { useState } from "react";
 import { admin, unwrap } from "../lib/api";
 import { useCanMutate } from "../lib/auth";
-import { contract } from "../lib/contract";
 import { formatDate } from "../lib/format";
 import { Button } from "../ui/button";
 import { Badge, Card, StatusBadge } from "../ui/card";
@@ -14,7 +13,7 @@ import { Empty, QueryView } from "../ui/states";
 import { Table, Td, Th, Tr } from "../ui/table";
 import { Tabs } from "../ui/tabs";
 
-const STATUSES = ["queued", "sending", "sent", "failed", "suppressed", "skipped"];
+const STATUSES = ["queued", "sending", "sent", "failed", "suppressed", "skipped"] as const;
 const FILTERS = ["status", "template", "journey", "to", "from", "until"] as const;
 
 export function MessagesPage() {
@@ -28,12 +27,18 @@ export function MessagesPage() {
   const messages = useQuery({
     queryKey: ["messages", FILTERS.map((f) => search[f])],
     queryFn: () => {
-      const query: Record<string, string> = { limit: "100" };
-      for (const key of FILTERS) {
-        const value = search[key];
-        if (value) query[key === "to" ? "email" : key] = value;
+      const query: Parameters<typeof admin.messages.$get>[0]["query"] = { limit: "100" };
+      if (search.status && (STATUSES as readonly string[]).includes(search.status)) {
+        query.status = search.status as (typeof STATUSES)[number];
       }
-      return unwrap(admin.messages.$get({ query: query as { limit: string } }));
+      if (search.template) query.template = search.template;
+      if (search.journey) query.journey = search.journey;
+      if (search.to) query.to = search.to;
+      // The date inputs are UTC days: from the start of `from` to the end of `until`.
+      if (search.from) query.from = `${search.from}T00:00:00.000Z`;
+      if (search.until)
+        query.until = new Date(Date.parse(`${search.until}T00:00:00.000Z`) + 86_400_000).toISOString();
+      return unwrap(admin.messages.$get({ query }));
     },
   });
   const set = (patch: Record<string, string | undefined>) =>
@@ -169,7 +174,7 @@ function MessageDetail({ id }: { id: string }) {
     queryFn: () => unwrap(admin.messages[":id"].$get({ param: { id } })),
   });
   const resend = useMutation({
-    mutationFn: () => unwrap(contract.resendMessage(id)),
+    mutationFn: () => unwrap(admin.messages[":id"].resend.$post({ param: { id } })),
     onSettled: () => queryClient.invalidateQueries({ queryKey: ["messages"] }),
   });
   return (

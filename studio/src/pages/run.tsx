@@ -2,7 +2,6 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useParams } from "@tanstack/react-router";
 import { admin, unwrap } from "../lib/api";
 import { useCanMutate } from "../lib/auth";
-import { contract } from "../lib/contract";
 import { formatDate, json, relative } from "../lib/format";
 import { Badge, Card, StatusBadge } from "../ui/card";
 import { ConfirmButton } from "../ui/dialog";
@@ -41,7 +40,10 @@ export function RunInspector({ runId }: { runId: string }) {
     mutationFn: () => unwrap(admin.runs[":runId"].cancel.$post({ param: { runId } })),
     onSettled: refresh,
   });
-  const retry = useMutation({ mutationFn: () => unwrap(contract.retryRun(runId)), onSettled: refresh });
+  const retry = useMutation({
+    mutationFn: () => unwrap(admin.runs[":runId"].retry.$post({ param: { runId } })),
+    onSettled: refresh,
+  });
   return (
     <QueryView query={run}>
       {({ data }) => {

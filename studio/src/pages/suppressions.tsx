@@ -3,7 +3,6 @@ import { useNavigate, useSearch } from "@tanstack/react-router";
 import { useState } from "react";
 import { admin, unwrap } from "../lib/api";
 import { useCanMutate } from "../lib/auth";
-import { contract } from "../lib/contract";
 import { formatDate } from "../lib/format";
 import { Button } from "../ui/button";
 import { Badge, Card, CardHeader } from "../ui/card";
@@ -166,7 +165,18 @@ function ImportSuppressions({ onDone }: { onDone: () => Promise<unknown> }) {
   const [open, setOpen] = useState(false);
   const [csv, setCsv] = useState("");
   const upload = useMutation({
-    mutationFn: () => unwrap(contract.importSuppressions(csv)) as Promise<{ data: Record<string, unknown> }>,
+    // A CSV body: the client's own JSON body does not apply, so the request's init carries it.
+    mutationFn: () =>
+      unwrap(
+        admin.suppressions.import.$post(undefined, {
+          init: {
+            method: "POST",
+            credentials: "include",
+            body: csv,
+            headers: { "content-type": "text/csv" },
+          },
+        }),
+      ),
     onSuccess: () => onDone(),
   });
   return (
@@ -198,7 +208,10 @@ function ImportSuppressions({ onDone }: { onDone: () => Promise<unknown> }) {
         {upload.data ? (
           <Card>
             <CardHeader title="Imported" />
-            <pre className="p-3 font-mono text-xs">{JSON.stringify(upload.data.data, null, 2)}</pre>
+            <p className="p-3 text-sm" role="status">
+              {upload.data.data.rows} row(s): {upload.data.data.added} added,{" "}
+              {upload.data.data.alreadySuppressed} already suppressed.
+            </p>
           </Card>
         ) : null}
         <Button disabled={csv.trim() === "" || upload.isPending} onClick={() => upload.mutate()}>

@@ -4,7 +4,6 @@ import Ajv from "ajv";
 import { useEffect, useMemo, useState } from "react";
 import { admin, unwrap } from "../lib/api";
 import { useCanMutate } from "../lib/auth";
-import { contract } from "../lib/contract";
 import { json } from "../lib/format";
 import { Button } from "../ui/button";
 import { Badge, Card, CardHeader } from "../ui/card";
@@ -13,19 +12,15 @@ import { Field, Input, Textarea } from "../ui/input";
 import { PageHeader, Pre } from "../ui/page";
 import { Empty, ErrorState, QueryView } from "../ui/states";
 
-type TemplateRow = {
-  key: string;
-  category: string;
-  description: string | null;
-  previewProps: unknown;
-  propsSchema?: Record<string, unknown> | null;
-};
+type TemplateRow = Awaited<ReturnType<typeof fetchTemplates>>["data"][number];
+
+const fetchTemplates = () => unwrap(admin.templates.$get());
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 
 export function TemplatesPage() {
   const search = useSearch({ from: "/app/templates" });
-  const templates = useQuery({ queryKey: ["templates"], queryFn: () => unwrap(admin.templates.$get()) });
+  const templates = useQuery({ queryKey: ["templates"], queryFn: fetchTemplates });
   return (
     <>
       <PageHeader
@@ -34,7 +29,7 @@ export function TemplatesPage() {
       />
       <QueryView query={templates}>
         {({ data }) => {
-          const rows = data as TemplateRow[];
+          const rows = data;
           if (rows.length === 0) {
             return (
               <Card>
@@ -113,26 +108,13 @@ function TemplateDetail({ template }: { template: TemplateRow }) {
     queryKey: ["preview", template.key, debounced],
     enabled: parsed.problems.length === 0,
     queryFn: async () => {
-      const body: { props?: unknown; asContact?: string } = { props: parsed.props };
+      const body: { props?: Record<string, unknown>; asContact?: string } = {};
+      if (parsed.props) body.props = parsed.props;
       if (debounced.asContact) body.asContact = debounced.asContact;
-      const res = await contract.previewTemplate(template.key, body);
-      if (res.status === 404 || res.status === 405) {
-        if (debounced.asContact)
-          throw new Error("This server cannot preview as a contact yet (POST …/preview is missing)");
-        // The older GET preview (example or given props, rendered HTML).
-        const fallback = await admin.templates[":key{.+}"].preview.$get({
-          param: { key: template.key },
-          query: { props: JSON.stringify(parsed.props ?? {}) },
-        });
-        if (!fallback.ok) await unwrap(Promise.resolve(fallback));
-        return { html: await fallback.text(), subject: null as string | null };
-      }
-      if (!res.ok) await unwrap(Promise.resolve(res));
-      if ((res.headers.get("content-type") ?? "").includes("json")) {
-        const answer = (await res.json()) as { data: { html: string; subject?: string | null } };
-        return { html: answer.data.html, subject: answer.data.subject ?? null };
-      }
-      return { html: await res.text(), subject: null as string | null };
+      const answer = await unwrap(
+        admin.templates[":key{.+}"].preview.$post({ param: { key: template.key }, json: body }),
+      );
+      return answer.data;
     },
   });
   return (
@@ -221,15 +203,18 @@ function TestSend({
   disabled,
 }: {
   templateKey: string;
-  props: unknown;
+  props: Record<string, unknown> | undefined;
   disabled: boolean;
 }) {
   const [to, setTo] = useState("");
   const send = useMutation({
     mutationFn: () =>
-      unwrap(contract.testSend(templateKey, { to, props })) as Promise<{
-        data: { messageId?: string; id?: string };
-      }>,
+      unwrap(
+        admin.templates[":key{.+}"]["test-send"].$post({
+          param: { key: templateKey },
+          json: props ? { to, props } : { to },
+        }),
+      ),
   });
   return (
     <Card>
@@ -257,12 +242,8 @@ function TestSend({
         {send.isSuccess ? (
           <span className="text-sm text-emerald-700" role="status">
             Queued.{" "}
-            {(send.data.data.messageId ?? send.data.data.id) ? (
-              <Link
-                to="/messages"
-                search={{ id: send.data.data.messageId ?? send.data.data.id }}
-                className="underline"
-              >
+            {send.data.data.messageId ? (
+              <Link to="/messages" search={{ id: send.data.data.messageId }} className="underline">
                 See the message
               </Link>
             ) : null}
