@@ -1,17 +1,20 @@
+import { auditedUserAction, handleAuditedUserChange } from "../auth/studio/audited-user-admin.js";
 import { CLIENT_IP_HEADER, STUDIO_AUTH_BASE_PATH } from "../auth/studio/studio-auth.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
-import { findUnsafeJson, formatJsonPath } from "../lib/input-guard/index.js";
+import { findUnsafeJson, formatJsonPath, isUuid } from "../lib/input-guard/index.js";
 import { clientIp } from "./client-ip.js";
 import type { RouteContext } from "./create-api.js";
 import { createRouter } from "./openapi-router.js";
 
 const GUARD = { maxDepth: 8, maxChars: 16_384 };
+const SIGN_IN_PATH = `${STUDIO_AUTH_BASE_PATH}/sign-in/email`;
 
 /**
  * Better Auth's own routes (`/v1/auth/*`: sign-in, sign-out, get-session, the admin plugin's user management).
  * They are Better Auth's, not declared here, so they are not in the OpenAPI document (the README lists them).
- * Before Better Auth sees a request, its body passes the input guard and the client IP is set from the socket or
- * the trusted proxy header only (any value the client sent in that header is replaced).
+ * Before Better Auth sees a request, its body passes the input guard, a sign-in counts against its account's limit
+ * (Better Auth's own limit is per IP), and the client IP is set from the socket or the trusted proxy header only
+ * (any value the client sent in that header is replaced).
  */
 export function createStudioAuthRoutes(context: RouteContext) {
   const router = createRouter();
@@ -23,21 +26,55 @@ export function createStudioAuthRoutes(context: RouteContext) {
     const ip = clientIp(c, studio.trustedProxyHeader);
     if (ip) headers.set(CLIENT_IP_HEADER, ip);
     let body: Uint8Array<ArrayBuffer> | undefined;
+    let signInEmail: string | undefined;
+    let targetUserId: string | undefined;
     if (c.req.method === "POST") {
       body = new Uint8Array(await c.req.arrayBuffer());
-      if (body.length > 0) guardBody(body, headers.get("content-type") ?? "");
+      const parsed = body.length > 0 ? guardBody(body, headers.get("content-type") ?? "") : undefined;
+      const fields = (parsed ?? {}) as { email?: unknown; userId?: unknown };
+      if (c.req.path === SIGN_IN_PATH && typeof fields.email === "string") signInEmail = fields.email;
+      if (fields.userId !== undefined) {
+        // Studio user ids are uuids; anything else would only reach Postgres to fail there.
+        if (typeof fields.userId !== "string" || !isUuid(fields.userId)) {
+          throw new HogsendError(ErrorCodes.VALIDATION_FAILED, "userId must be a Studio user id (a uuid)");
+        }
+        targetUserId = fields.userId;
+      }
+    }
+    if (signInEmail !== undefined) {
+      const limit = await studio.auth.signInLimit.isBlocked(signInEmail);
+      if (limit.blocked) {
+        throw new HogsendError(
+          ErrorCodes.RATE_LIMITED,
+          "Too many failed sign-ins for this account; try again later",
+          { details: { retryAfterSeconds: limit.retryAfterSeconds } },
+        );
+      }
     }
     const request = new Request(c.req.url, {
       method: c.req.method,
       headers,
       ...(body && body.length > 0 ? { body } : {}),
     });
-    return studio.auth.handler(request);
+    const action =
+      c.req.method === "POST" ? auditedUserAction(c.req.path.slice(STUDIO_AUTH_BASE_PATH.length)) : undefined;
+    if (action !== undefined) {
+      return handleAuditedUserChange(studio.auth, request, {
+        action,
+        targetId: targetUserId,
+        requestId: c.get("requestId"),
+        ip,
+      });
+    }
+    const response = await studio.auth.handler(request);
+    if (signInEmail !== undefined && response.status === 401)
+      await studio.auth.signInLimit.recordFailure(signInEmail);
+    return response;
   });
   return router;
 }
 
-function guardBody(bytes: Uint8Array, contentType: string): void {
+function guardBody(bytes: Uint8Array, contentType: string): unknown {
   if (!/^application\/json\b/i.test(contentType)) {
     throw new HogsendError(ErrorCodes.UNSUPPORTED_MEDIA_TYPE, "Send the body as application/json");
   }
@@ -54,4 +91,5 @@ function guardBody(bytes: Uint8Array, contentType: string): void {
       `${formatJsonPath(problem.path)}: ${problem.reason}`,
     );
   }
+  return value;
 }

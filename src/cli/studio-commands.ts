@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { assertSchemaCurrent, createApp } from "../app.js";
+import { CLI_AUDIT_CONTEXT } from "../audit/audit-entry.js";
 import { createStudioUser, generatePassword } from "../auth/studio/create-studio-user.js";
 import { isStudioRole, STUDIO_ROLES } from "../auth/studio/studio-roles.js";
 import type { Config } from "../config.js";
@@ -31,7 +32,7 @@ export async function createStudioAdminCommand(
   const app = await createApp(config);
   try {
     await assertSchemaCurrent(app);
-    const user = await createStudioUser(app.studioAuth(), { email, password, role });
+    const user = await createStudioUser(app.studioAuth(), { email, password, role }, CLI_AUDIT_CONTEXT);
     const lines = [`Created Studio ${user.role} ${user.email} (id ${user.id})`];
     if (options.password === undefined) lines.push(`Password (shown once): ${password}`);
     process.stdout.write(`${lines.join("\n")}\n`);

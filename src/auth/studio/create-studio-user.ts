@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { isAPIError } from "better-auth/api";
+import type { AuditContext } from "../../audit/audit-entry.js";
+import { recordAudit } from "../../audit/audit-store.js";
 import type { Database } from "../../db/database.js";
 import { ErrorCodes, HogsendError } from "../../errors.js";
 import type { StudioAuth } from "./studio-auth.js";
@@ -9,6 +11,7 @@ import { hasAnyStudioUser } from "./studio-user-store.js";
 // Any fixed 64-bit key: every api process minting the first admin into one database takes the same lock.
 const FIRST_ADMIN_LOCK_KEY = 7_261_030_460;
 export const DEV_ADMIN_EMAIL = "admin@hogsend.local";
+const FIRST_ADMIN_AUDIT: AuditContext = { actor: { type: "system", name: "first-admin" } };
 
 export interface NewStudioUser {
   email: string;
@@ -24,23 +27,33 @@ export function generatePassword(): string {
 
 /**
  * Creates a Studio user with an email + password account, through Better Auth's admin plugin (server-side, so
- * no session is needed). An address already taken is a CONFLICT, a password Better Auth refuses a
- * VALIDATION_FAILED.
+ * no session is needed), and its audit entry in the same transaction. An address already taken is a CONFLICT, a
+ * password Better Auth refuses a VALIDATION_FAILED.
  */
 export async function createStudioUser(
   auth: StudioAuth,
   user: NewStudioUser,
+  audit: AuditContext,
 ): Promise<{ id: string; email: string; role: StudioRole }> {
   try {
-    const created = await auth.api.createUser({
-      body: {
-        email: user.email,
-        password: user.password,
-        name: user.name ?? user.email.split("@")[0] ?? user.email,
-        role: user.role,
-      },
+    return await auth.withTransaction(async (client) => {
+      const created = await auth.api.createUser({
+        body: {
+          email: user.email,
+          password: user.password,
+          name: user.name ?? user.email.split("@")[0] ?? user.email,
+          role: user.role,
+        },
+      });
+      const { id, email } = created.user;
+      await recordAudit(client, audit, {
+        action: "studio_user.created",
+        targetType: "studio_user",
+        targetId: id,
+        after: { email, name: created.user.name, role: user.role },
+      });
+      return { id, email, role: user.role };
     });
-    return { id: created.user.id, email: created.user.email, role: user.role };
   } catch (error) {
     if (!isAPIError(error)) throw error;
     const message = error.message || error.body?.message || "Better Auth refused the user";
@@ -74,7 +87,7 @@ export async function ensureFirstAdmin(
     try {
       if (await hasAnyStudioUser(client)) return { created: false, email: admin.email };
       const password = admin.password ?? generatePassword();
-      await createStudioUser(auth, { email: admin.email, password, role: "admin" });
+      await createStudioUser(auth, { email: admin.email, password, role: "admin" }, FIRST_ADMIN_AUDIT);
       return {
         created: true,
         email: admin.email,

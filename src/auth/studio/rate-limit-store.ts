@@ -33,3 +33,13 @@ export async function pruneRateLimits(q: Queryable, olderThanSeconds: number): P
     [olderThanSeconds],
   );
 }
+
+/** The count in `key`'s current window (0 when it has none or it ended). */
+export async function readRateLimit(q: Queryable, key: string, windowSeconds: number): Promise<number> {
+  const result = await q.query<{ count: number }>(
+    `SELECT count FROM studio_rate_limits
+     WHERE key = $1 AND window_started_at > now() - make_interval(secs => $2)`,
+    [key, windowSeconds],
+  );
+  return result.rows[0]?.count ?? 0;
+}

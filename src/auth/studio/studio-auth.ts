@@ -1,14 +1,15 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
-import { APIError, type BetterAuthOptions, betterAuth } from "better-auth";
-import { createAuthMiddleware } from "better-auth/api";
+import type pg from "pg";
+import { type BetterAuthOptions, betterAuth } from "better-auth";
 import { admin } from "better-auth/plugins";
 import { PostgresDialect } from "kysely";
 import type { Database } from "../../db/database.js";
 import type { Logger } from "../../lib/logger.js";
 import type { RedisClient } from "../../redis/redis-client.js";
-import { incrementRateLimit, pruneRateLimits } from "./rate-limit-store.js";
-import { createRedisSecondaryStorage } from "./redis-secondary-storage.js";
-import { studioAccessControl } from "./studio-roles.js";
+import { incrementRateLimit, pruneRateLimits, readRateLimit } from "./rate-limit-store.js";
+import { createRedisSecondaryStorage, STUDIO_REDIS_PREFIX } from "./redis-secondary-storage.js";
+import { studioAccessControl } from "./studio-access-control.js";
 import { STUDIO_AUTH_FIELDS, STUDIO_AUTH_TABLES } from "./studio-schema.js";
 
 /** Mounted here on the api (`/v1/auth/sign-in/email`, `/v1/auth/get-session`, `/v1/auth/admin/*`). */
@@ -41,7 +42,7 @@ export interface StudioAuthDependencies {
 export const DEFAULT_SIGN_IN_LIMITS = {
   /** Attempts per client IP. */
   perIp: { window: 60, max: 10 },
-  /** Attempts per email address, from any IP: a password spray over many IPs still meets this one. */
+  /** Failed attempts per email address, from any IP (see `signInLimit`). */
   perAccount: { window: 900, max: 10 },
 } satisfies Record<string, RateRule>;
 
@@ -79,12 +80,26 @@ export function createStudioAuth(deps: StudioAuthDependencies) {
       : { allowed: false, retryAfter: rule.window };
   };
 
+  // Inside `withTransaction`, every statement Better Auth makes runs on that transaction's connection, so a user
+  // change and its audit entry commit together; elsewhere its statements take pooled connections as usual.
+  const scope = new AsyncLocalStorage<pg.PoolClient>();
+  const scopedPool = {
+    async connect() {
+      const client = scope.getStore();
+      if (!client) return deps.db.pool.connect();
+      return { query: client.query.bind(client), release() {} } as unknown as pg.PoolClient;
+    },
+    // The pool is the app's: closing Better Auth must not close it.
+    async end() {},
+  };
+
   const options = {
     appName: "Hogsend Studio",
     baseURL: deps.baseUrl,
     basePath: STUDIO_AUTH_BASE_PATH,
     secret: deps.secret,
-    database: { dialect: new PostgresDialect({ pool: deps.db.pool }), type: "postgres", transaction: true },
+    // Hogsend owns the transactions (see `withTransaction`): Better Auth's own would BEGIN inside ours.
+    database: { dialect: new PostgresDialect({ pool: scopedPool }), type: "postgres", transaction: false },
     ...(secondaryStorage ? { secondaryStorage } : {}),
     ...STUDIO_AUTH_TABLES,
     session: {
@@ -115,20 +130,6 @@ export function createStudioAuth(deps: StudioAuthDependencies) {
       ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },
       database: { generateId: "uuid" },
     },
-    hooks: {
-      before: createAuthMiddleware(async (ctx) => {
-        if (ctx.path !== "/sign-in/email") return;
-        const email = (ctx.body as { email?: unknown } | undefined)?.email;
-        if (typeof email !== "string") return;
-        const account = createHash("sha256").update(email.trim().toLowerCase()).digest("hex");
-        const { allowed } = await consume(`sign-in-account:${account}`, limits.perAccount);
-        if (!allowed) {
-          throw new APIError("TOO_MANY_REQUESTS", {
-            message: "Too many sign-in attempts for this account. Please try again later.",
-          });
-        }
-      }),
-    },
     ...(deps.databaseHooks ? { databaseHooks: deps.databaseHooks } : {}),
     logger: {
       level: "warn",
@@ -146,7 +147,41 @@ export function createStudioAuth(deps: StudioAuthDependencies) {
       }),
     ],
   } satisfies BetterAuthOptions;
-  return betterAuth(options);
+  const accountKey = (email: string) =>
+    `sign-in-account:${createHash("sha256").update(email.trim().toLowerCase()).digest("hex")}`;
+  const failedSignIns = async (key: string): Promise<number> => {
+    if (deps.redis) {
+      try {
+        return Number((await deps.redis.get(STUDIO_REDIS_PREFIX + key)) ?? 0);
+      } catch {
+        // Redis is unreachable: its failures are being counted in Postgres meanwhile.
+      }
+    }
+    return readRateLimit(deps.db, key, limits.perAccount.window);
+  };
+  return Object.assign(betterAuth(options), {
+    /**
+     * Runs `fn` in one Postgres transaction that every Better Auth statement made meanwhile (in this async
+     * context) joins: `fn` gets the connection to add its own statements (an audit entry) to the same commit.
+     */
+    withTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+      return deps.db.transaction((client) => scope.run(client, () => fn(client)));
+    },
+    /**
+     * The per-account sign-in limit (Better Auth's own is per IP): an address with `perAccount.max` failed
+     * sign-ins within the window is refused from any IP until the window ends, so guessing one account's password
+     * from many IPs meets it. Only failures count; signing in often does not lock anyone out.
+     */
+    signInLimit: {
+      async isBlocked(email: string): Promise<{ blocked: boolean; retryAfterSeconds: number }> {
+        const failures = await failedSignIns(accountKey(email));
+        return { blocked: failures >= limits.perAccount.max, retryAfterSeconds: limits.perAccount.window };
+      },
+      async recordFailure(email: string): Promise<void> {
+        await increment(accountKey(email), limits.perAccount.window);
+      },
+    },
+  });
 }
 
 export type StudioAuth = ReturnType<typeof createStudioAuth>;
