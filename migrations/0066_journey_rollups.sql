@@ -49,29 +49,28 @@ END $$;
 
 CREATE FUNCTION hogsend_journey_runs_counted_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  -- Most updates (lease renewals, claims) change neither status nor step: the join finds nothing to count.
+  -- One join of the transition tables; most updates (lease renewals, claims of active runs) change neither
+  -- status nor step and drop out in its WHERE. Each changed run then yields up to five signed counts.
   INSERT INTO journey_counter_deltas (journey_id, counter, key, day, delta)
-  SELECT journey_id, counter, key, day, sum(delta) FROM (
-    SELECT n.journey_id, 'status' AS counter, o.status AS key, '-infinity'::date AS day, -1 AS delta
-      FROM old_runs o JOIN new_runs n USING (id) WHERE o.status <> n.status
-    UNION ALL
-    SELECT n.journey_id, 'status', n.status, '-infinity'::date, 1
-      FROM old_runs o JOIN new_runs n USING (id) WHERE o.status <> n.status
-    UNION ALL
-    SELECT n.journey_id, 'ended', n.status, (n.updated_at AT TIME ZONE 'UTC')::date, 1
-      FROM old_runs o JOIN new_runs n USING (id)
-     WHERE o.status <> n.status AND n.status IN ('completed', 'exited', 'failed', 'cancelled')
-    UNION ALL
-    SELECT n.journey_id, 'at', coalesce(o.current_node_id, ''), '-infinity'::date, -1
-      FROM old_runs o JOIN new_runs n USING (id)
-     WHERE o.status IN ('active', 'waiting')
-       AND (n.status NOT IN ('active', 'waiting') OR o.current_node_id IS DISTINCT FROM n.current_node_id)
-    UNION ALL
-    SELECT n.journey_id, 'at', coalesce(n.current_node_id, ''), '-infinity'::date, 1
-      FROM old_runs o JOIN new_runs n USING (id)
-     WHERE n.status IN ('active', 'waiting')
-       AND (o.status NOT IN ('active', 'waiting') OR o.current_node_id IS DISTINCT FROM n.current_node_id)
-  ) d GROUP BY journey_id, counter, key, day HAVING sum(delta) <> 0;
+  SELECT c.journey_id, v.counter, v.key, v.day, sum(v.delta)
+    FROM (SELECT n.journey_id, o.status AS was, n.status AS now_status,
+                 coalesce(o.current_node_id, '') AS old_node, coalesce(n.current_node_id, '') AS new_node,
+                 o.status IN ('active', 'waiting') AS was_live, n.status IN ('active', 'waiting') AS is_live,
+                 (n.updated_at AT TIME ZONE 'UTC')::date AS day
+            FROM old_runs o JOIN new_runs n USING (id)
+           WHERE o.status <> n.status OR o.current_node_id IS DISTINCT FROM n.current_node_id) c
+    CROSS JOIN LATERAL (VALUES
+      ('status', c.was, '-infinity'::date, CASE WHEN c.was <> c.now_status THEN -1 ELSE 0 END),
+      ('status', c.now_status, '-infinity'::date, CASE WHEN c.was <> c.now_status THEN 1 ELSE 0 END),
+      ('ended', c.now_status, c.day,
+        CASE WHEN c.was <> c.now_status AND NOT c.is_live THEN 1 ELSE 0 END),
+      ('at', c.old_node, '-infinity'::date,
+        CASE WHEN c.was_live AND (NOT c.is_live OR c.old_node <> c.new_node) THEN -1 ELSE 0 END),
+      ('at', c.new_node, '-infinity'::date,
+        CASE WHEN c.is_live AND (NOT c.was_live OR c.old_node <> c.new_node) THEN 1 ELSE 0 END)
+    ) AS v(counter, key, day, delta)
+   WHERE v.delta <> 0
+   GROUP BY c.journey_id, v.counter, v.key, v.day HAVING sum(v.delta) <> 0;
   RETURN NULL;
 END $$;
 

@@ -72,20 +72,63 @@ async function searchContacts(
   }
   const prefix = `${term.toLowerCase().replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
   const after = params.cursor === undefined ? null : CONTACT_CURSOR.decode(params.cursor)[0];
-  const result = await q.query<ContactRow>(
-    `SELECT ${CONTACT_COLUMNS} FROM contacts
-      WHERE (user_id = $1 OR lower(email) LIKE $2 OR properties @> $3::jsonb OR properties @> $6::jsonb)
-        AND ($4::text IS NULL OR user_id > $4)
-      ORDER BY user_id LIMIT $5`,
-    [term, prefix, containments[0] ?? null, after, params.limit + 1, containments[1] ?? null],
+  const values = [term, prefix, containments[0] ?? null, containments[1] ?? null, after];
+  const matches = `(user_id = $1 OR lower(email) LIKE $2 OR properties @> $3::jsonb OR properties @> $4::jsonb)`;
+  // A rare match (most searches) is found through the indexes and sorted; a common one (`plan:pro`, a short
+  // prefix: thousands of rows) would sort them all, so it walks user ids in order through a bounded window
+  // instead and stops at a page. The probe itself stops at SPARSE_LIMIT rows.
+  const probe = await q.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (SELECT 1 FROM contacts WHERE ${matches} AND ($5::text IS NULL OR user_id > $5)
+      LIMIT ${SPARSE_LIMIT}) m`,
+    values,
   );
-  const rows = result.rows.slice(0, params.limit);
+  if ((probe.rows[0]?.n ?? 0) < SPARSE_LIMIT) {
+    const result = await q.query<ContactRow>(
+      `SELECT ${CONTACT_COLUMNS} FROM contacts WHERE ${matches} AND ($5::text IS NULL OR user_id > $5)
+        ORDER BY user_id LIMIT $6`,
+      [...values, params.limit + 1],
+    );
+    const rows = result.rows.slice(0, params.limit);
+    const last = rows[rows.length - 1];
+    return {
+      contacts: rows.map(toContactRecord),
+      nextCursor: result.rows.length > params.limit && last ? CONTACT_CURSOR.encode(last.user_id) : null,
+    };
+  }
+  // Dense: the window's LIMIT keeps the primary-key order walk bounded; a page may come back short, and the
+  // cursor then continues after the last user id the window looked at.
+  const where = matches
+    .replaceAll("user_id", "w.user_id")
+    .replaceAll("lower(email)", "lower(w.email)")
+    .replaceAll("properties", "w.properties");
+  const result = await q.query<
+    Omit<ContactRow, "user_id"> & { user_id: string | null; window_end: string | null; window_full: boolean }
+  >(
+    `WITH win AS (
+       SELECT ${CONTACT_COLUMNS} FROM contacts WHERE ($5::text IS NULL OR user_id > $5) ORDER BY user_id LIMIT $7
+     ),
+     bounds AS (SELECT max(user_id) AS window_end, count(*) = $7 AS window_full FROM win)
+     SELECT m.*, b.window_end, b.window_full FROM bounds b
+       LEFT JOIN LATERAL (SELECT w.* FROM win w WHERE ${where} ORDER BY w.user_id LIMIT $6) m ON true
+      ORDER BY m.user_id`,
+    [...values, params.limit + 1, DENSE_WINDOW],
+  );
+  const found = result.rows.filter((row): row is typeof row & { user_id: string } => row.user_id !== null);
+  const rows = found.slice(0, params.limit);
   const last = rows[rows.length - 1];
-  return {
-    contacts: rows.map(toContactRecord),
-    nextCursor: result.rows.length > params.limit && last ? CONTACT_CURSOR.encode(last.user_id) : null,
-  };
+  const bounds = result.rows[0];
+  const nextCursor =
+    found.length > params.limit && last
+      ? CONTACT_CURSOR.encode(last.user_id)
+      : bounds?.window_full && bounds.window_end
+        ? CONTACT_CURSOR.encode(bounds.window_end)
+        : null;
+  return { contacts: rows.map(toContactRecord), nextCursor };
 }
+
+/** Below this many matches a search sorts them; at or above, it walks user ids in order (DENSE_WINDOW at a time). */
+const SPARSE_LIMIT = 5_000;
+const DENSE_WINDOW = 20_000;
 
 function parseScalar(raw: string): number | boolean | null | undefined {
   if (raw === "true") return true;
