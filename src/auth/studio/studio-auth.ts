@@ -1,9 +1,9 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash } from "node:crypto";
-import type pg from "pg";
 import { type BetterAuthOptions, betterAuth } from "better-auth";
 import { admin } from "better-auth/plugins";
 import { PostgresDialect } from "kysely";
+import type pg from "pg";
 import type { Database } from "../../db/database.js";
 import type { Logger } from "../../lib/logger.js";
 import type { RedisClient } from "../../redis/redis-client.js";

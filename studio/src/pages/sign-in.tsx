@@ -1,5 +1,5 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { useNavigate, useSearch } from "@tanstack/react-router";
+import { useRouter, useSearch } from "@tanstack/react-router";
 import { useState } from "react";
 import { SESSION_KEY, signIn } from "../lib/auth";
 import { Button } from "../ui/button";
@@ -8,7 +8,7 @@ import { Input, Label } from "../ui/input";
 
 export function SignInPage() {
   const search = useSearch({ from: "/sign-in" });
-  const navigate = useNavigate();
+  const router = useRouter();
   const queryClient = useQueryClient();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
@@ -33,10 +33,10 @@ export function SignInPage() {
             try {
               await signIn(email, password);
               await queryClient.invalidateQueries({ queryKey: SESSION_KEY });
-              const target = search.redirect?.startsWith("/studio")
-                ? search.redirect.slice("/studio".length)
-                : "/";
-              await navigate({ to: target || "/" });
+              // Back to the deep link that led here (a path inside Studio only: never another site).
+              const target =
+                search.redirect?.startsWith("/") && !search.redirect.startsWith("//") ? search.redirect : "/";
+              await router.history.push(target.startsWith("/studio/") ? target : `/studio${target}`);
             } catch (failure) {
               setError((failure as Error).message);
             } finally {

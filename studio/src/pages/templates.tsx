@@ -1,6 +1,6 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { Link, useSearch } from "@tanstack/react-router";
-import Ajv from "ajv";
+import Ajv2020 from "ajv/dist/2020";
 import { useEffect, useMemo, useState } from "react";
 import { admin, unwrap } from "../lib/api";
 import { useCanMutate } from "../lib/auth";
@@ -16,7 +16,20 @@ type TemplateRow = Awaited<ReturnType<typeof fetchTemplates>>["data"][number];
 
 const fetchTemplates = () => unwrap(admin.templates.$get());
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// The server describes props in JSON Schema draft 2020-12 (from the template's zod schema).
+const ajv = new Ajv2020({ allErrors: true, strict: false });
+
+function compileSchema(schema: Record<string, unknown> | null) {
+  if (!schema) return { validate: null, problem: null };
+  try {
+    return { validate: ajv.compile(schema), problem: null };
+  } catch (error) {
+    return {
+      validate: null,
+      problem: `The props schema cannot be checked here: ${(error as Error).message}`,
+    };
+  }
+}
 
 export function TemplatesPage() {
   const search = useSearch({ from: "/app/templates" });
@@ -81,8 +94,8 @@ function TemplateDetail({ template }: { template: TemplateRow }) {
     const timer = setTimeout(() => setDebounced({ propsText, asContact }), 300);
     return () => clearTimeout(timer);
   }, [propsText, asContact]);
-  const validate = useMemo(
-    () => (template.propsSchema ? ajv.compile(template.propsSchema) : null),
+  const { validate, problem: schemaProblem } = useMemo(
+    () => compileSchema(template.propsSchema),
     [template.propsSchema],
   );
   const parsed = useMemo((): { props?: Record<string, unknown>; problems: string[] } => {
@@ -146,7 +159,7 @@ function TemplateDetail({ template }: { template: TemplateRow }) {
               </ul>
             ) : (
               <p className="text-xs text-emerald-700">
-                {validate ? "Props match the schema." : "No props schema declared."}
+                {validate ? "Props match the schema." : (schemaProblem ?? "No props schema declared.")}
               </p>
             )}
             <Field label="Preview as contact (user id, optional)">

@@ -26,6 +26,7 @@ export function Label({ className, ...props }: ComponentProps<typeof LabelPrimit
   return <LabelPrimitive.Root className={cn("text-xs font-medium text-zinc-600", className)} {...props} />;
 }
 
+/** A labelled control: the label wraps it, so the input is named by the label's text. */
 export function Field({
   label,
   children,
@@ -36,9 +37,10 @@ export function Field({
   className?: string;
 }) {
   return (
-    <div className={cn("flex flex-col gap-1", className)}>
+    // biome-ignore lint/a11y/noLabelWithoutControl: the control is the child passed in.
+    <label className={cn("flex flex-col gap-1", className)}>
       <span className="text-xs font-medium text-zinc-600">{label}</span>
       {children}
-    </div>
+    </label>
   );
 }
