@@ -33,7 +33,7 @@ export function EnableToggle({ journey }: { journey: JourneyRow }) {
     <div className="flex items-center gap-1.5">
       <ConfirmButton
         label={enabled ? "Disable" : "Enable"}
-        variant={enabled ? "danger" : "primary"}
+        variant="secondary"
         title={`${enabled ? "Disable" : "Enable"} ${journey.id}?`}
         description={
           enabled

@@ -10,11 +10,20 @@ export function SendsChart({ rows }: { rows: Array<{ day: string; category: stri
     const categories = new Set<string>();
     for (const row of rows) {
       categories.add(row.category);
-      const day = byDay.get(row.day) ?? new Map<string, number>();
+      const key = row.day.slice(0, 10);
+      const day = byDay.get(key) ?? new Map<string, number>();
       day.set(row.category, (day.get(row.category) ?? 0) + row.count);
-      byDay.set(row.day, day);
+      byDay.set(key, day);
     }
-    const days = [...byDay.keys()].sort();
+    // Always the last 30 days (UTC), so a quiet month shows as gaps rather than a few very wide bars.
+    const last = new Date(
+      `${[...byDay.keys()].sort().at(-1) ?? new Date().toISOString().slice(0, 10)}T00:00:00Z`,
+    );
+    const today = new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
+    const end = Math.max(last.getTime(), today.getTime());
+    const days = Array.from({ length: 30 }, (_, i) =>
+      new Date(end - (29 - i) * 86_400_000).toISOString().slice(0, 10),
+    );
     const max = Math.max(
       1,
       ...days.map((d) => [...(byDay.get(d)?.values() ?? [])].reduce((a, b) => a + b, 0)),
