@@ -247,6 +247,15 @@ describe("Dockerfile and docker-compose.yml", () => {
       expect(docs.status).toBe(200);
       expect((await docs.text()).length).toBeGreaterThan(100_000);
       await expect(exec("ls", [path.join(app, "node_modules", "@scalar")])).rejects.toThrow();
+      // Studio ships built (dist/studio): its shell, a deep link and a hashed asset, with none of its build tools.
+      const studio = await fetch(`http://127.0.0.1:${port}/studio/journeys/welcome`);
+      expect(studio.status).toBe(200);
+      const shell = await studio.text();
+      expect(shell).toContain('<div id="root">');
+      const asset = /\/studio\/assets\/[^"]+\.js/.exec(shell)?.[0];
+      expect((await fetch(`http://127.0.0.1:${port}${asset}`)).status).toBe(200);
+      await expect(exec("ls", [path.join(app, "node_modules", "vite")])).rejects.toThrow();
+      await expect(exec("ls", [path.join(app, "node_modules", "@tanstack")])).rejects.toThrow();
       const [check = "", ...checkArgs] = execForm(last(runtime, "HEALTHCHECK").args.replace(/^CMD\s+/, ""));
       await exec(check, checkArgs, { env: serviceEnv("api", port) }); // throws unless it exits 0
 
