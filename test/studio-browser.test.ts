@@ -1,6 +1,4 @@
-import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -16,6 +14,7 @@ import {
   startApiServer,
   startWorker,
 } from "../src/app.js";
+import { studioBuildIsStale } from "../src/cli/studio-build.js";
 import { loadConfig } from "../src/config.js";
 import { defineJourney, minutes } from "../src/index.js";
 import { freePort } from "../src/lib/free-port.js";
@@ -66,32 +65,6 @@ const flaky = defineJourney({
   },
 });
 
-/** The newest Studio build, or a fresh one when sources changed since (bounded: a build takes ~10-30 s). */
-function ensureStudioBuilt(): void {
-  const dir = findStudioDir();
-  const builtAt = dir ? statSync(path.join(dir, "index.html")).mtimeMs : 0;
-  const newest = (folder: string): number =>
-    Math.max(
-      0,
-      ...readdirSync(folder, { withFileTypes: true }).map((entry) => {
-        const full = path.join(folder, entry.name);
-        return entry.isDirectory() ? newest(full) : statSync(full).mtimeMs;
-      }),
-    );
-  const sources = Math.max(
-    newest(path.join(ROOT, "studio", "src")),
-    newest(path.join(ROOT, "src", "client")),
-  );
-  if (builtAt > sources) return;
-  const vitePackage = createRequire(path.join(ROOT, "studio", "package.json")).resolve("vite/package.json");
-  const result = spawnSync(
-    process.execPath,
-    [path.join(path.dirname(vitePackage), "bin", "vite.js"), "build", "--logLevel", "error"],
-    { cwd: path.join(ROOT, "studio"), stdio: "inherit", timeout: 180_000 },
-  );
-  if (result.status !== 0) throw new Error(`the Studio build failed (${result.status ?? result.signal})`);
-}
-
 async function api<T = any>(
   method: string,
   route: string,
@@ -138,12 +111,10 @@ describe.skipIf(!HAVE_CHROMIUM)("Studio in a real browser", { timeout: 60_000 },
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    const [built, db, port] = await Promise.all([
-      Promise.resolve().then(ensureStudioBuilt),
-      createTestDatabase(),
-      freePort(),
-    ]);
-    void built;
+    // test/global-setup.ts built Studio if its sources changed; this serves that build.
+    expect(findStudioDir(), "studio/dist is missing").toBeDefined();
+    expect(studioBuildIsStale(), "studio/dist is older than its sources").toBe(false);
+    const [db, port] = await Promise.all([createTestDatabase(), freePort()]);
     database = db;
     base = `http://127.0.0.1:${port}`;
     const config = loadConfig({

@@ -3,6 +3,7 @@ import { type FSWatcher, watch } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createApp, mintFirstStudioAdmin, startApiServer, startMetrics, startWorker } from "../app.js";
+import { ensureStudioBuild } from "../cli/studio-build.js";
 import type { Config } from "../config.js";
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "../db/embedded-postgres.js";
 import { migrate } from "../db/migrate.js";
@@ -10,7 +11,6 @@ import { isHogsendError } from "../errors.js";
 import { createLogger } from "../lib/logger.js";
 import { examplesConfigPath } from "../project/examples-config.js";
 import { findConfigFile, loadProject } from "../project/load-project.js";
-import { ensureStudioBuild } from "./ensure-studio-build.js";
 import { waitForShutdownSignal } from "./run-command.js";
 import type { ProjectFlags } from "./run-worker.js";
 
