@@ -109,9 +109,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   let studio: { auth: StudioAuth; redis: RedisClient | undefined } | undefined;
   const studioAuth = () => {
     if (studio) return studio.auth;
-    if (config.authSecretIsDevDefault) {
-      logger.warn("BETTER_AUTH_SECRET is unset: Studio sessions are signed with the development secret");
-    }
     const redis = config.redisUrl ? createRedisClient(config.redisUrl, logger) : undefined;
     const auth = createStudioAuth({
       db,
@@ -259,10 +256,10 @@ export function buildApi(app: App, options: { authenticate?: Authenticator } = {
     ...(options.authenticate ? { authenticate: options.authenticate } : {}),
     version: VERSION,
     templates: app.templates,
+    trustedProxyHeader: app.config.studio.trustedProxyHeader,
     studio: {
       auth: app.studioAuth(),
       trustedOrigins: studioTrustedOrigins(app.config),
-      trustedProxyHeader: app.config.studio.trustedProxyHeader,
     },
     routes: [
       (context) =>
@@ -293,6 +290,9 @@ export interface RunningServer {
 }
 
 export function startApiServer(app: App, port = app.config.port): Promise<RunningServer> {
+  if (app.config.authSecretIsDevDefault) {
+    app.logger.warn("BETTER_AUTH_SECRET is unset: Studio sessions are signed with the development secret");
+  }
   const keys = startRevocationAwareAuthenticator({
     db: app.db,
     bootstrapKey: app.config.bootstrapApiKey,

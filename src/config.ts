@@ -68,7 +68,8 @@ const envSchema = z.object({
       .optional(),
   ),
   // The header a reverse proxy in front of the api sets to the client's address (x-forwarded-for, x-real-ip…);
-  // unset means the socket's address. Sign-in rate limits key on it, so name only a header your proxy overwrites.
+  // unset means the socket's address. Sign-in rate limits key on it (and the audit log records it), so name only a
+  // header your proxy overwrites.
   HOGSEND_TRUSTED_PROXY_HEADER: z.preprocess(
     emptyToUndefined,
     z

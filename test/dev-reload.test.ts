@@ -130,6 +130,18 @@ describe("hogsend dev reloads journeys and templates", () => {
       get<Array<{ description: string }>>("/v1/admin/templates").then((t) => t[0]?.description);
 
     await waitForHealthy(`${base}/v1/health`, 90_000);
+    // dev mints a Studio admin and prints its login; the password signs in.
+    const printed = () => [
+      ...(dev?.output() ?? "").matchAll(/(?:Studio|Login)\s+sign in as admin@hogsend\.local \/ (\S+)/g),
+    ];
+    const password = printed()[0]?.[1];
+    expect(password, dev.output()).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    const signIn = await fetch(`${base}/v1/auth/sign-in/email`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: `http://localhost:${port}` },
+      body: JSON.stringify({ email: "admin@hogsend.local", password }),
+    });
+    expect(signIn.status).toBe(200);
     await ingest("u1");
     expect(await subjects("u1")).toEqual(["v1 hello"]);
 
@@ -137,6 +149,13 @@ describe("hogsend dev reloads journeys and templates", () => {
     await writeFile(path.join(project, "emails", "hello.ts"), template("v2"));
     await writeFile(path.join(project, "journeys", "greet.ts"), journey({ afterNap: "after nap v2" }));
     await until("the reload", templateVersion, (v) => v === "v2", 60_000);
+    // The reloaded child prints the same login: the admin is not minted twice, its password is remembered.
+    await until(
+      "the login printed again",
+      async () => printed().map((m) => m[1]),
+      (p) => p.length >= 2,
+    );
+    expect(new Set(printed().map((m) => m[1]))).toEqual(new Set([password]));
     await ingest("u2");
     expect(await subjects("u2")).toEqual(["v2 hello"]);
     await until(

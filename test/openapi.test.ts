@@ -44,7 +44,10 @@ async function fetchDocument(): Promise<Document> {
 
 /** Hono's `/v1/admin/contacts/:userId` and `/v1/admin/templates/:key{.+}/preview` as OpenAPI paths. */
 const toOpenApiPath = (path: string) => path.replace(/:(\w+)(\{[^}]*\})?/g, "{$1}");
-const UNDOCUMENTED = new Set(["/v1/openapi.json", "/docs", "/docs/scalar.js"]);
+// Better Auth's own routes (/v1/auth/*, Studio logins) are its, not declared here: the README lists them.
+const UNDOCUMENTED = new Set(["/v1/openapi.json", "/docs", "/docs/scalar.js", "/v1/auth/*"]);
+
+const isStudioFile = (path: string) => path === "/studio" || path.startsWith("/studio/");
 
 describe("GET /v1/openapi.json", () => {
   it("is a valid OpenAPI 3.1 document", async () => {
@@ -59,7 +62,8 @@ describe("GET /v1/openapi.json", () => {
     const document = await fetchDocument();
     const served = new Set(
       api.routes
-        .filter((route) => route.method !== "ALL" && !UNDOCUMENTED.has(route.path))
+        // Studio's static files (/studio, the web app) are not API routes.
+        .filter((route) => route.method !== "ALL" && !UNDOCUMENTED.has(route.path) && !isStudioFile(route.path))
         .map((route) => `${route.method.toLowerCase()} ${toOpenApiPath(route.path)}`),
     );
     const documented = new Set(

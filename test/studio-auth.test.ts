@@ -1,3 +1,4 @@
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type App, createApp, mintFirstStudioAdmin, type RunningServer, startApiServer } from "../src/app.js";
 import { CLI_AUDIT_CONTEXT } from "../src/audit/audit-entry.js";
@@ -171,6 +172,7 @@ describe("sign-in", () => {
 describe("the admin API with a Studio session", () => {
   it("lets an admin read and change, from the trusted origin", async () => {
     const http = await signedInAdmin();
+    const admin = http;
     expect((await http.request("/v1/admin/suppressions")).status).toBe(200);
     const add = await http.request("/v1/admin/suppressions", {
       method: "POST",
@@ -184,6 +186,11 @@ describe("the admin API with a Studio session", () => {
       body: JSON.stringify({ email: "bounced2@example.test" }),
     });
     expect(viaReferer.status).toBeLessThan(300);
+    // The audit log names the person, not a key.
+    const audit = await admin.request("/v1/admin/audit-log?targetType=suppression&limit=10");
+    const entries = ((await audit.json()) as { data: Array<{ actor: unknown; targetId: string }> }).data;
+    const entry = entries.find((e) => e.targetId === "bounced@example.test");
+    expect(entry?.actor).toMatchObject({ type: "user", email: ADMIN.email });
   });
 
   it("refuses a cookie-authenticated change without a trusted Origin or Referer (CSRF)", async () => {
@@ -348,7 +355,7 @@ describe("the admin API with a Studio session", () => {
     const after = await testDb.db.query(
       "SELECT count(*)::int AS n FROM audit_log WHERE target_type = 'studio_user'",
     );
-    expect(after.rows[0].n).toBe(before.rows[0].n);
+    expect(after.rows[0]?.n).toBe(before.rows[0]?.n);
 
     // Same transaction: when the audit insert fails, the user Better Auth just created is gone too.
     await testDb.db.query(
@@ -377,17 +384,123 @@ describe("the admin API with a Studio session", () => {
   });
 });
 
+describe("audited user changes under load", () => {
+  it("do not exhaust a small pool: each holds one connection, its rate-limit count included", async () => {
+    const small = await createApp(
+      loadConfig({
+        NODE_ENV: "test",
+        API_PUBLIC_URL: ORIGIN,
+        HOGSEND_TRUSTED_PROXY_HEADER: "x-forwarded-for",
+        HOGSEND_DB_POOL_SIZE: "2",
+      }),
+      { databaseUrl: testDb.url },
+    );
+    const smallServer = await startApiServer(small, 0);
+    try {
+      const http = studioHttp(`http://127.0.0.1:${smallServer.port}`, ORIGIN);
+      expect((await http.signIn(ADMIN.email, ADMIN.password, freshIp())).status).toBe(200);
+      const statuses = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          http
+            .request("/v1/auth/admin/create-user", {
+              method: "POST",
+              body: JSON.stringify({
+                email: `load${i}@example.test`,
+                password: "load-password-1",
+                name: "L",
+              }),
+              ip: freshIp(),
+            })
+            .then((res) => res.status),
+        ),
+      );
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
+    } finally {
+      await smallServer.close();
+      await small.close();
+    }
+  }, 60_000);
+});
+
+describe("Better Auth's endpoints with hostile input from a signed-in admin", () => {
+  it("answers 4xx, never 5xx, to junk queries and bodies on the admin endpoints", async () => {
+    const admin = await signedInAdmin();
+    const queries = [
+      "searchValue=a%00b&searchField=email",
+      "searchValue=%ED%A0%80",
+      "sortBy=nope&sortDirection=sideways",
+      "sortBy=password",
+      "filterField=role&filterValue=%00&filterOperator=eq",
+      "filterField=nope&filterValue=1",
+      "filterField=createdAt&filterValue=not-a-date&filterOperator=gt",
+      "limit=99999999999999999999&offset=-1",
+      "limit=abc",
+      "searchValue=%ff",
+    ];
+    const problems: string[] = [];
+    const statuses: number[] = [];
+    for (const query of queries) {
+      const res = await admin.request(`/v1/auth/admin/list-users?${query}`);
+      statuses.push(res.status);
+      if (res.status >= 500) problems.push(`list-users?${query} -> ${res.status} ${await res.text()}`);
+    }
+    const bodies: Array<[string, unknown]> = [
+      ["/v1/auth/admin/create-user", { email: "x@example.test", password: "p".repeat(200), name: "X" }],
+      ["/v1/auth/admin/create-user", { email: "not an email", password: "password-123", name: "X" }],
+      [
+        "/v1/auth/admin/create-user",
+        { email: "y@example.test", password: "password-123", name: "x".repeat(5000) },
+      ],
+      [
+        "/v1/auth/admin/create-user",
+        { email: "z@example.test", password: "password-123", name: "Z", role: ["admin", "x"] },
+      ],
+      [
+        "/v1/auth/admin/create-user",
+        { email: "w@example.test", password: "password-123", name: "W", data: { id: "x" } },
+      ],
+      ["/v1/auth/admin/set-role", { userId: "00000000-0000-4000-8000-000000000000", role: "admin" }],
+      ["/v1/auth/admin/ban-user", { userId: "00000000-0000-4000-8000-000000000000", banExpiresIn: -5 }],
+      ["/v1/auth/admin/ban-user", { userId: "00000000-0000-4000-8000-000000000000", banExpiresIn: 1e308 }],
+      ["/v1/auth/admin/update-user", { userId: "00000000-0000-4000-8000-000000000000", data: { email: 5 } }],
+      [
+        "/v1/auth/admin/set-user-password",
+        { userId: "00000000-0000-4000-8000-000000000000", newPassword: "x" },
+      ],
+      ["/v1/auth/admin/revoke-user-session", { sessionToken: "nope" }],
+      ["/v1/auth/sign-in/email", { email: "a@b.c", password: "p", callbackURL: "https://evil.example/" }],
+    ];
+    for (const [path, body] of bodies) {
+      const res = await admin.request(path, { method: "POST", body: JSON.stringify(body), ip: freshIp() });
+      statuses.push(res.status);
+      if (res.status >= 500)
+        problems.push(`${path} ${JSON.stringify(body).slice(0, 80)} -> ${res.status} ${await res.text()}`);
+    }
+    expect(problems).toEqual([]);
+    // The refusals are Better Auth's or the guard's 4xx (bad email, overlong password, unknown user…), not a 401
+    // for a lost session.
+    expect(statuses.filter((status) => status >= 400 && status < 500).length).toBeGreaterThan(8);
+    expect(statuses).not.toContain(401);
+  });
+});
+
 describe("the first admin", () => {
   it("is minted once into an empty table, even by two processes booting at once, and never overwritten", async () => {
     const empty = await createTestDatabase();
     const config = loadConfig({ NODE_ENV: "test", STUDIO_ADMIN_EMAIL: "First@Example.test" });
-    const apps = await Promise.all([1, 2].map(() => createApp(config, { databaseUrl: empty.url })));
+    const logged: string[] = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => void logged.push(line) });
+    const apps = await Promise.all([1, 2].map(() => createApp(config, { databaseUrl: empty.url, logger })));
     try {
       const results = await Promise.all(apps.map((a) => mintFirstStudioAdmin(a)));
       expect(results.filter((r) => r?.created)).toHaveLength(1);
       const winner = results.find((r) => r?.created);
       expect(winner?.email).toBe("first@example.test");
       expect(winner?.password).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      // The generated password is logged once, by the process that minted it; the other logs nothing about it.
+      const mentions = logged.filter((line) => line.includes(winner!.password!));
+      expect(mentions).toHaveLength(1);
+      expect(JSON.parse(mentions[0]!)).toMatchObject({ level: 40, email: "first@example.test" });
       const users = await empty.db.query<{ email: string; role: string }>(
         "SELECT email, role FROM studio_users",
       );

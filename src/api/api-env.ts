@@ -5,6 +5,8 @@ import type { Logger } from "../lib/logger.js";
 export interface ApiEnv {
   Variables: {
     requestId: string;
+    /** The socket's address, or HOGSEND_TRUSTED_PROXY_HEADER's when set; undefined for in-process requests. */
+    clientIp: string | undefined;
     logger: Logger;
     /** An API key everywhere; on `/v1/admin/*` also a Studio user (session cookie). */
     principal: Principal;

@@ -8,6 +8,7 @@ import type { TemplateRegistry } from "../email/templates/template-registry.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
 import type { Logger } from "../lib/logger.js";
 import type { ApiEnv } from "./api-env.js";
+import { clientIp } from "./client-ip.js";
 import { buildOpenApiDocument, createDocsRoutes } from "./docs-routes.js";
 import { errorResponse } from "./error-response.js";
 import { createHealthRoutes } from "./health-routes.js";
@@ -33,14 +34,14 @@ export interface ApiDependencies {
   studioDir?: string;
   /** Studio logins: Better Auth at `/v1/auth/*`, and sessions accepted on `/v1/admin/*`. */
   studio?: StudioAccess;
+  /** HOGSEND_TRUSTED_PROXY_HEADER: where the client IP comes from (else the socket). */
+  trustedProxyHeader?: string | undefined;
 }
 
 export interface StudioAccess {
   auth: StudioAuth;
   /** Origins (scheme://host[:port]) allowed to make cookie-authenticated changes. */
   trustedOrigins: readonly string[];
-  /** Lower-cased header carrying the client IP, set by a trusted proxy; undefined: the socket address. */
-  trustedProxyHeader: string | undefined;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a group's own route types do not matter to the root app.
@@ -66,6 +67,7 @@ export function createApi(deps: ApiDependencies): OpenAPIHono<ApiEnv> {
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     const logger = deps.logger.child({ requestId });
     c.set("requestId", requestId);
+    c.set("clientIp", clientIp(c, deps.trustedProxyHeader));
     c.set("logger", logger);
     c.header("X-Request-Id", requestId);
     const started = performance.now();

@@ -2,7 +2,6 @@ import { auditedUserAction, handleAuditedUserChange } from "../auth/studio/audit
 import { CLIENT_IP_HEADER, STUDIO_AUTH_BASE_PATH } from "../auth/studio/studio-auth.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
 import { findUnsafeJson, formatJsonPath, isUuid } from "../lib/input-guard/index.js";
-import { clientIp } from "./client-ip.js";
 import type { RouteContext } from "./create-api.js";
 import { createRouter } from "./openapi-router.js";
 
@@ -23,7 +22,7 @@ export function createStudioAuthRoutes(context: RouteContext) {
   router.on(["GET", "POST"], `${STUDIO_AUTH_BASE_PATH}/*`, async (c) => {
     const headers = new Headers(c.req.raw.headers);
     headers.delete(CLIENT_IP_HEADER);
-    const ip = clientIp(c, studio.trustedProxyHeader);
+    const ip = c.get("clientIp");
     if (ip) headers.set(CLIENT_IP_HEADER, ip);
     let body: Uint8Array<ArrayBuffer> | undefined;
     let signInEmail: string | undefined;

@@ -137,6 +137,14 @@ function validBody(route: FuzzRoute, random: Random, context: FuzzContext): unkn
       };
     case "/v1/admin/suppressions":
       return { email: `fuzz${n}@example.com`, reason: "manual", note: "fuzz" };
+    case "/v1/auth/sign-in/email":
+    case "/v1/auth/sign-up/email":
+      return { email: `fuzz${n}@example.com`, password: "fuzz-password-123", name: "Fuzz", rememberMe: true };
+    case "/v1/auth/admin/create-user":
+      return { email: `fuzz${n}@example.com`, password: "fuzz-password-123", name: "Fuzz", role: "viewer" };
+    case "/v1/auth/admin/set-role":
+    case "/v1/auth/admin/ban-user":
+      return { userId: uuid(random), role: "viewer", banReason: "fuzz", banExpiresIn: 60 };
     case "/v1/webhooks/resend":
       return {
         type: random.pick([

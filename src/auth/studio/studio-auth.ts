@@ -55,6 +55,19 @@ export function createStudioAuth(deps: StudioAuthDependencies) {
     perIp: deps.signInLimits?.perIp ?? DEFAULT_SIGN_IN_LIMITS.perIp,
     perAccount: deps.signInLimits?.perAccount ?? DEFAULT_SIGN_IN_LIMITS.perAccount,
   };
+  // Inside `withTransaction`, every statement Better Auth makes runs on that transaction's connection, so a user
+  // change and its audit entry commit together; elsewhere its statements take pooled connections as usual.
+  const scope = new AsyncLocalStorage<pg.PoolClient>();
+  const scopedPool = {
+    async connect() {
+      const client = scope.getStore();
+      if (!client) return deps.db.pool.connect();
+      return { query: client.query.bind(client), release() {} } as unknown as pg.PoolClient;
+    },
+    // The pool is the app's: closing Better Auth must not close it.
+    async end() {},
+  };
+
   let hits = 0;
   const countInPostgres = async (key: string, windowSeconds: number) => {
     // Expired counters are pruned now and then by the writers themselves: no timer, no extra process.
@@ -63,7 +76,9 @@ export function createStudioAuth(deps: StudioAuthDependencies) {
         deps.logger.warn({ err: (error as Error).message }, "pruning studio rate limits failed"),
       );
     }
-    return (await incrementRateLimit(deps.db, key, windowSeconds)).count;
+    // Inside a transaction, on its connection: waiting for a second pooled connection while holding one could
+    // exhaust the pool under concurrent audited changes.
+    return (await incrementRateLimit(scope.getStore() ?? deps.db, key, windowSeconds)).count;
   };
   const secondaryStorage = deps.redis
     ? createRedisSecondaryStorage({
@@ -78,19 +93,6 @@ export function createStudioAuth(deps: StudioAuthDependencies) {
     return count <= rule.max
       ? { allowed: true, retryAfter: null }
       : { allowed: false, retryAfter: rule.window };
-  };
-
-  // Inside `withTransaction`, every statement Better Auth makes runs on that transaction's connection, so a user
-  // change and its audit entry commit together; elsewhere its statements take pooled connections as usual.
-  const scope = new AsyncLocalStorage<pg.PoolClient>();
-  const scopedPool = {
-    async connect() {
-      const client = scope.getStore();
-      if (!client) return deps.db.pool.connect();
-      return { query: client.query.bind(client), release() {} } as unknown as pg.PoolClient;
-    },
-    // The pool is the app's: closing Better Auth must not close it.
-    async end() {},
   };
 
   const options = {
