@@ -63,7 +63,9 @@ describe("GET /v1/openapi.json", () => {
     const served = new Set(
       api.routes
         // Studio's static files (/studio, the web app) are not API routes.
-        .filter((route) => route.method !== "ALL" && !UNDOCUMENTED.has(route.path) && !isStudioFile(route.path))
+        .filter(
+          (route) => route.method !== "ALL" && !UNDOCUMENTED.has(route.path) && !isStudioFile(route.path),
+        )
         .map((route) => `${route.method.toLowerCase()} ${toOpenApiPath(route.path)}`),
     );
     const documented = new Set(

@@ -65,6 +65,7 @@ const flaky = defineJourney({
   },
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: answers are asserted field by field where they are read.
 async function api<T = any>(
   method: string,
   route: string,
