@@ -399,6 +399,12 @@ describe("templates in Studio", () => {
     expect((await call("POST", `/v1/admin/templates/${key}/preview`, { asContact: "nobody" })).status).toBe(
       404,
     );
+    // The GET form (what a read-only viewer can call) takes asContact too.
+    const viaGet = await api.request(`/v1/admin/templates/${key}/preview?asContact=preview-zed`, {
+      headers: { Authorization: `Bearer ${ADMIN_KEY}` },
+    });
+    expect(viaGet.status).toBe(200);
+    expect(await viaGet.text()).toContain("Zedediah");
 
     const sent = await call("POST", `/v1/admin/templates/${key}/test-send`, { to: "qa@example.com" });
     expect(sent).toMatchObject({ status: 202, body: { data: { status: "queued" } } });

@@ -126,6 +126,9 @@ const previewRoute = createRoute({
         .optional()
         .openapi({ type: "string", description: "Props as a JSON object; the example props by default" }),
       format: z.enum(["html", "text"]).optional(),
+      asContact: safeText(500)
+        .optional()
+        .openapi({ description: "Render as this contact (user id): their properties fill props left out" }),
     }),
   },
   responses: {
@@ -161,7 +164,18 @@ export function createAdminTemplateRoutes({ db, templates }: RouteContext) {
       const { key } = c.req.valid("param");
       const query = c.req.valid("query");
       const template = templates.get(key);
-      const rendered = await renderTemplate(key, query.props ?? template.previewProps ?? {});
+      // A GET, so a read-only Studio viewer can preview as a contact too (the POST form is refused to viewers).
+      const contact = query.asContact === undefined ? undefined : await getContact(db, query.asContact);
+      if (query.asContact !== undefined && !contact) {
+        throw new HogsendError(ErrorCodes.NOT_FOUND, `No contact ${query.asContact}`);
+      }
+      const rendered = await renderTemplate(
+        key,
+        query.props ?? (contact ? {} : (template.previewProps ?? {})),
+        contact
+          ? { id: contact.userId, email: contact.email ?? "", properties: contact.properties }
+          : undefined,
+      );
       if (query.format === "text") return c.text(rendered.text, 200);
       return c.html(rendered.html, 200);
     })
