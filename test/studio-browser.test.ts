@@ -411,6 +411,12 @@ describe.skipIf(!HAVE_CHROMIUM)("Studio in a real browser", { timeout: 60_000 },
         await open(viewer, route, ready);
         expect(await viewer.getByRole("button", { name: mutating }).count(), route).toBe(0);
       }
+      // Reading is all a viewer does, and previews are reads: the template renders for them too.
+      await open(viewer, "/templates", "Props (JSON)");
+      await viewer
+        .frameLocator('iframe[title="Template preview"]')
+        .getByRole("heading", { name: /Welcome/ })
+        .waitFor();
       await open(viewer, "/journeys", "Conversion — Checkout Recovery");
       await shot(viewer, "18-viewer-journeys");
       // Forcing it: the same request the admin's button makes, from the viewer's signed-in page.

@@ -120,14 +120,16 @@ function TemplateDetail({ template }: { template: TemplateRow }) {
   const preview = useQuery({
     queryKey: ["preview", template.key, debounced],
     enabled: parsed.problems.length === 0,
+    // The GET preview: a viewer (read-only) may render too. `format: html` answers the rendered email.
     queryFn: async () => {
-      const body: { props?: Record<string, unknown>; asContact?: string } = {};
-      if (parsed.props) body.props = parsed.props;
-      if (debounced.asContact) body.asContact = debounced.asContact;
-      const answer = await unwrap(
-        admin.templates[":key{.+}"].preview.$post({ param: { key: template.key }, json: body }),
-      );
-      return answer.data;
+      const query: { props: string; format: "html"; asContact?: string } = {
+        props: JSON.stringify(parsed.props ?? {}),
+        format: "html",
+      };
+      if (debounced.asContact) query.asContact = debounced.asContact;
+      const res = await admin.templates[":key{.+}"].preview.$get({ param: { key: template.key }, query });
+      if (!res.ok) await unwrap(Promise.resolve(res));
+      return { html: await res.text(), subject: null as string | null };
     },
   });
   return (
