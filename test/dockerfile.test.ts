@@ -254,8 +254,10 @@ describe("Dockerfile and docker-compose.yml", () => {
       expect(shell).toContain('<div id="root">');
       const asset = /\/studio\/assets\/[^"]+\.js/.exec(shell)?.[0];
       expect((await fetch(`http://127.0.0.1:${port}${asset}`)).status).toBe(200);
-      await expect(exec("ls", [path.join(app, "node_modules", "vite")])).rejects.toThrow();
-      await expect(exec("ls", [path.join(app, "node_modules", "@tanstack")])).rejects.toThrow();
+      // (vite itself may be there: better-auth's optional peers bring vitest, which brings it.)
+      for (const studioOnly of ["@tanstack", "radix-ui", "@tailwindcss", "@fontsource-variable"]) {
+        await expect(exec("ls", [path.join(app, "node_modules", studioOnly)]), studioOnly).rejects.toThrow();
+      }
       const [check = "", ...checkArgs] = execForm(last(runtime, "HEALTHCHECK").args.replace(/^CMD\s+/, ""));
       await exec(check, checkArgs, { env: serviceEnv("api", port) }); // throws unless it exits 0
 
