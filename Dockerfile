@@ -6,10 +6,13 @@
 # The image holds exactly what `npm pack` publishes, plus its production dependencies from package-lock.json.
 # test/dockerfile.test.ts runs this file's install and start lines on the packed package, so keep them plain.
 
-# Build: every dependency, then `npm pack`, whose prepack script compiles src/ to dist/ (npm run build).
+# Build: every dependency, then `npm pack`, whose prepack script compiles src/ to dist/ and builds Studio into
+# dist/studio/ (npm run build).
 FROM node:20-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
+# The studio/ workspace's manifest, so `npm ci` installs what `npm run build` needs to build Studio.
+COPY studio/package.json studio/
 RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
 COPY . .
 RUN npm pack --pack-destination /tmp && mkdir /package && tar -xzf /tmp/hogsend-*.tgz -C /package --strip-components=1

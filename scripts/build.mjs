@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // `npm run build` (also `prepack`): compiles src/ to dist/ with tsconfig.build.json — JS, declarations and
-// source maps — from a clean dist/, so a file deleted from src/ cannot linger in the package.
+// source maps — from a clean dist/, so a file deleted from src/ cannot linger in the package; then builds Studio
+// (the studio/ workspace, Vite) into dist/studio/, which `hogsend api` serves at /studio.
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, cpSync, mkdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -23,3 +25,20 @@ copyFileSync(
   createRequire(import.meta.url).resolve("@scalar/api-reference/browser/standalone.js"),
   new URL("../dist/assets/scalar-standalone.js", import.meta.url),
 );
+// Studio: a static build; its dependencies are the workspace's devDependencies, so none reach a production install.
+// vite's package exports do not include its bin, so it is found beside its package.json.
+const vitePackage = createRequire(new URL("../studio/package.json", import.meta.url)).resolve(
+  "vite/package.json",
+);
+const studio = spawnSync(
+  process.execPath,
+  [join(dirname(vitePackage), "bin", "vite.js"), "build", "--logLevel", "warn"],
+  {
+    cwd: new URL("../studio", import.meta.url),
+    stdio: "inherit",
+  },
+);
+if (studio.status !== 0) process.exit(studio.status ?? 1);
+cpSync(new URL("../studio/dist", import.meta.url), new URL("../dist/studio", import.meta.url), {
+  recursive: true,
+});

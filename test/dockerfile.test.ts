@@ -253,6 +253,17 @@ describe("Dockerfile and deploy/docker-compose.yml", () => {
       expect(docs.status).toBe(200);
       expect((await docs.text()).length).toBeGreaterThan(100_000);
       await expect(exec("ls", [path.join(app, "node_modules", "@scalar")])).rejects.toThrow();
+      // Studio ships built (dist/studio): its shell, a deep link and a hashed asset, with none of its build tools.
+      const studio = await fetch(`http://127.0.0.1:${port}/studio/journeys/welcome`);
+      expect(studio.status).toBe(200);
+      const shell = await studio.text();
+      expect(shell).toContain('<div id="root">');
+      const asset = /\/studio\/assets\/[^"]+\.js/.exec(shell)?.[0];
+      expect((await fetch(`http://127.0.0.1:${port}${asset}`)).status).toBe(200);
+      // (vite itself may be there: better-auth's optional peers bring vitest, which brings it.)
+      for (const studioOnly of ["@tanstack", "radix-ui", "@tailwindcss", "@fontsource-variable"]) {
+        await expect(exec("ls", [path.join(app, "node_modules", studioOnly)]), studioOnly).rejects.toThrow();
+      }
       const [check = "", ...checkArgs] = execForm(last(runtime, "HEALTHCHECK").args.replace(/^CMD\s+/, ""));
       await exec(check, checkArgs, { env: serviceEnv("api", port) }); // throws unless it exits 0
 

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
+import { buildStudio, studioBuildIsStale } from "../src/cli/studio-build.js";
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "../src/db/embedded-postgres.js";
 import { migrate } from "../src/db/migrate.js";
 import { freePort } from "../src/lib/free-port.js";
@@ -23,6 +24,9 @@ const TEMPLATE = `hogsend_template_${process.pid}`;
  * file gets its own database cloned from one migrated template, so files run in parallel without sharing rows.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // The Studio browser test serves studio/dist, and `hogsend dev` in the dev tests builds it when missing: build it
+  // once here when its sources changed, so no test builds it (or races another build) itself.
+  const studio = studioBuildIsStale() ? buildStudio({ quiet: true }) : Promise.resolve(true);
   let embedded: EmbeddedPostgresHandle | undefined;
   let dataDir: string | undefined;
   let adminUrl = process.env.TEST_DATABASE_URL;
@@ -37,6 +41,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await admin.query(`CREATE DATABASE ${TEMPLATE}`);
   const templateUrl = withDatabase(adminUrl, TEMPLATE);
   await migrate(templateUrl);
+  if (!(await studio)) throw new Error("the Studio build (studio/, vite build) failed");
   project.provide("testAdminUrl", adminUrl);
   project.provide("testTemplateDatabase", TEMPLATE);
 

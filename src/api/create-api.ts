@@ -19,6 +19,7 @@ import { createMetricsRoutes } from "./metrics-routes.js";
 import { createRouter } from "./openapi-router.js";
 import type { SharedRateLimiter } from "./shared-rate-limiter.js";
 import { createStudioAuthRoutes } from "./studio-auth-routes.js";
+import { createStudioRoutes } from "./studio-routes.js";
 
 export interface ApiDependencies {
   db: Database;
@@ -36,6 +37,8 @@ export interface ApiDependencies {
   admin?: (deps: RouteContext) => RouteGroup;
   /** A per client IP limit on every request but the health checks (HOGSEND_IP_RATE_LIMIT). */
   ipLimit?: { limiter: SharedRateLimiter } | undefined;
+  /** The built Studio's folder (served at /studio); by default found beside the server (studio-routes.ts). */
+  studioDir?: string;
   /** Studio logins: Better Auth at `/v1/auth/*`, and sessions accepted on `/v1/admin/*`. */
   studio?: StudioAccess;
   /** HOGSEND_TRUSTED_PROXY_HEADER: where the client IP comes from (else the socket). */
@@ -147,6 +150,8 @@ export function createApi(deps: ApiDependencies): OpenAPIHono<ApiEnv> {
     "/",
     createDocsRoutes(() => (document ??= buildOpenApiDocument(app, deps.version))),
   );
+
+  app.route("/", createStudioRoutes(deps.studioDir));
 
   app.notFound((c) =>
     c.json(

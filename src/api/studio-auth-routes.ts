@@ -24,7 +24,7 @@ export function createStudioAuthRoutes(context: RouteContext) {
     headers.delete(CLIENT_IP_HEADER);
     const ip = c.get("clientIp");
     if (ip) headers.set(CLIENT_IP_HEADER, ip);
-    let body: Uint8Array | undefined;
+    let body: Uint8Array<ArrayBuffer> | undefined;
     let signInEmail: string | undefined;
     let targetUserId: string | undefined;
     if (c.req.method === "POST") {

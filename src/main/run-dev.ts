@@ -3,6 +3,7 @@ import { type FSWatcher, watch } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createApp, mintFirstStudioAdmin, startApiServer, startMetrics, startWorker } from "../app.js";
+import { ensureStudioBuild } from "../cli/studio-build.js";
 import type { Config } from "../config.js";
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "../db/embedded-postgres.js";
 import { migrate } from "../db/migrate.js";
@@ -63,6 +64,7 @@ export async function runDev(config: Config, options: ProjectFlags): Promise<voi
   let stopping = false;
   try {
     await migrate(databaseUrl, { logger });
+    await ensureStudioBuild(logger);
     const args = [CLI, "dev", ...(configPath ? ["--config", configPath] : [])];
     if (journeysModule) args.push("--journeys", journeysModule);
     const env = { ...process.env, [CHILD_FLAG]: "1", DATABASE_URL: databaseUrl };
@@ -169,7 +171,8 @@ async function serveDev(config: Config, options: ProjectFlags): Promise<void> {
       `  API        ${base}`,
       `  Health     ${base}/v1/health`,
       `  API key    ${config.bootstrapApiKey ?? "(none: set HOGSEND_API_KEY)"}`,
-      `  Studio     ${studioLoginLine(login)}`,
+      `  Studio     ${base}/studio/`,
+      `  Login      ${studioLoginLine(login)}`,
       `  Email      ${config.email.provider}${config.email.provider === "capture" ? ` (stored, not sent: ${base}/v1/admin/mailbox)` : ""}`,
       `  Config     ${project.configPath ?? "(none)"}`,
       `  Journeys   ${project.journeys.map((j) => j.meta.id).join(", ") || "(none)"}`,
