@@ -264,6 +264,7 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     pollIntervalMs: app.config.worker.pollIntervalMs,
     services: email.services,
     readers: email.readers,
+    defaultTimeZone: app.config.defaultTimeZone,
   });
   const delivery = await startEmailDelivery({
     db: app.db,

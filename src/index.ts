@@ -17,6 +17,9 @@ export type {
   PropertyCondition,
   ReceivedEvent,
   RetryPolicy,
+  SendWindow,
+  SleepUntilTime,
+  Weekday,
 } from "./journeys/journey-types.js";
 export { type DurationObject, days, hours, minutes, seconds } from "./lib/duration.js";
 export { type AnyEmailTemplate, defineConfig, type HogsendConfig } from "./project/define-config.js";

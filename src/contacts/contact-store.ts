@@ -270,3 +270,16 @@ export async function writeContactTombstone(
     [userId, email],
   );
 }
+
+/** The raw value of one top-level contact property (as text), or null when the contact or property is missing. */
+export async function getContactPropertyText(
+  q: Queryable,
+  userId: string,
+  property: string,
+): Promise<string | null> {
+  const result = await q.query<{ value: string | null }>(
+    "SELECT properties->>$2 AS value FROM contacts WHERE user_id = $1",
+    [userId, property],
+  );
+  return result.rows[0]?.value ?? null;
+}

@@ -5,6 +5,9 @@ import type { Queryable } from "../db/database.js";
 import { ErrorCodes, HogsendError, isHogsendError } from "../errors.js";
 import { type ActiveRun, currentRun, runServiceKey } from "../journeys/durable-effect.js";
 import { NonRetryableError } from "../journeys/journey-errors.js";
+import type { SendWindow } from "../journeys/journey-types.js";
+import { decideSendWindow } from "../journeys/send-window.js";
+import { sendWindowSchema } from "../journeys/send-window-schema.js";
 import { durationToMs } from "../lib/duration.js";
 import { safeJsonObject, safeText } from "../lib/input-guard/index.js";
 import { insertMessage, lastJourneySendAt, type MessageStatus } from "./outbox/message-store.js";
@@ -37,18 +40,28 @@ export interface SendEmailFields {
   idempotencyKey?: string | undefined;
 }
 
+/** Journey sends only: quiet hours for this one email, overriding the journey's `meta.sendWindow`. */
+export interface SendWindowField {
+  /**
+   * A send outside the window waits durably until it opens (a journaled sleep, kind `send_window`), then goes.
+   * `false` sends at once even when the journey has a window. Not accepted outside journeys (`POST /v1/send`).
+   */
+  sendWindow?: SendWindow | false | undefined;
+}
+
 /**
  * What a journey (or any caller) asks to send. With your templates registered (`interface Register`, see
  * `hogsend.config.ts`), `template` is one of their keys and `props` that template's props, checked by the
  * compiler; otherwise any string and any props, checked when the email is sent.
  */
 export type SendEmailInput<K extends TemplateKey = TemplateKey> = {
-  [P in K]: SendEmailFields & {
-    /** A registered template key, e.g. `"welcome"` or `Templates.ACTIVATION_WELCOME`. */
-    template: P;
-    /** Template props; explicit props win over the contact's properties of the same name. */
-    props?: TemplatePropsFor<P> | undefined;
-  };
+  [P in K]: SendEmailFields &
+    SendWindowField & {
+      /** A registered template key, e.g. `"welcome"` or `Templates.ACTIVATION_WELCOME`. */
+      template: P;
+      /** Template props; explicit props win over the contact's properties of the same name. */
+      props?: TemplatePropsFor<P> | undefined;
+    };
 }[K];
 
 /** The untyped form of a send, as it arrives over HTTP. */
@@ -78,6 +91,9 @@ export const sendEmailInputSchema = z.object({
   from: safeText(320, { min: 3 }).optional(),
   idempotencyKey: safeText(200).optional(),
 });
+
+/** Journal kind of the wait before a send outside its window (shown in the run's journal). */
+export const SEND_WINDOW_KIND = "send_window";
 
 /** Reason recorded on a journey email sent inside the journey's `suppress` window. */
 export const SUPPRESS_WINDOW_REASON = "suppress_window";
@@ -122,6 +138,13 @@ export interface EmailClient {
 export function createEmailClient(deps: { db: Queryable; templates: TemplateRegistry }): EmailClient {
   return {
     async send(input) {
+      if ((input as SendWindowField).sendWindow !== undefined) {
+        throw new HogsendError(
+          ErrorCodes.VALIDATION_FAILED,
+          "sendWindow applies to journey sends only: a transactional email goes at once",
+          { details: [{ path: ["sendWindow"], message: "Not accepted outside a journey" }] },
+        );
+      }
       const { created: _created, ...result } = await enqueueEmail(
         deps.db,
         deps.templates,
@@ -188,6 +211,16 @@ async function sendFromJourney(
   input: SendEmailRequest,
 ): Promise<SendEmailResult> {
   const request = failRun(run, () => validate(templates, input));
+  const window = failRun(run, () => sendWindowFor(run, (input as SendWindowField).sendWindow));
+  if (window) {
+    const userId = request.userId ?? run.userId;
+    await run.sleepUntil(
+      SEND_WINDOW_KIND,
+      request.template.key,
+      `${SEND_WINDOW_KIND}:${request.template.key}`,
+      (now, q) => decideSendWindow(q, { userId, window, defaultTimeZone: run.defaultTimeZone, now }),
+    );
+  }
   return run.effect("email", request.template.key, async (tx: pg.PoolClient, key) => {
     const userId = request.userId ?? run.userId;
     const contact = await getContact(tx, userId);
@@ -223,6 +256,22 @@ async function sendFromJourney(
       ? { messageId: inserted.id, status: inserted.status }
       : { messageId: inserted.id, status: inserted.status, reason };
   });
+}
+
+/** The send's own window (validated), else the journey's; `false` turns the journey's off for this send. */
+function sendWindowFor(run: ActiveRun, own: SendWindow | false | undefined): SendWindow | undefined {
+  if (own === false) return undefined;
+  if (own === undefined) return run.meta.sendWindow;
+  const parsed = sendWindowSchema.safeParse(own);
+  if (!parsed.success) {
+    throw new HogsendError(ErrorCodes.VALIDATION_FAILED, "Invalid sendWindow", {
+      details: parsed.error.issues.map((issue) => ({
+        path: ["sendWindow", ...issue.path],
+        message: issue.message,
+      })),
+    });
+  }
+  return parsed.data as SendWindow;
 }
 
 /** The same code passes the same bad input on every retry: fail the run now, with the reason. */

@@ -31,6 +31,8 @@ export interface JourneyWorkerOptions {
   /** Services for code inside runs (email's templates) and the readers behind ctx.history, from app.ts. */
   services?: RunServices;
   readers?: JourneyReaders;
+  /** HOGSEND_DEFAULT_TIMEZONE: the zone for contacts without a valid `timezone` property. */
+  defaultTimeZone?: string;
 }
 
 export interface JourneyWorker {
@@ -80,6 +82,7 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
     committer: createBatchingCommitter(db),
     ...(options.services ? { services: options.services } : {}),
     ...(options.readers ? { readers: options.readers } : {}),
+    ...(options.defaultTimeZone ? { defaultTimeZone: options.defaultTimeZone } : {}),
     onOutcome: (outcome) => {
       if (outcome.type === "suspended" || outcome.type === "retrying") scheduleLocalWake(outcome.dueAt);
       executorWake.notify();

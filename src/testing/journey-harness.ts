@@ -59,7 +59,7 @@ export interface HarnessOptions {
    * a failed send is retried when `advance()` passes its retry time. Without it emails stay `queued`.
    */
   emailProvider?: EmailProvider;
-  /** Environment for the email settings delivery uses (EMAIL_FROM, EMAIL_MAX_ATTEMPTS …); default: test defaults. */
+  /** Environment for engine and delivery settings (HOGSEND_DEFAULT_TIMEZONE, EMAIL_FROM …); default: test defaults. */
   env?: Record<string, string>;
 }
 
@@ -146,6 +146,7 @@ export async function createJourneyHarness(options: HarnessOptions): Promise<Jou
   const registry = createJourneyRegistry(options.journeys);
   const logger = createLogger({ level: "silent", pretty: false });
   const email = emailForJourneys(templates);
+  const config = loadConfig({ NODE_ENV: "test", ...options.env });
   const executor = new RunDispatcher({
     db,
     clock,
@@ -157,12 +158,13 @@ export async function createJourneyHarness(options: HarnessOptions): Promise<Jou
     committer: createBatchingCommitter(db),
     services: email.services,
     readers: email.readers,
+    defaultTimeZone: config.defaultTimeZone,
   });
 
   const delivery = options.emailProvider
     ? createDueEmailDelivery({
         db,
-        config: loadConfig({ NODE_ENV: "test", ...options.env }),
+        config,
         templates,
         provider: options.emailProvider,
         clock,
