@@ -3,6 +3,7 @@
  * Nothing server-side is imported from here.
  */
 
+export type { FrequencyCap, FrequencyCaps } from "./email/templates/frequency-caps.js";
 export type { Register } from "./email/templates/register.js";
 export { defineJourney } from "./journeys/define-journey.js";
 export { NonRetryableError, RetryAfterError } from "./journeys/journey-errors.js";

@@ -1,4 +1,5 @@
 import type { EmailTemplate } from "../email/templates/email-template.js";
+import type { FrequencyCaps } from "../email/templates/frequency-caps.js";
 import type { DefinedJourney } from "../journeys/journey-types.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: any template, whatever its props schema (its component is contravariant in them).
@@ -12,6 +13,12 @@ export interface HogsendConfig {
   templates?: readonly AnyEmailTemplate[] | Readonly<Record<string, AnyEmailTemplate>>;
   /** Categories beyond transactional/product/marketing that templates may use (unsubscribable, like product). */
   categories?: readonly string[];
+  /**
+   * Per-category caps across every journey and transactional send to a contact, e.g.
+   * `{ marketing: { max: 3, per: days(7), onCap: "defer" } }`. Categories without a cap (transactional, unless
+   * you name it) are not counted. Checked when the project loads.
+   */
+  frequencyCaps?: FrequencyCaps;
 }
 
 /**
