@@ -12,14 +12,14 @@ export type CapDecision =
   | { allowed: false; allowedAt: Date; cap: Required<FrequencyCap> };
 
 /**
- * Whether one more email of `category` to `recipient` at `now` stays within its cap. Takes the recipient's lock
+ * Whether one more email of `category` to `recipient` at `now` (null: the database clock) stays within its cap. Takes the recipient's lock
  * for the category first, so a concurrent sender waits for this transaction to commit its message and then
  * counts it: call it in the transaction that inserts the message, and insert (or not) right after.
  */
 export async function checkFrequencyCap(
   tx: Queryable,
   caps: ResolvedFrequencyCaps,
-  params: { recipient: CapRecipient; category: string; now: Date },
+  params: { recipient: CapRecipient; category: string; now: Date | null },
 ): Promise<CapDecision> {
   const cap = caps.get(params.category);
   if (!cap) return { allowed: true };
@@ -28,7 +28,8 @@ export async function checkFrequencyCap(
   const sends = await recentCategorySends(tx, {
     recipient: params.recipient,
     category: params.category,
-    since: new Date(params.now.getTime() - perMs),
+    now: params.now,
+    windowMs: perMs,
     limit: cap.max,
   });
   if (sends.length < cap.max) return { allowed: true };

@@ -205,7 +205,8 @@ async function enqueueInto(
     ? await checkFrequencyCap(q, templates.frequencyCaps, {
         recipient: parsed.userId ? { userId: parsed.userId } : { toEmail: parsed.to },
         category: parsed.category,
-        now: new Date(),
+        // Transactional rows are stamped by the database's clock: count by it too.
+        now: null,
       })
     : { allowed: true as const };
   const inserted = await insertMessage(q, {

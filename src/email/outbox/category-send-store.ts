@@ -16,27 +16,30 @@ export async function lockRecipientCategory(tx: Queryable, recipient: CapRecipie
 }
 
 /**
- * The send times of the recipient's last `limit` messages of `category` created after `since` (newest first):
- * what was queued or went out; skipped, suppressed and failed mail is not counted.
+ * The send times of the recipient's last `limit` messages of `category` created within `windowMs` before `now`
+ * (newest first; `now` null: the database's clock, as transactional sends are stamped): what was queued or went
+ * out; skipped, suppressed and failed mail is not counted.
  */
 export async function recentCategorySends(
   q: Queryable,
-  params: { recipient: CapRecipient; category: string; since: Date; limit: number },
+  params: { recipient: CapRecipient; category: string; now: Date | null; windowMs: number; limit: number },
 ): Promise<Date[]> {
   const byUser = "userId" in params.recipient;
   const result = await q.query<{ created_at: Date }>(
     byUser
       ? `SELECT created_at FROM messages
-          WHERE user_id = $1 AND category = $2 AND created_at > $3 AND status IN ('queued', 'sending', 'sent')
-          ORDER BY created_at DESC LIMIT $4`
+          WHERE user_id = $1 AND category = $2 AND status IN ('queued', 'sending', 'sent')
+            AND created_at > COALESCE($3::timestamptz, now()) - make_interval(secs => $4::float8 / 1000)
+          ORDER BY created_at DESC LIMIT $5`
       : `SELECT created_at FROM messages
-          WHERE user_id IS NULL AND to_email = $1 AND category = $2 AND created_at > $3
-            AND status IN ('queued', 'sending', 'sent')
-          ORDER BY created_at DESC LIMIT $4`,
+          WHERE user_id IS NULL AND to_email = $1 AND category = $2 AND status IN ('queued', 'sending', 'sent')
+            AND created_at > COALESCE($3::timestamptz, now()) - make_interval(secs => $4::float8 / 1000)
+          ORDER BY created_at DESC LIMIT $5`,
     [
       "userId" in params.recipient ? params.recipient.userId : params.recipient.toEmail,
       params.category,
-      params.since,
+      params.now,
+      params.windowMs,
       params.limit,
     ],
   );
