@@ -12,9 +12,10 @@ export type CapDecision =
   | { allowed: false; allowedAt: Date; cap: Required<FrequencyCap> };
 
 /**
- * Whether one more email of `category` to `recipient` at `now` (null: the database clock) stays within its cap. Takes the recipient's lock
- * for the category first, so a concurrent sender waits for this transaction to commit its message and then
- * counts it: call it in the transaction that inserts the message, and insert (or not) right after.
+ * Whether one more email of `category` to `recipient` at `now` (null: the database clock) stays within its cap.
+ * Takes the recipient's lock for the category first, so a concurrent sender waits for this transaction to commit
+ * its message and then counts it: call it in the transaction that inserts the message, and insert (or not) right
+ * after.
  */
 export async function checkFrequencyCap(
   tx: Queryable,
