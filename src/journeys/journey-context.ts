@@ -12,6 +12,7 @@ import type { JournalEntry } from "./journey-store.js";
 import type { JourneyContext, ReceivedEvent, SleepUntilTime } from "./journey-types.js";
 import type { RunTransition } from "./run-commit-store.js";
 import { chooseTimeZone } from "./send-window.js";
+import { pickVariant } from "./variant-assignment.js";
 
 /** What `ctx.history.email` reports; read by the email module, injected so the engine does not import it. */
 export interface EmailHistoryRecord {
@@ -129,6 +130,15 @@ export function createJourneyContext(execution: ContextExecution): JourneyContex
         };
       });
       return { sleptAt: result.sleptAt, wakeAt: result.wakeAt, resumedAt: result.resumedAt };
+    },
+
+    async variant(name, arms) {
+      const { position, recorded } = execution.next("variant", name);
+      if (recorded) return (recorded.result as { arm: never }).arm;
+      const key = execution.key(position);
+      const picked = pickVariant({ journeyId: key.journeyId, userId: key.userId, name }, arms);
+      execution.buffer({ position, kind: "variant", label: name, result: picked });
+      return picked.arm;
     },
 
     async checkpoint(label) {

@@ -132,6 +132,16 @@ export interface JourneyContext {
     until: Date | SleepUntilTime,
     opts?: { label?: string },
   ): Promise<{ sleptAt: string; wakeAt: string; resumedAt: string }>;
+  /**
+   * Picks an arm of an experiment for this user: deterministic per (journey, user, `name`) — a hash, no RNG, no
+   * clock — so the same user gets the same arm in every run of the journey, and journaled, so a replay returns
+   * the recorded arm even if the arms or weights change later. Arms are a list (equal weights) or weights by arm
+   * (`{ a: 1, b: 3 }`: b three times as often). Invalid arms fail the run (no retries).
+   *
+   * @example
+   * const subject = await ctx.variant("subject-test", ["short", "long"]);
+   */
+  variant<const A extends string>(name: string, arms: readonly A[] | Readonly<Record<A, number>>): Promise<A>;
   /** Sets the run's `currentNodeId` without sleeping. */
   checkpoint(label: string): Promise<void>;
   /** Fires an event into the pipeline, exactly once, committed with this run's journal. */
