@@ -177,15 +177,19 @@ async function insertBaseline(db: Database): Promise<number> {
 async function startWorkers(url: string, count: number, all: ChildProcess[]): Promise<ChildProcess[]> {
   const started = await Promise.all(
     Array.from({ length: count }, async () => {
-      const child = spawn(process.execPath, [...WORKER_NODE_ARGS, "--import", "tsx", WORKER], {
-        env: {
-          ...process.env,
-          NODE_ENV: "test",
-          LOG_LEVEL: "error",
-          DATABASE_URL: url,
+      const child = spawn(
+        process.execPath,
+        [...WORKER_NODE_ARGS, "--conditions=hogsend-source", "--import", "tsx", WORKER],
+        {
+          env: {
+            ...process.env,
+            NODE_ENV: "test",
+            LOG_LEVEL: "error",
+            DATABASE_URL: url,
+          },
+          stdio: ["ignore", "pipe", "inherit"],
         },
-        stdio: ["ignore", "pipe", "inherit"],
-      });
+      );
       all.push(child);
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error("worker did not start in 60 s")), 60_000);

@@ -114,7 +114,7 @@ async function main() {
 async function startApi(url: string): Promise<{ child: ChildProcess; port: number }> {
   const port = await freePort();
   const child = fork(WORKER, [], {
-    execArgv: ["--import", "tsx", "--expose-gc"],
+    execArgv: ["--conditions=hogsend-source", "--import", "tsx", "--expose-gc"],
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,

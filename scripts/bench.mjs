@@ -19,5 +19,9 @@ if (!name || !names.includes(name)) {
 }
 const file = `${dir}${name}.ts`;
 if (!existsSync(file)) process.exit(1);
-const result = spawnSync(process.execPath, ["--import", "tsx", file, ...args], { stdio: "inherit" });
+const result = spawnSync(
+  process.execPath,
+  ["--conditions=hogsend-source", "--import", "tsx", file, ...args],
+  { stdio: "inherit" },
+);
 process.exit(result.status ?? 1);

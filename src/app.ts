@@ -3,6 +3,9 @@ import path from "node:path";
 import { serve } from "@hono/node-server";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { collectDefaultMetrics, Registry } from "prom-client";
+import { alertEmailTemplate } from "./alerts/alert-email-template.js";
+import { startAlertEvaluator } from "./alerts/alert-evaluator.js";
+import { type AlertSettings, type AlertsConfig, resolveAlertSettings } from "./alerts/alert-settings.js";
 import { createAdminApi } from "./api/admin-api.js";
 import type { ApiEnv } from "./api/api-env.js";
 import { closeConnectionsWithUnreadBodies } from "./api/close-unread-requests.js";
@@ -12,6 +15,7 @@ import { createEmailWebhookRoutes } from "./api/email-webhook-routes.js";
 import { httpServerOptions } from "./api/http-server-options.js";
 import { createIngestRoutes } from "./api/ingest-routes.js";
 import { type MetricsServer, startMetricsServer } from "./api/metrics-server.js";
+import { createSharedRateLimiter, rateLimitMetrics } from "./api/shared-rate-limiter.js";
 import { createTrackingRoutes } from "./api/tracking-routes.js";
 import { createUnsubscribeRoutes } from "./api/unsubscribe-routes.js";
 import { startAuditPruning } from "./audit/audit-pruning.js";
@@ -27,7 +31,11 @@ import { startEmailDelivery } from "./email/outbox/email-delivery.js";
 import { createEmailProvider } from "./email/providers/create-email-provider.js";
 import { createEmailClient, type EmailClient } from "./email/send-email.js";
 import { assertJourneyTemplatesExist } from "./email/templates/assert-journey-templates-exist.js";
-import { createTemplateRegistry, type TemplateRegistry } from "./email/templates/template-registry.js";
+import {
+  createTemplateRegistry,
+  type TemplateRegistry,
+  withBuiltInTemplates,
+} from "./email/templates/template-registry.js";
 import { ErrorCodes, HogsendError } from "./errors.js";
 import { startEventPruning } from "./events/event-retention.js";
 import { createJourneyRegistry, lazyJourneyRegistry, loadJourneys } from "./journeys/journey-registry.js";
@@ -36,6 +44,7 @@ import { startJourneyWorker } from "./journeys/journey-worker.js";
 import { type Clock, systemClock } from "./lib/clock.js";
 import { createLogger, type Logger } from "./lib/logger.js";
 import type { AnyEmailTemplate } from "./project/define-config.js";
+import { createRedisClient, type RedisClient } from "./redis/redis-client.js";
 
 export const VERSION: string = JSON.parse(
   readFileSync(new URL("../package.json", import.meta.url), "utf8"),
@@ -60,6 +69,10 @@ export interface App {
   readonly journeys: readonly DefinedJourney[] | undefined;
   /** Transactional email from code outside journeys: `await app.email.send({ to, template, props })`. */
   readonly email: EmailClient;
+  /** The alert rules' settings: the project's `alerts` over the defaults. */
+  readonly alerts: AlertSettings;
+  /** The Redis connection when REDIS_URL is set (shared rate limits); undefined otherwise. */
+  readonly redis: RedisClient | undefined;
   close(): Promise<void>;
 }
 
@@ -72,6 +85,8 @@ export interface AppOptions {
   templates?: TemplateRegistry | readonly AnyEmailTemplate[];
   /** The project's journeys; `startWorker` runs these unless given a `journeysModule`. */
   journeys?: readonly DefinedJourney[];
+  /** The project's `alerts` settings (a loaded `Project`'s). */
+  alerts?: AlertsConfig;
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -100,10 +115,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   collectDefaultMetrics({ register: metrics, prefix: "hogsend_" });
   registerDatabaseMetrics(metrics, db);
   let closed = false;
-  const templates =
+  const projectTemplates =
     options.templates === undefined || Array.isArray(options.templates)
       ? createTemplateRegistry((options.templates ?? []) as readonly AnyEmailTemplate[])
       : (options.templates as TemplateRegistry);
+  // The alert email is Hogsend's own template, there only when alerts go by email.
+  const templates =
+    config.alerts.emails.length > 0
+      ? withBuiltInTemplates(projectTemplates, [alertEmailTemplate])
+      : projectTemplates;
+  // Connected on first use: only the api's shared rate limits need it, so a worker never opens it.
+  let redis: RedisClient | undefined;
+  const redisUrl = config.redisUrl;
   return {
     config,
     logger,
@@ -114,9 +137,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     templates,
     journeys: options.journeys,
     email: createEmailClient({ db, templates }),
+    alerts: resolveAlertSettings(options.alerts, config.alerts.minVolume),
+    get redis() {
+      if (redisUrl !== undefined && !closed) redis ??= createRedisClient(redisUrl, logger);
+      return redis;
+    },
     async close() {
       if (closed) return;
       closed = true;
+      redis?.disconnect();
       await db.close().catch(() => {});
       await embedded?.stop();
     },
@@ -164,9 +193,35 @@ export function buildApi(app: App, options: { authenticate?: Authenticator } = {
   const registry = app.journeys
     ? memo(() => createJourneyRegistry(app.journeys ?? [], app.config.enabledJourneys))
     : lazyJourneyRegistry(app.config.journeysModule, app.config.enabledJourneys);
+  // Per API key and per client IP, shared by every replica through Redis when REDIS_URL is set.
+  const limitMetrics = rateLimitMetrics(app.metrics);
+  const ingestLimiter = createSharedRateLimiter({
+    name: "ingest",
+    ratePerSecond: app.config.ingest.rateLimitPerSecond,
+    burst: app.config.ingest.rateLimitBurst,
+    redis: app.redis,
+    logger: app.logger,
+    metrics: limitMetrics,
+  });
+  const ip = app.config.ipRateLimit;
   return createApi({
     db: app.db,
     logger: app.logger,
+    ...(ip.ratePerSecond > 0
+      ? {
+          ipLimit: {
+            limiter: createSharedRateLimiter({
+              name: "ip",
+              ratePerSecond: ip.ratePerSecond,
+              burst: ip.burst,
+              redis: app.redis,
+              logger: app.logger,
+              metrics: limitMetrics,
+            }),
+            trustProxy: ip.trustProxy,
+          },
+        }
+      : {}),
     maxBodyBytes: app.config.maxBodyBytes,
     bootstrapApiKey: app.config.bootstrapApiKey,
     ...(options.authenticate ? { authenticate: options.authenticate } : {}),
@@ -178,6 +233,7 @@ export function buildApi(app: App, options: { authenticate?: Authenticator } = {
           rateLimitPerSecond: app.config.ingest.rateLimitPerSecond,
           rateLimitBurst: app.config.ingest.rateLimitBurst,
           clock: app.clock,
+          limiter: ingestLimiter,
         }),
       (context) => createEmailSendRoutes(context),
       (context) => createEmailWebhookRoutes(context, { email: app.config.email }),
@@ -280,6 +336,16 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     logger: app.logger,
     retentionDays: app.config.eventRetentionDays,
   });
+  const alerts = startAlertEvaluator({
+    db: app.db,
+    clock: app.clock,
+    logger: app.logger,
+    settings: app.alerts,
+    channels: app.config.alerts,
+    templates: app.templates,
+    intervalMs: app.config.alerts.intervalMs,
+    metrics: app.metrics,
+  });
   const auditPruning = startAuditPruning({
     db: app.db,
     clock: app.clock,
@@ -294,6 +360,7 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
         delivery.stop(graceMs),
         pruning.stop(),
         auditPruning.stop(),
+        alerts.stop(),
       ]);
       app.logger.debug("worker stopped");
     },

@@ -132,6 +132,18 @@ const envSchema = z.object({
       .refine(isValidTimeZone, 'must be an IANA time zone such as "UTC" or "Europe/Berlin"')
       .default("UTC"),
   ),
+  // Per client IP limit on every API request, in requests per second; 0 (default) turns it off.
+  HOGSEND_IP_RATE_LIMIT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(0)),
+  HOGSEND_IP_RATE_BURST: z.preprocess(emptyToUndefined, z.coerce.number().int().positive().optional()),
+  // Take the client IP from the last X-Forwarded-For hop (the address your proxy saw) instead of the socket.
+  HOGSEND_TRUST_PROXY: z.preprocess(emptyToUndefined, z.enum(["on", "off", "true", "false"]).default("off")),
+  // Alerts: channels, schedule and the minimum volume below which rates do not alert.
+  HOGSEND_ALERTS_SLACK_URL: z.preprocess(emptyToUndefined, httpUrl.optional()),
+  HOGSEND_ALERTS_WEBHOOK_URL: z.preprocess(emptyToUndefined, httpUrl.optional()),
+  HOGSEND_ALERTS_WEBHOOK_SECRET: optionalString,
+  HOGSEND_ALERTS_EMAIL: optionalString,
+  HOGSEND_ALERTS_INTERVAL_SECONDS: positiveInt(60),
+  HOGSEND_ALERTS_MIN_VOLUME: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(100)),
   // Days the audit log keeps an entry (the worker prunes older ones); 0 keeps them forever.
   HOGSEND_AUDIT_RETENTION_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(365)),
 });
@@ -173,6 +185,15 @@ export interface Config {
   };
   /** Events older than this are pruned by `pruneEvents`; undefined keeps them forever. */
   eventRetentionDays: number | undefined;
+  /** Per client IP request limit on the whole API; 0 = off. Shared through Redis when REDIS_URL is set. */
+  ipRateLimit: { ratePerSecond: number; burst: number; trustProxy: boolean };
+  alerts: {
+    slackUrl: string | undefined;
+    webhook: { url: string; secret: string } | undefined;
+    emails: string[];
+    intervalMs: number;
+    minVolume: number;
+  };
   /** Audit entries older than this are pruned; undefined keeps them forever. */
   auditRetentionDays: number | undefined;
   email: {
@@ -276,6 +297,22 @@ function crossFieldProblems(env: Env): Problem[] {
       reason: "must not be longer than HOGSEND_HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)",
     });
   }
+  if (env.HOGSEND_ALERTS_WEBHOOK_URL !== undefined) {
+    const secret = env.HOGSEND_ALERTS_WEBHOOK_SECRET;
+    if (secret === undefined || !/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/.test(secret)) {
+      problems.push({
+        variable: "HOGSEND_ALERTS_WEBHOOK_SECRET",
+        reason: "is required with HOGSEND_ALERTS_WEBHOOK_URL: whsec_ followed by base64 of at least 24 bytes",
+      });
+    }
+  }
+  const alertEmails = parseSecretList(env.HOGSEND_ALERTS_EMAIL) ?? [];
+  if (alertEmails.some((email) => !z.email().safeParse(email).success)) {
+    problems.push({
+      variable: "HOGSEND_ALERTS_EMAIL",
+      reason: "must be a comma-separated list of email addresses",
+    });
+  }
   const journeys = env.ENABLED_JOURNEYS.trim();
   if (journeys !== "*" && parseJourneyList(journeys).length === 0) {
     problems.push({
@@ -348,6 +385,21 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       rateLimitBurst: env.HOGSEND_INGEST_RATE_BURST ?? env.HOGSEND_INGEST_RATE_LIMIT * 2,
     },
     eventRetentionDays: env.HOGSEND_EVENT_RETENTION_DAYS,
+    ipRateLimit: {
+      ratePerSecond: env.HOGSEND_IP_RATE_LIMIT,
+      burst: env.HOGSEND_IP_RATE_BURST ?? Math.max(1, env.HOGSEND_IP_RATE_LIMIT * 2),
+      trustProxy: env.HOGSEND_TRUST_PROXY === "on" || env.HOGSEND_TRUST_PROXY === "true",
+    },
+    alerts: {
+      slackUrl: env.HOGSEND_ALERTS_SLACK_URL,
+      webhook:
+        env.HOGSEND_ALERTS_WEBHOOK_URL && env.HOGSEND_ALERTS_WEBHOOK_SECRET
+          ? { url: env.HOGSEND_ALERTS_WEBHOOK_URL, secret: env.HOGSEND_ALERTS_WEBHOOK_SECRET }
+          : undefined,
+      emails: parseSecretList(env.HOGSEND_ALERTS_EMAIL) ?? [],
+      intervalMs: env.HOGSEND_ALERTS_INTERVAL_SECONDS * 1000,
+      minVolume: env.HOGSEND_ALERTS_MIN_VOLUME,
+    },
     auditRetentionDays: env.HOGSEND_AUDIT_RETENTION_DAYS === 0 ? undefined : env.HOGSEND_AUDIT_RETENTION_DAYS,
     email: {
       provider,

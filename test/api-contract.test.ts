@@ -333,6 +333,22 @@ const CASES: Record<string, Case> = {
     valid: () => ({ path: "/v1/admin/audit-log", query: "?targetType=contact&limit=5", expect: [200] }),
     invalid: () => ({ path: "/v1/admin/audit-log", query: "?since=yesterday", expect: [400] }),
   },
+  "get /v1/admin/alerts": {
+    valid: () => ({ path: "/v1/admin/alerts", expect: [200] }),
+    invalid: () => ({ path: "/v1/admin/alerts", headers: {}, expect: [401] }),
+  },
+  "get /v1/admin/alerts/history": {
+    valid: () => ({ path: "/v1/admin/alerts/history", query: "?rule=complaint_rate&limit=5", expect: [200] }),
+    invalid: () => ({ path: "/v1/admin/alerts/history", query: "?rule=made_up", expect: [400] }),
+  },
+  "get /v1/admin/sending": {
+    valid: () => ({ path: "/v1/admin/sending", expect: [200] }),
+    invalid: () => ({ path: "/v1/admin/sending", headers: { authorization: "Bearer nope" }, expect: [401] }),
+  },
+  "post /v1/admin/sending/resume": {
+    valid: () => ({ path: "/v1/admin/sending/resume", expect: [200] }),
+    invalid: () => ({ path: "/v1/admin/sending/resume", headers: {}, expect: [401] }),
+  },
 };
 
 function unsubscribeToken(): string {

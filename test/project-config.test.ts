@@ -24,7 +24,13 @@ const JOURNEY = (id: string, template: string) => `defineJourney({
 
 async function config(
   name: string,
-  body: { journeys: string[]; templates: string[]; categories?: string[]; frequencyCaps?: string },
+  body: {
+    journeys: string[];
+    templates: string[];
+    categories?: string[];
+    frequencyCaps?: string;
+    alerts?: string;
+  },
 ) {
   const file = path.join(dir, `${name}.config.ts`);
   await writeFile(
@@ -38,6 +44,7 @@ export default defineConfig({
   templates: [${body.templates.join(", ")}],
   ${body.categories ? `categories: ${JSON.stringify(body.categories)},` : ""}
   ${body.frequencyCaps ? `frequencyCaps: ${body.frequencyCaps},` : ""}
+  ${body.alerts ? `alerts: ${body.alerts},` : ""}
 });
 `,
   );
@@ -116,6 +123,39 @@ describe("hogsend.config.ts is checked at load, naming the file and the key", ()
     }[_what as string];
     const file = await config(name ?? "x", body);
     await expect(loadProject({ configPath: file })).rejects.toThrow(message);
+  });
+
+  it("loads alert thresholds and refuses bad ones, naming the path under alerts", async () => {
+    const ok = await config("alerts-ok", {
+      journeys: [],
+      templates: [],
+      alerts: `{ complaintRate: { warn: 0.05, critical: 0.2 }, failedRuns: false, reputationGuard: { resumeAfterMinutes: 30 } }`,
+    });
+    const project = await loadProject({ configPath: ok });
+    expect(project.alerts).toEqual({
+      complaintRate: { warn: 0.05, critical: 0.2 },
+      failedRuns: false,
+      reputationGuard: { resumeAfterMinutes: 30 },
+    });
+    const typo = await config("alerts-typo", { journeys: [], templates: [], alerts: `{ complaintRat: {} }` });
+    await expect(loadProject({ configPath: typo })).rejects.toThrow(
+      /alerts-typo\.config\.ts: invalid alerts settings/,
+    );
+    await expect(loadProject({ configPath: typo })).rejects.toThrow(/complaintRat/);
+    const inverted = await config("alerts-inverted", {
+      journeys: [],
+      templates: [],
+      alerts: `{ bounceRate: { warn: 6, critical: 5 } }`,
+    });
+    await expect(loadProject({ configPath: inverted })).rejects.toThrow(
+      /alerts\.bounceRate: warn must not be above critical/,
+    );
+    const outOfRange = await config("alerts-range", {
+      journeys: [],
+      templates: [],
+      alerts: `{ complaintRate: { warn: 150 } }`,
+    });
+    await expect(loadProject({ configPath: outOfRange })).rejects.toThrow(/alerts\.complaintRate\.warn/);
   });
 
   it("says when --config names a file that does not exist", async () => {

@@ -1,5 +1,6 @@
 import { createAdminMessageRoutes } from "./admin-message-routes.js";
 import { createAdminTemplateRoutes } from "./admin-template-routes.js";
+import { createAlertRoutes } from "./alert-routes.js";
 import { createApiKeyRoutes } from "./api-key-routes.js";
 import { createAuditLogRoutes } from "./audit-log-routes.js";
 import { createContactRoutes } from "./contact-routes.js";
@@ -27,7 +28,8 @@ export function createAdminApi(context: RouteContext, options: AdminApiOptions) 
     .route("/", createAdminTemplateRoutes(context))
     .route("/", createSuppressionRoutes(context))
     .route("/", createApiKeyRoutes(context))
-    .route("/", createAuditLogRoutes(context));
+    .route("/", createAuditLogRoutes(context))
+    .route("/", createAlertRoutes(context, options));
 }
 
 /** The admin API's route types, for `hc<AdminApi>(…)` from `hono/client`. */

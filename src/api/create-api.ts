@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { getConnInfo } from "@hono/node-server/conninfo";
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { type Authenticator, createApiKeyAuthenticator } from "../auth/authenticate-api-key.js";
 import type { Database } from "../db/database.js";
@@ -11,6 +13,7 @@ import { buildOpenApiDocument, createDocsRoutes } from "./docs-routes.js";
 import { errorResponse } from "./error-response.js";
 import { createHealthRoutes } from "./health-routes.js";
 import { createRouter } from "./openapi-router.js";
+import type { SharedRateLimiter } from "./shared-rate-limiter.js";
 
 export interface ApiDependencies {
   db: Database;
@@ -26,6 +29,8 @@ export interface ApiDependencies {
   routes?: ReadonlyArray<(deps: RouteContext) => RouteGroup>;
   /** The admin sub-app, mounted at `/v1/admin` (see createAdminApi). */
   admin?: (deps: RouteContext) => RouteGroup;
+  /** A per client IP limit on every request but the health checks (HOGSEND_IP_RATE_LIMIT). */
+  ipLimit?: { limiter: SharedRateLimiter; trustProxy: boolean } | undefined;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a group's own route types do not matter to the root app.
@@ -64,6 +69,23 @@ export function createApi(deps: ApiDependencies): OpenAPIHono<ApiEnv> {
       "request",
     );
   });
+  const ipLimit = deps.ipLimit;
+  if (ipLimit) {
+    app.use(async (c, next) => {
+      // Orchestrators probe health from one address, often; a limit there would restart healthy replicas.
+      if (c.req.path.startsWith("/v1/health")) return next();
+      const ip = clientIp(c, ipLimit.trustProxy);
+      if (ip !== undefined) {
+        const allowed = await ipLimit.limiter.take(ip, 1);
+        if (!allowed.ok) {
+          throw new HogsendError(ErrorCodes.RATE_LIMITED, "Too many requests from this address; slow down", {
+            details: { retryAfterSeconds: allowed.retryAfterSeconds },
+          });
+        }
+      }
+      return next();
+    });
+  }
   const limitBody = bodyLimit({
     maxSize: deps.maxBodyBytes,
     onError: () => {
@@ -94,4 +116,21 @@ export function createApi(deps: ApiDependencies): OpenAPIHono<ApiEnv> {
   );
   app.onError((error, c) => errorResponse(error, c));
   return app;
+}
+
+/**
+ * The client's address: the socket's, or with `trustProxy` the last X-Forwarded-For hop (what the proxy in front
+ * of us saw; earlier hops are whatever the client wrote). Undefined for in-process requests (no socket).
+ */
+function clientIp(c: Context<ApiEnv>, trustProxy: boolean): string | undefined {
+  if (trustProxy) {
+    const hops = c.req.header("x-forwarded-for")?.split(",");
+    const last = hops?.[hops.length - 1]?.trim();
+    if (last) return last.slice(0, 64);
+  }
+  try {
+    return getConnInfo(c).remote.address;
+  } catch {
+    return undefined;
+  }
 }

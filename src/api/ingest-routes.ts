@@ -6,13 +6,15 @@ import { INGEST_LIMITS, type IngestProblem, validateIngestBody } from "../events
 import type { Clock } from "../lib/clock.js";
 import type { RouteContext } from "./create-api.js";
 import { API_KEY_SECURITY, createRouter, errors, json, jsonBody } from "./openapi-router.js";
-import { createRateLimiter } from "./rate-limiter.js";
 import { requireApiKey } from "./require-api-key.js";
+import { createSharedRateLimiter, type SharedRateLimiter } from "./shared-rate-limiter.js";
 
 export interface IngestRouteOptions {
   rateLimitPerSecond: number;
   rateLimitBurst: number;
   clock: Clock;
+  /** The per-key limiter (shared through Redis by the composition root); per process at the rate above if unset. */
+  limiter?: SharedRateLimiter | undefined;
 }
 
 const EVENT_DOC = {
@@ -49,11 +51,15 @@ const AcceptedSchema = z
  * the events and their routing-queue rows have committed. Multi-row statements shared by concurrent requests
  * (group commit, see createIngestBatcher) and no per-event queries keep this path fast.
  */
-export function createIngestRoutes({ db, authenticate }: RouteContext, options: IngestRouteOptions) {
-  const limiter = createRateLimiter({
-    ratePerSecond: options.rateLimitPerSecond,
-    burst: options.rateLimitBurst,
-  });
+export function createIngestRoutes({ db, authenticate, logger }: RouteContext, options: IngestRouteOptions) {
+  const limiter =
+    options.limiter ??
+    createSharedRateLimiter({
+      name: "ingest",
+      ratePerSecond: options.rateLimitPerSecond,
+      burst: options.rateLimitBurst,
+      logger,
+    });
   const notifier = createEventNotifier(db);
   const batcher = createIngestBatcher(db, { onInserted: notifier.poke });
   // The whole batch is checked by validateIngestBody, whose problems carry the event's `index` in the batch.
@@ -103,7 +109,7 @@ export function createIngestRoutes({ db, authenticate }: RouteContext, options: 
   });
   return createRouter().openapi(route, async (c) => {
     const events = c.req.valid("json");
-    const allowed = limiter.take(c.get("principal").keyId, events.length);
+    const allowed = await limiter.take(c.get("principal").keyId, events.length);
     if (!allowed.ok) {
       throw new HogsendError(ErrorCodes.RATE_LIMITED, "Too many events for this API key; slow down", {
         details: { retryAfterSeconds: allowed.retryAfterSeconds },

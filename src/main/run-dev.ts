@@ -153,7 +153,11 @@ async function serveDev(config: Config, options: ProjectFlags): Promise<void> {
     );
     process.exit(1);
   }
-  const app = await createApp(config, { templates: project.templates, journeys: project.journeys });
+  const app = await createApp(config, {
+    templates: project.templates,
+    journeys: project.journeys,
+    alerts: project.alerts,
+  });
   try {
     const worker = await startWorker(app);
     const server = await startApiServer(app);

@@ -15,7 +15,11 @@ export async function runWorker(config: Config, options: ProjectFlags): Promise<
     configPath: options.config ?? config.configFile,
     journeysModule: options.journeys ?? config.journeysModule,
   });
-  const app = await createApp(config, { templates: project.templates, journeys: project.journeys });
+  const app = await createApp(config, {
+    templates: project.templates,
+    journeys: project.journeys,
+    alerts: project.alerts,
+  });
   try {
     await assertSchemaCurrent(app);
     const metrics = await startMetrics(app);

@@ -1,3 +1,4 @@
+import type { AlertsConfig } from "../alerts/alert-settings.js";
 import type { EmailTemplate } from "../email/templates/email-template.js";
 import type { FrequencyCaps } from "../email/templates/frequency-caps.js";
 import type { DefinedJourney } from "../journeys/journey-types.js";
@@ -19,6 +20,11 @@ export interface HogsendConfig {
    * you name it) are not counted. Checked when the project loads.
    */
   frequencyCaps?: FrequencyCaps;
+  /**
+   * Alert thresholds over the built-in defaults (complaints 0.1 % / 0.3 %, hard bounces 2 % / 5 % …), the window,
+   * the cooldown and the reputation guard; `false` turns a rule off. Checked at load. See the README's Alerts.
+   */
+  alerts?: AlertsConfig;
 }
 
 /**

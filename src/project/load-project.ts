@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { type AlertsConfig, parseAlertsConfig } from "../alerts/alert-settings.js";
 import { assertJourneyTemplatesExist } from "../email/templates/assert-journey-templates-exist.js";
 import { createTemplateRegistry, type TemplateRegistry } from "../email/templates/template-registry.js";
 import { ErrorCodes, HogsendError, isHogsendError } from "../errors.js";
@@ -24,6 +25,8 @@ export interface Project {
   readonly root: string;
   readonly journeys: readonly DefinedJourney[];
   readonly templates: TemplateRegistry;
+  /** The config's `alerts` (validated); `{}` when it sets none. */
+  readonly alerts: AlertsConfig;
 }
 
 export interface LoadProjectOptions {
@@ -70,6 +73,13 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Pro
     frequencyCaps: config.frequencyCaps,
     source,
   });
+  const alerts = parseAlertsConfig(config.alerts);
+  if (!alerts.ok) {
+    const lines = alerts.problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n");
+    throw new HogsendError(ErrorCodes.CONFIG_INVALID, `${source}: invalid alerts settings:\n${lines}`, {
+      details: alerts.problems,
+    });
+  }
   let journeys: readonly unknown[];
   let journeysSource = source;
   if (options.journeysModule !== undefined) {
@@ -102,6 +112,7 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Pro
     root: configPath ? path.dirname(configPath) : cwd,
     journeys: registry.journeys,
     templates,
+    alerts: alerts.config,
   };
 }
 

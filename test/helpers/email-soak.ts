@@ -51,7 +51,7 @@ export interface EmailSoakResult {
 export async function runEmailSoak(options: EmailSoakOptions): Promise<EmailSoakResult> {
   const children = new Set<ChildProcess>();
   const start = (): Promise<ChildProcess> => {
-    const child = spawn(process.execPath, ["--import", "tsx", WORKER], {
+    const child = spawn(process.execPath, ["--conditions=hogsend-source", "--import", "tsx", WORKER], {
       env: {
         PATH: process.env.PATH,
         HOME: process.env.HOME,

@@ -17,7 +17,7 @@ interface Worker {
 }
 
 function startWorker(): Worker {
-  const child = spawn(process.execPath, ["--import", "tsx", WORKER], {
+  const child = spawn(process.execPath, ["--conditions=hogsend-source", "--import", "tsx", WORKER], {
     env: {
       ...process.env,
       NODE_ENV: "test",

@@ -16,7 +16,7 @@ export function scaffoldFiles(options: ScaffoldOptions): Record<string, string> 
     version: "0.1.0",
     private: true,
     type: "module",
-    engines: { node: ">=20.19" },
+    engines: { node: "^20.20.0 || >=22.22.0" },
     scripts: {
       dev: "hogsend dev",
       test: "tsc --noEmit && vitest run",

@@ -130,7 +130,9 @@ export interface ClaimedMessage {
 
 /**
  * Takes up to `limit` due messages for delivery: status `sending`, leased to `owner` until the lease expires.
- * SKIP LOCKED lets any number of workers claim side by side without waiting on each other.
+ * SKIP LOCKED lets any number of workers claim side by side without waiting on each other. While sending is
+ * paused (the reputation guard) only transactional messages are claimed: the pause is read in this statement, so
+ * every worker honours it from its next claim on.
  */
 export async function claimMessages(
   q: Queryable,
@@ -150,9 +152,17 @@ export async function claimMessages(
     `UPDATE messages m
         SET status = 'sending', lease_owner = $1, lease_expires_at = $4::timestamptz + $2 * interval '1 millisecond',
             attempts = m.attempts + 1, updated_at = $4
-      WHERE m.id IN (
-        SELECT id FROM messages WHERE status = 'queued' AND next_attempt_at <= $4
-         ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+       FROM (SELECT id FROM (
+               SELECT id FROM messages WHERE status = 'queued' AND next_attempt_at <= $4
+                  AND NOT (SELECT paused_at IS NOT NULL FROM sending_pause)
+                ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) open
+             UNION ALL
+             -- Paused by the reputation guard (sending-pause-store.ts): transactional mail only; the rest stays queued.
+             SELECT id FROM (
+               SELECT id FROM messages WHERE status = 'queued' AND next_attempt_at <= $4 AND category = 'transactional'
+                  AND (SELECT paused_at IS NOT NULL FROM sending_pause)
+                ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) held) due
+      WHERE m.id = due.id
       RETURNING m.id, m.to_email, m.from_email, m.user_id, m.template, m.subject, m.category, m.props, m.attempts`,
     [params.owner, params.leaseMs, params.limit, params.now.toISOString()],
   );
@@ -200,8 +210,13 @@ export async function extendLeases(
 /** Seconds until the earliest queued message is due (for the loop's sleep), or null when none is waiting. */
 export async function nextDueInMs(q: Queryable, now: Date): Promise<number | null> {
   const result = await q.query<{ ms: number | null }>(
-    `SELECT (extract(epoch FROM min(next_attempt_at) - $1::timestamptz) * 1000)::float8 AS ms
-       FROM messages WHERE status = 'queued'`,
+    // Two gated minimums, each on its partial index: one OR over both would scan every message a pause holds.
+    `SELECT (extract(epoch FROM LEAST(
+        (SELECT min(next_attempt_at) FROM messages
+          WHERE status = 'queued' AND NOT (SELECT paused_at IS NOT NULL FROM sending_pause)),
+        (SELECT min(next_attempt_at) FROM messages
+          WHERE status = 'queued' AND category = 'transactional' AND (SELECT paused_at IS NOT NULL FROM sending_pause))
+      ) - $1::timestamptz) * 1000)::float8 AS ms`,
     [now.toISOString()],
   );
   const ms = result.rows[0]?.ms;

@@ -95,3 +95,28 @@ function isTemplate(value: unknown): value is EmailTemplate {
     typeof (t.props as { safeParse?: unknown } | undefined)?.safeParse === "function"
   );
 }
+
+/**
+ * A registry with Hogsend's own templates added to a project's (the alert email), refusing a project template
+ * that takes one of their keys.
+ */
+export function withBuiltInTemplates(
+  base: TemplateRegistry,
+  builtIns: readonly EmailTemplate[],
+): TemplateRegistry {
+  const own = new Map(builtIns.map((template) => [template.key, template]));
+  for (const key of own.keys()) {
+    if (base.has(key)) {
+      throw new HogsendError(ErrorCodes.CONFIG_INVALID, `The template key "${key}" is reserved by Hogsend`, {
+        details: { template: key },
+      });
+    }
+  }
+  return {
+    categories: base.categories,
+    frequencyCaps: base.frequencyCaps,
+    has: (key) => own.has(key) || base.has(key),
+    list: () => [...base.list(), ...own.values()],
+    get: (key) => own.get(key) ?? base.get(key),
+  };
+}
