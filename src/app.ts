@@ -450,6 +450,7 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     services: email.services,
     readers: email.readers,
     metrics: app.metrics,
+    defaultTimeZone: app.config.defaultTimeZone,
   });
   const delivery = await startEmailDelivery({
     db: app.db,

@@ -107,6 +107,14 @@ describe("loadConfig", () => {
     expect(loadConfig({ ...env, EMAIL_FROM: "a@example.com" }).email.smtpUrl).toBe("smtp://relay:25");
   });
 
+  it("takes HOGSEND_DEFAULT_TIMEZONE as a validated IANA zone, UTC by default", () => {
+    expect(loadConfig({}).defaultTimeZone).toBe("UTC");
+    expect(loadConfig({ HOGSEND_DEFAULT_TIMEZONE: "Europe/Berlin" }).defaultTimeZone).toBe("Europe/Berlin");
+    expect(problemsOf({ HOGSEND_DEFAULT_TIMEZONE: "Mars/Base" })).toEqual([
+      { variable: "HOGSEND_DEFAULT_TIMEZONE", reason: expect.stringMatching(/IANA time zone/) },
+    ]);
+  });
+
   it("treats empty strings as unset", () => {
     const config = loadConfig({ PORT: "", DATABASE_URL: "", ENABLED_JOURNEYS: "" });
     expect(config.port).toBe(3002);

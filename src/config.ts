@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ErrorCodes, HogsendError } from "./errors.js";
+import { isValidTimeZone } from "./lib/zoned-time.js";
 
 /**
  * The env contract, parsed once by `loadConfig(env)`. A function, not an import-time parse, so tests and the
@@ -153,6 +154,14 @@ const envSchema = z.object({
   HOGSEND_INGEST_RATE_BURST: z.preprocess(emptyToUndefined, z.coerce.number().int().positive().optional()),
   // Unset keeps events forever; otherwise the worker prunes events older than this many days.
   HOGSEND_EVENT_RETENTION_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().int().positive().optional()),
+  // The IANA zone for send windows and ctx.sleepUntil when a contact has no valid `timezone` property.
+  HOGSEND_DEFAULT_TIMEZONE: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine(isValidTimeZone, 'must be an IANA time zone such as "UTC" or "Europe/Berlin"')
+      .default("UTC"),
+  ),
   // Per client IP limit on every API request, in requests per second; 0 (default) turns it off.
   HOGSEND_IP_RATE_LIMIT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(0)),
   HOGSEND_IP_RATE_BURST: z.preprocess(emptyToUndefined, z.coerce.number().int().positive().optional()),
@@ -267,6 +276,8 @@ export interface Config {
       sendTimeoutMs: number;
     };
   };
+  /** HOGSEND_DEFAULT_TIMEZONE: send windows and ctx.sleepUntil for contacts without a valid `timezone`. */
+  defaultTimeZone: string;
   worker: {
     concurrency: number;
     leaseMs: number;
@@ -490,6 +501,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
         sendTimeoutMs: env.EMAIL_SEND_TIMEOUT_MS,
       },
     },
+    defaultTimeZone: env.HOGSEND_DEFAULT_TIMEZONE,
     worker: {
       concurrency: env.HOGSEND_WORKER_CONCURRENCY,
       leaseMs: env.HOGSEND_LEASE_SECONDS * 1000,

@@ -3,6 +3,7 @@
  * Nothing server-side is imported from here.
  */
 
+export type { FrequencyCap, FrequencyCaps } from "./email/templates/frequency-caps.js";
 export type { Register } from "./email/templates/register.js";
 export { defineJourney } from "./journeys/define-journey.js";
 export { NonRetryableError, RetryAfterError } from "./journeys/journey-errors.js";
@@ -17,6 +18,9 @@ export type {
   PropertyCondition,
   ReceivedEvent,
   RetryPolicy,
+  SendWindow,
+  SleepUntilTime,
+  Weekday,
 } from "./journeys/journey-types.js";
 export { type DurationObject, days, hours, minutes, seconds } from "./lib/duration.js";
 export { type AnyEmailTemplate, defineConfig, type HogsendConfig } from "./project/define-config.js";

@@ -24,12 +24,18 @@ const JOURNEY = (id: string, template: string) => `defineJourney({
 
 async function config(
   name: string,
-  body: { journeys: string[]; templates: string[]; categories?: string[]; alerts?: string },
+  body: {
+    journeys: string[];
+    templates: string[];
+    categories?: string[];
+    frequencyCaps?: string;
+    alerts?: string;
+  },
 ) {
   const file = path.join(dir, `${name}.config.ts`);
   await writeFile(
     file,
-    `import { defineConfig, defineJourney, hours } from "hogsend";
+    `import { days, defineConfig, defineJourney, hours } from "hogsend";
 import { defineTemplate, sendEmail } from "hogsend/email";
 import { createElement } from "react";
 import { z } from "zod";
@@ -37,6 +43,7 @@ export default defineConfig({
   journeys: [${body.journeys.join(", ")}],
   templates: [${body.templates.join(", ")}],
   ${body.categories ? `categories: ${JSON.stringify(body.categories)},` : ""}
+  ${body.frequencyCaps ? `frequencyCaps: ${body.frequencyCaps},` : ""}
   ${body.alerts ? `alerts: ${body.alerts},` : ""}
 });
 `,
@@ -61,6 +68,29 @@ describe("hogsend.config.ts is checked at load, naming the file and the key", ()
     expect(project.journeys.map((j) => j.meta.id)).toEqual(["a"]);
     expect(project.templates.list().map((t) => t.key)).toEqual(["welcome", "digest/weekly"]);
     expect(project.root).toBe(dir);
+  });
+
+  it("checks frequencyCaps against the categories and carries them in the registry", async () => {
+    const ok = await config("caps-ok", {
+      journeys: [],
+      templates: [TEMPLATE("welcome")],
+      categories: ["digest"],
+      frequencyCaps:
+        '{ marketing: { max: 3, per: days(7) }, digest: { max: 1, per: days(1), onCap: "defer" } }',
+    });
+    const project = await loadProject({ configPath: ok });
+    expect(Object.fromEntries(project.templates.frequencyCaps)).toEqual({
+      marketing: { max: 3, per: { hours: 168 }, onCap: "skip" },
+      digest: { max: 1, per: { hours: 24 }, onCap: "defer" },
+    });
+    const bad = await config("caps-bad", {
+      journeys: [],
+      templates: [TEMPLATE("welcome")],
+      frequencyCaps: "{ promo: { max: 3, per: days(7) }, marketing: { max: 0, per: days(7) } }",
+    });
+    await expect(loadProject({ configPath: bad })).rejects.toThrow(
+      /Invalid frequencyCaps in .*caps-bad\.config\.ts:\n {2}- frequencyCaps\.promo: unknown category[\s\S]*frequencyCaps\.marketing\.max/,
+    );
   });
 
   it.each([

@@ -336,3 +336,16 @@ export async function countContacts(q: Queryable): Promise<{ count: number; appr
   const exact = await q.query<{ n: string }>("SELECT count(*)::text AS n FROM contacts");
   return { count: Number(exact.rows[0]?.n ?? 0), approximate: false };
 }
+
+/** The raw value of one top-level contact property (as text), or null when the contact or property is missing. */
+export async function getContactPropertyText(
+  q: Queryable,
+  userId: string,
+  property: string,
+): Promise<string | null> {
+  const result = await q.query<{ value: string | null }>(
+    "SELECT properties->>$2 AS value FROM contacts WHERE user_id = $1",
+    [userId, property],
+  );
+  return result.rows[0]?.value ?? null;
+}

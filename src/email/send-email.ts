@@ -5,10 +5,15 @@ import type { Queryable } from "../db/database.js";
 import { ErrorCodes, HogsendError, isHogsendError } from "../errors.js";
 import { type ActiveRun, currentRun, runServiceKey } from "../journeys/durable-effect.js";
 import { NonRetryableError } from "../journeys/journey-errors.js";
+import type { SendWindow } from "../journeys/journey-types.js";
+import { decideSendWindow } from "../journeys/send-window.js";
+import { sendWindowSchema } from "../journeys/send-window-schema.js";
 import { durationToMs } from "../lib/duration.js";
 import { safeJsonObject, safeText } from "../lib/input-guard/index.js";
+import { checkFrequencyCap } from "./frequency-cap.js";
 import { insertMessage, lastJourneySendAt, type MessageStatus } from "./outbox/message-store.js";
 import { sendRequestFingerprint } from "./send-request-fingerprint.js";
+import { FREQUENCY_CAP_REASON } from "./templates/frequency-caps.js";
 import type { TemplateKey, TemplatePropsFor } from "./templates/register.js";
 import { resolveTemplateProps, templateSubject } from "./templates/render-template.js";
 import { TEMPLATE_PROPS_LIMITS } from "./templates/template-props-limits.js";
@@ -37,18 +42,28 @@ export interface SendEmailFields {
   idempotencyKey?: string | undefined;
 }
 
+/** Journey sends only: quiet hours for this one email, overriding the journey's `meta.sendWindow`. */
+export interface SendWindowField {
+  /**
+   * A send outside the window waits durably until it opens (a journaled sleep, kind `send_window`), then goes.
+   * `false` sends at once even when the journey has a window. Not accepted outside journeys (`POST /v1/send`).
+   */
+  sendWindow?: SendWindow | false | undefined;
+}
+
 /**
  * What a journey (or any caller) asks to send. With your templates registered (`interface Register`, see
  * `hogsend.config.ts`), `template` is one of their keys and `props` that template's props, checked by the
  * compiler; otherwise any string and any props, checked when the email is sent.
  */
 export type SendEmailInput<K extends TemplateKey = TemplateKey> = {
-  [P in K]: SendEmailFields & {
-    /** A registered template key, e.g. `"welcome"` or `Templates.ACTIVATION_WELCOME`. */
-    template: P;
-    /** Template props; explicit props win over the contact's properties of the same name. */
-    props?: TemplatePropsFor<P> | undefined;
-  };
+  [P in K]: SendEmailFields &
+    SendWindowField & {
+      /** A registered template key, e.g. `"welcome"` or `Templates.ACTIVATION_WELCOME`. */
+      template: P;
+      /** Template props; explicit props win over the contact's properties of the same name. */
+      props?: TemplatePropsFor<P> | undefined;
+    };
 }[K];
 
 /** The untyped form of a send, as it arrives over HTTP. */
@@ -60,9 +75,14 @@ export type SendEmailRequest = SendEmailFields & {
 export interface SendEmailResult {
   /** The outbox message id (also the provider idempotency key and Message-ID). */
   messageId: string;
-  /** `queued` for delivery, or `skipped` when the journey's suppress window refused it. */
+  /**
+   * `queued` for delivery, or `skipped` when the journey's suppress window (reason `suppress_window`) or the
+   * category's frequency cap (reason `frequency_cap`) refused it.
+   */
   status: MessageStatus;
   reason?: string;
+  /** Journey sends a frequency cap deferred (`onCap: "defer"`): when the send first came, and was held back. */
+  deferred?: { reason: "frequency_cap"; since: string };
 }
 
 // Every text field is stored as Postgres text and props as jsonb: the guard refuses what those cannot hold (NUL,
@@ -78,6 +98,9 @@ export const sendEmailInputSchema = z.object({
   from: safeText(320, { min: 3 }).optional(),
   idempotencyKey: safeText(200).optional(),
 });
+
+/** Journal kind of the wait before a send outside its window (shown in the run's journal). */
+export const SEND_WINDOW_KIND = "send_window";
 
 /** Reason recorded on a journey email sent inside the journey's `suppress` window. */
 export const SUPPRESS_WINDOW_REASON = "suppress_window";
@@ -122,6 +145,13 @@ export interface EmailClient {
 export function createEmailClient(deps: { db: Queryable; templates: TemplateRegistry }): EmailClient {
   return {
     async send(input) {
+      if ((input as SendWindowField).sendWindow !== undefined) {
+        throw new HogsendError(
+          ErrorCodes.VALIDATION_FAILED,
+          "sendWindow applies to journey sends only: a transactional email goes at once",
+          { details: [{ path: ["sendWindow"], message: "Not accepted outside a journey" }] },
+        );
+      }
       const { created: _created, ...result } = await enqueueEmail(
         deps.db,
         deps.templates,
@@ -143,9 +173,24 @@ export type EnqueuedEmail = SendEmailResult & { created: boolean };
  * queued.
  */
 export async function enqueueEmail(
+  q: Queryable & { transaction?: <T>(fn: (tx: pg.PoolClient) => Promise<T>) => Promise<T> },
+  templates: TemplateRegistry,
+  input: SendEmailRequest,
+): Promise<EnqueuedEmail> {
+  const category = templates.has(input.template) ? templates.get(input.template).category : undefined;
+  // A capped category is checked and inserted under the recipient's lock: in a transaction of our own when `q`
+  // is the pool, in the caller's when it is a transaction's client.
+  if (category !== undefined && templates.frequencyCaps.has(category) && q.transaction) {
+    return q.transaction((tx) => enqueueInto(tx, templates, input, true));
+  }
+  return enqueueInto(q, templates, input, category !== undefined && templates.frequencyCaps.has(category));
+}
+
+async function enqueueInto(
   q: Queryable,
   templates: TemplateRegistry,
   input: SendEmailRequest,
+  capped: boolean,
 ): Promise<EnqueuedEmail> {
   const request = validate(templates, input);
   const contact = request.userId ? await getContact(q, request.userId) : undefined;
@@ -155,6 +200,15 @@ export async function enqueueEmail(
     parsed.idempotencyKey === undefined
       ? undefined
       : sendRequestFingerprint({ ...parsed, subject: request.subject ?? "" });
+  // Outside a journey nothing can wait durably: a capped send is skipped whatever the cap's onCap says.
+  const cap = capped
+    ? await checkFrequencyCap(q, templates.frequencyCaps, {
+        recipient: parsed.userId ? { userId: parsed.userId } : { toEmail: parsed.to },
+        category: parsed.category,
+        // Transactional rows are stamped by the database's clock: count by it too.
+        now: null,
+      })
+    : { allowed: true as const };
   const inserted = await insertMessage(q, {
     toEmail: parsed.to,
     fromEmail: parsed.from,
@@ -166,6 +220,7 @@ export async function enqueueEmail(
     journeyName: parsed.journeyName,
     idempotencyKey: parsed.idempotencyKey,
     idempotencyFingerprint: fingerprint,
+    ...(cap.allowed ? {} : { status: "skipped" as const, statusReason: FREQUENCY_CAP_REASON }),
   });
   // Rows queued before fingerprints were stored have none: they are taken to match.
   if (
@@ -179,7 +234,15 @@ export async function enqueueEmail(
       { details: { idempotencyKey: parsed.idempotencyKey, messageId: inserted.id } },
     );
   }
-  return { messageId: inserted.id, status: inserted.status, created: inserted.created };
+  const skipped = inserted.status === "skipped" && !cap.allowed;
+  return skipped
+    ? {
+        messageId: inserted.id,
+        status: inserted.status,
+        reason: FREQUENCY_CAP_REASON,
+        created: inserted.created,
+      }
+    : { messageId: inserted.id, status: inserted.status, created: inserted.created };
 }
 
 async function sendFromJourney(
@@ -188,41 +251,121 @@ async function sendFromJourney(
   input: SendEmailRequest,
 ): Promise<SendEmailResult> {
   const request = failRun(run, () => validate(templates, input));
-  return run.effect("email", request.template.key, async (tx: pg.PoolClient, key) => {
-    const userId = request.userId ?? run.userId;
-    const contact = await getContact(tx, userId);
-    const parsed = failRun(run, () => resolve(request, contact?.properties));
-    const now = run.now();
-    const windowMs = durationToMs(run.meta.suppress);
-    let status: "queued" | "skipped" = "queued";
-    let reason: string | undefined;
-    if (windowMs > 0) {
-      const last = await lastJourneySendAt(tx, { journeyId: run.journeyId, userId: run.userId });
-      if (last && now.getTime() - last.getTime() < windowMs) {
-        status = "skipped";
-        reason = SUPPRESS_WINDOW_REASON;
-      }
+  const window = failRun(run, () => sendWindowFor(run, (input as SendWindowField).sendWindow));
+  const userId = request.userId ?? run.userId;
+  const key = request.template.key;
+  let deferredSince: string | undefined;
+  // Each round is journaled (a window wait, the send or its deferral, a cap wait), so replays take the same path.
+  for (let round = 0; ; round++) {
+    if (window) {
+      await run.sleepUntil(SEND_WINDOW_KIND, key, `${SEND_WINDOW_KIND}:${key}`, (now, q) =>
+        decideSendWindow(q, { userId, window, defaultTimeZone: run.defaultTimeZone, now }),
+      );
     }
-    const inserted = await insertMessage(tx, {
-      toEmail: parsed.to,
-      fromEmail: parsed.from,
-      userId,
-      template: parsed.template,
-      subject: parsed.subject,
+    const outcome = await run.effect("email", key, (tx, effectKey) =>
+      insertJourneyEmail(tx, run, templates, request, userId, effectKey),
+    );
+    if (!("deferredUntil" in outcome)) {
+      return deferredSince === undefined
+        ? outcome
+        : { ...outcome, deferred: { reason: FREQUENCY_CAP_REASON, since: deferredSince } };
+    }
+    deferredSince ??= outcome.at;
+    if (round >= MAX_CAP_DEFERRALS) {
+      throw new NonRetryableError(
+        `sendEmail in journey "${run.journeyId}": "${key}" deferred by its frequency cap ${round + 1} times`,
+      );
+    }
+    await run.sleepUntil(FREQUENCY_CAP_REASON, key, `${FREQUENCY_CAP_REASON}:${key}`, async () => ({
+      wakeAt: new Date(outcome.deferredUntil),
+      detail: { reason: FREQUENCY_CAP_REASON, category: outcome.category, max: outcome.max },
+    }));
+  }
+}
+
+/** A cap that keeps filling up (other journeys taking every freed slot) ends the run rather than loop forever. */
+const MAX_CAP_DEFERRALS = 50;
+
+type JourneyEmailOutcome =
+  | SendEmailResult
+  | { deferredUntil: string; at: string; category: string; max: number };
+
+/** The send itself, inside the journal entry's transaction: suppress window, frequency cap, the outbox row. */
+async function insertJourneyEmail(
+  tx: pg.PoolClient,
+  run: ActiveRun,
+  templates: TemplateRegistry,
+  request: ReturnType<typeof validate>,
+  userId: string,
+  key: { runId: string; position: number },
+): Promise<JourneyEmailOutcome> {
+  const contact = await getContact(tx, userId);
+  const parsed = failRun(run, () => resolve(request, contact?.properties));
+  const now = run.now();
+  const windowMs = durationToMs(run.meta.suppress);
+  let status: "queued" | "skipped" = "queued";
+  let reason: string | undefined;
+  if (windowMs > 0) {
+    const last = await lastJourneySendAt(tx, { journeyId: run.journeyId, userId: run.userId });
+    if (last && now.getTime() - last.getTime() < windowMs) {
+      status = "skipped";
+      reason = SUPPRESS_WINDOW_REASON;
+    }
+  }
+  if (status === "queued") {
+    const cap = await checkFrequencyCap(tx, templates.frequencyCaps, {
+      recipient: { userId },
       category: parsed.category,
-      props: parsed.props,
-      journeyId: run.journeyId,
-      journeyName: parsed.journeyName ?? run.journeyName,
-      runId: key.runId,
-      runPosition: key.position,
-      status,
-      statusReason: reason,
-      createdAt: now,
+      now,
     });
-    return reason === undefined
-      ? { messageId: inserted.id, status: inserted.status }
-      : { messageId: inserted.id, status: inserted.status, reason };
+    if (!cap.allowed && cap.cap.onCap === "defer") {
+      return {
+        deferredUntil: cap.allowedAt.toISOString(),
+        at: now.toISOString(),
+        category: parsed.category,
+        max: cap.cap.max,
+      };
+    }
+    if (!cap.allowed) {
+      status = "skipped";
+      reason = FREQUENCY_CAP_REASON;
+    }
+  }
+  const inserted = await insertMessage(tx, {
+    toEmail: parsed.to,
+    fromEmail: parsed.from,
+    userId,
+    template: parsed.template,
+    subject: parsed.subject,
+    category: parsed.category,
+    props: parsed.props,
+    journeyId: run.journeyId,
+    journeyName: parsed.journeyName ?? run.journeyName,
+    runId: key.runId,
+    runPosition: key.position,
+    status,
+    statusReason: reason,
+    createdAt: now,
   });
+  return reason === undefined
+    ? { messageId: inserted.id, status: inserted.status }
+    : { messageId: inserted.id, status: inserted.status, reason };
+}
+
+/** The send's own window (validated), else the journey's; `false` turns the journey's off for this send. */
+function sendWindowFor(run: ActiveRun, own: SendWindow | false | undefined): SendWindow | undefined {
+  if (own === false) return undefined;
+  if (own === undefined) return run.meta.sendWindow;
+  const parsed = sendWindowSchema.safeParse(own);
+  if (!parsed.success) {
+    throw new HogsendError(ErrorCodes.VALIDATION_FAILED, "Invalid sendWindow", {
+      details: parsed.error.issues.map((issue) => ({
+        path: ["sendWindow", ...issue.path],
+        message: issue.message,
+      })),
+    });
+  }
+  return parsed.data as SendWindow;
 }
 
 /** The same code passes the same bad input on every retry: fail the run now, with the reason. */

@@ -1,5 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type pg from "pg";
+import type { Queryable } from "../db/database.js";
+import type { TimedSleepResult } from "./durable-sleep.js";
 import type { JourneyMeta } from "./journey-types.js";
 
 /**
@@ -53,6 +55,19 @@ export interface ActiveRun {
   meta: JourneyMeta;
   /** The engine clock. */
   now(): Date;
+  /** The zone for contacts without a valid `timezone` property (HOGSEND_DEFAULT_TIMEZONE). */
+  defaultTimeZone: string;
+  /**
+   * A durable sleep to a time `decide` computes at the first execution only (a send window's opening): the
+   * decision and its `detail` are journaled under `kind`/`label`, the run suspends until `wakeAt` (null: no wait),
+   * and replays read the record back.
+   */
+  sleepUntil(
+    kind: string,
+    label: string,
+    nodeId: string,
+    decide: (now: Date, q: Queryable) => Promise<{ wakeAt: Date | null; detail: Record<string, unknown> }>,
+  ): Promise<TimedSleepResult>;
   /** A service the composition root provided for runs, or undefined. */
   service<T>(key: RunServiceKey<T>): T | undefined;
   /**

@@ -4,10 +4,15 @@ import type { Queryable } from "../db/database.js";
 import { countUserEvents } from "../events/event-store.js";
 import type { NewEvent } from "../events/event-types.js";
 import { durationToMs } from "../lib/duration.js";
+import { isValidTimeZone, nextWallClock, WEEKDAYS } from "../lib/zoned-time.js";
 import type { EffectKey } from "./durable-effect.js";
+import { sleepUntilDecided } from "./durable-sleep.js";
+import { NonRetryableError } from "./journey-errors.js";
 import type { JournalEntry } from "./journey-store.js";
-import type { JourneyContext, ReceivedEvent } from "./journey-types.js";
+import type { JourneyContext, ReceivedEvent, SleepUntilTime } from "./journey-types.js";
 import type { RunTransition } from "./run-commit-store.js";
+import { chooseTimeZone } from "./send-window.js";
+import { pickVariant } from "./variant-assignment.js";
 
 /** What `ctx.history.email` reports; read by the email module, injected so the engine does not import it. */
 export interface EmailHistoryRecord {
@@ -31,6 +36,8 @@ export interface ContextExecution {
   readonly db: Queryable;
   readonly userId: string;
   readonly readers: JourneyReaders | undefined;
+  /** The zone used for a contact without a valid `timezone` property (HOGSEND_DEFAULT_TIMEZONE). */
+  readonly defaultTimeZone: string;
   now(): Date;
   key(position: number): EffectKey;
   next(kind: string, label: string): { position: number; recorded: JournalEntry | undefined };
@@ -100,6 +107,38 @@ export function createJourneyContext(execution: ContextExecution): JourneyContex
         return { sleptAt: record.sleptAt, resumedAt: now.toISOString() };
       }
       return { sleptAt: record.sleptAt, resumedAt: record.resumedAt };
+    },
+
+    async sleepUntil(until, opts) {
+      const label = opts?.label ?? "sleepUntil";
+      const result = await sleepUntilDecided(execution, "sleep_until", label, label, async (now) => {
+        if (until instanceof Date) {
+          if (Number.isNaN(until.getTime()))
+            throw new NonRetryableError("ctx.sleepUntil: the Date is invalid");
+          return { wakeAt: until, detail: { until: until.toISOString() } };
+        }
+        const target = checkSleepTarget(until);
+        const zone = await chooseTimeZone(db, execution.userId, target.timezone, execution.defaultTimeZone);
+        return {
+          wakeAt: nextWallClock(now, target, zone.timeZone),
+          detail: {
+            until: target,
+            timeZone: zone.timeZone,
+            timeZoneSource: zone.source,
+            ...(zone.invalid === undefined ? {} : { invalidContactTimeZone: zone.invalid }),
+          },
+        };
+      });
+      return { sleptAt: result.sleptAt, wakeAt: result.wakeAt, resumedAt: result.resumedAt };
+    },
+
+    async variant(name, arms) {
+      const { position, recorded } = execution.next("variant", name);
+      if (recorded) return (recorded.result as { arm: never }).arm;
+      const key = execution.key(position);
+      const picked = pickVariant({ journeyId: key.journeyId, userId: key.userId, name }, arms);
+      execution.buffer({ position, kind: "variant", label: name, result: picked });
+      return picked.arm;
     },
 
     async checkpoint(label) {
@@ -189,6 +228,32 @@ export function createJourneyContext(execution: ContextExecution): JourneyContex
     step(name, fn) {
       return stepOnce(execution, name, fn);
     },
+  };
+}
+
+/** The same bad target fails on every retry: fail the run now, naming the field. */
+function checkSleepTarget(target: SleepUntilTime): SleepUntilTime {
+  const problem =
+    typeof target !== "object" || target === null
+      ? "pass a Date or { hour, minute?, weekday?, timezone? }"
+      : !Number.isInteger(target.hour) || target.hour < 0 || target.hour > 23
+        ? "hour must be an integer 0–23"
+        : target.minute !== undefined &&
+            (!Number.isInteger(target.minute) || target.minute < 0 || target.minute > 59)
+          ? "minute must be an integer 0–59"
+          : target.weekday !== undefined && !(WEEKDAYS as readonly string[]).includes(target.weekday)
+            ? `weekday must be one of ${WEEKDAYS.join(", ")}`
+            : target.timezone !== undefined &&
+                target.timezone !== "contact" &&
+                !isValidTimeZone(target.timezone)
+              ? `timezone "${String(target.timezone)}" is not an IANA time zone (or "contact")`
+              : undefined;
+  if (problem) throw new NonRetryableError(`ctx.sleepUntil: ${problem}`);
+  return {
+    hour: target.hour,
+    ...(target.minute === undefined ? {} : { minute: target.minute }),
+    ...(target.weekday === undefined ? {} : { weekday: target.weekday }),
+    ...(target.timezone === undefined ? {} : { timezone: target.timezone }),
   };
 }
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ErrorCodes, HogsendError } from "../errors.js";
 import { isDurationObject } from "../lib/duration.js";
 import type { DefinedJourney, JourneyMeta } from "./journey-types.js";
+import { sendWindowSchema } from "./send-window-schema.js";
 
 const duration = z.custom<{ hours?: number; minutes?: number; seconds?: number }>(
   (value) => isDurationObject(value),
@@ -32,6 +33,7 @@ export const journeyMetaSchema = z
     exitOn: z.array(eventRule).optional(),
     suppress: duration,
     retry: z.object({ attempts: z.number().int().min(1).max(100), backoff: duration.optional() }).optional(),
+    sendWindow: sendWindowSchema.optional(),
   })
   .superRefine((meta, issues) => {
     if (meta.entryLimit === "once_per_period" && meta.entryPeriod === undefined) {

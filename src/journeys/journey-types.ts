@@ -1,4 +1,27 @@
 import type { DurationObject } from "../lib/duration.js";
+import type { SendWindowSpec, WallClockTarget } from "../lib/zoned-time.js";
+
+export type { Weekday } from "../lib/zoned-time.js";
+
+/**
+ * When email may go out. A send outside the window waits durably (a journaled sleep, label `send_window`) until
+ * the window next opens, then goes. `timezone` is an IANA id such as `"Europe/Berlin"`, or `"contact"` (the
+ * default): the contact's `timezone` property when it holds a valid IANA id, else `HOGSEND_DEFAULT_TIMEZONE`.
+ *
+ * @example
+ * sendWindow: { days: ["mon", "tue", "wed", "thu", "fri"], start: "09:00", end: "18:00", timezone: "contact" }
+ */
+export interface SendWindow extends SendWindowSpec {
+  timezone?: "contact" | (string & {});
+}
+
+/**
+ * A wall-clock wake time for `ctx.sleepUntil`: the next `hour:minute` (on `weekday`, when given) in `timezone`
+ * (an IANA id, or `"contact"`, the default: the contact's `timezone` property, else `HOGSEND_DEFAULT_TIMEZONE`).
+ */
+export interface SleepUntilTime extends WallClockTarget {
+  timezone?: "contact" | (string & {});
+}
 
 /** Comparison applied by a `PropertyCondition`. */
 export type ConditionOperator =
@@ -59,6 +82,11 @@ export interface JourneyMeta {
   suppress: DurationObject;
   /** Retry policy for a run whose code throws; default 3 attempts, 10 s first backoff. */
   retry?: RetryPolicy;
+  /**
+   * Quiet hours for every `sendEmail` of this journey: a send outside the window waits durably until it opens.
+   * A send's own `sendWindow` overrides it (`sendWindow: false` sends at once).
+   */
+  sendWindow?: SendWindow;
 }
 
 /** The enrolled user, as `run` receives it. */
@@ -89,6 +117,31 @@ export interface JourneyContext {
    * restarts. The wake time is stored once. `label` becomes the run's `currentNodeId`.
    */
   sleep(opts: { duration: DurationObject; label?: string }): Promise<{ sleptAt: string; resumedAt: string }>;
+  /**
+   * Sleeps durably until an absolute time: a `Date`, or the next wall-clock `{ hour, minute?, weekday? }` in a
+   * time zone (default: the contact's). The wake time is computed once, at the first execution, and journaled,
+   * so a replay (or a DST change, or an edited contact time zone) never moves it. A time already reached resumes
+   * at once. Local times skipped by a spring-forward gap resolve to just after the gap; times that occur twice
+   * in a fall-back overlap resolve to the first. An invalid `timezone` fails the run (no retries).
+   *
+   * @example
+   * await ctx.sleepUntil({ hour: 9, weekday: "mon" }); // next Monday 09:00 in the contact's time zone
+   * await ctx.sleepUntil(new Date("2027-01-01T00:00:00Z"), { label: "new-year" });
+   */
+  sleepUntil(
+    until: Date | SleepUntilTime,
+    opts?: { label?: string },
+  ): Promise<{ sleptAt: string; wakeAt: string; resumedAt: string }>;
+  /**
+   * Picks an arm of an experiment for this user: deterministic per (journey, user, `name`) — a hash, no RNG, no
+   * clock — so the same user gets the same arm in every run of the journey, and journaled, so a replay returns
+   * the recorded arm even if the arms or weights change later. Arms are a list (equal weights) or weights by arm
+   * (`{ a: 1, b: 3 }`: b three times as often). Invalid arms fail the run (no retries).
+   *
+   * @example
+   * const subject = await ctx.variant("subject-test", ["short", "long"]);
+   */
+  variant<const A extends string>(name: string, arms: readonly A[] | Readonly<Record<A, number>>): Promise<A>;
   /** Sets the run's `currentNodeId` without sleeping. */
   checkpoint(label: string): Promise<void>;
   /** Fires an event into the pipeline, exactly once, committed with this run's journal. */

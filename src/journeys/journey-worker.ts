@@ -36,6 +36,8 @@ export interface JourneyWorkerOptions {
   readers?: JourneyReaders;
   /** Counts routed and dead-lettered events, executions and wake lag (none when unset: harness, benchmarks). */
   metrics?: HogsendMetrics;
+  /** HOGSEND_DEFAULT_TIMEZONE: the zone for contacts without a valid `timezone` property. */
+  defaultTimeZone?: string;
 }
 
 export interface JourneyWorker {
@@ -101,6 +103,7 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
     ...(options.services ? { services: options.services } : {}),
     ...(options.readers ? { readers: options.readers } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.defaultTimeZone ? { defaultTimeZone: options.defaultTimeZone } : {}),
     onOutcome: (outcome) => {
       if (outcome.type === "suspended" || outcome.type === "retrying") scheduleLocalWake(outcome.dueAt);
       executorWake.notify();

@@ -11,6 +11,7 @@ import {
   type RunServices,
   withActiveRun,
 } from "./durable-effect.js";
+import { sleepUntilDecided } from "./durable-sleep.js";
 import { type ContextExecution, createJourneyContext, type JourneyReaders } from "./journey-context.js";
 import { NonRetryableError, RetryAfterError } from "./journey-errors.js";
 import type { JournalEntry, RunRecord } from "./journey-store.js";
@@ -30,6 +31,8 @@ export interface ReplayDeps {
   services?: RunServices;
   /** Readers behind `ctx.history.*` that other modules own. */
   readers?: JourneyReaders;
+  /** The zone for contacts without a valid `timezone` property (HOGSEND_DEFAULT_TIMEZONE); default UTC. */
+  defaultTimeZone?: string;
 }
 
 export type ReplayOutcome =
@@ -84,6 +87,10 @@ export class RunReplay implements ContextExecution {
 
   get readers(): JourneyReaders | undefined {
     return this.deps.readers;
+  }
+
+  get defaultTimeZone(): string {
+    return this.deps.defaultTimeZone ?? "UTC";
   }
 
   key(position: number): EffectKey {
@@ -190,6 +197,8 @@ export class RunReplay implements ContextExecution {
       userId: this.run.userId,
       meta: this.journey.meta,
       now: () => this.now(),
+      defaultTimeZone: this.defaultTimeZone,
+      sleepUntil: (kind, label, nodeId, decide) => sleepUntilDecided(this, kind, label, nodeId, decide),
       service: <T>(key: RunServiceKey<T>) => this.deps.services?.get(key) as T | undefined,
       effect: (kind, label, perform) => this.effect(kind, label, perform),
     };

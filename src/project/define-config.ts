@@ -1,5 +1,6 @@
 import type { AlertsConfig } from "../alerts/alert-settings.js";
 import type { EmailTemplate } from "../email/templates/email-template.js";
+import type { FrequencyCaps } from "../email/templates/frequency-caps.js";
 import type { DefinedJourney } from "../journeys/journey-types.js";
 import type {
   PostHogSourceOptions,
@@ -18,6 +19,12 @@ export interface HogsendConfig {
   templates?: readonly AnyEmailTemplate[] | Readonly<Record<string, AnyEmailTemplate>>;
   /** Categories beyond transactional/product/marketing that templates may use (unsubscribable, like product). */
   categories?: readonly string[];
+  /**
+   * Per-category caps across every journey and transactional send to a contact, e.g.
+   * `{ marketing: { max: 3, per: days(7), onCap: "defer" } }`. Categories without a cap (transactional, unless
+   * you name it) are not counted. Checked when the project loads.
+   */
+  frequencyCaps?: FrequencyCaps;
   /**
    * Alert thresholds over the built-in defaults (complaints 0.1 % / 0.3 %, hard bounces 2 % / 5 % …), the window,
    * the cooldown and the reputation guard; `false` turns a rule off. Checked at load. See the README's Alerts.

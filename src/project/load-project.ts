@@ -73,6 +73,7 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Pro
   const source = configPath ? path.relative(cwd, configPath) || configPath : "the journeys module";
   const templates = createTemplateRegistry(config.templates ?? [], {
     categories: config.categories,
+    frequencyCaps: config.frequencyCaps,
     source,
   });
   const alerts = parseAlertsConfig(config.alerts);

@@ -6,6 +6,7 @@ import { emailForJourneys } from "../email/journey-email.js";
 import { createDueEmailDelivery } from "../email/outbox/deliver-due-emails.js";
 import type { EmailProvider } from "../email/providers/email-provider.js";
 import { assertJourneyTemplatesExist } from "../email/templates/assert-journey-templates-exist.js";
+import type { FrequencyCaps } from "../email/templates/frequency-caps.js";
 import { createTemplateRegistry, type TemplateRegistry } from "../email/templates/template-registry.js";
 import { EVENT_COLUMNS, insertEvents, toStoredEvent } from "../events/event-store.js";
 import type { StoredEvent } from "../events/event-types.js";
@@ -59,7 +60,9 @@ export interface HarnessOptions {
    * a failed send is retried when `advance()` passes its retry time. Without it emails stay `queued`.
    */
   emailProvider?: EmailProvider;
-  /** Environment for the email settings delivery uses (EMAIL_FROM, EMAIL_MAX_ATTEMPTS …); default: test defaults. */
+  /** Your config's `frequencyCaps` (when `templates` is a list; a registry carries its own). */
+  frequencyCaps?: FrequencyCaps;
+  /** Environment for engine and delivery settings (HOGSEND_DEFAULT_TIMEZONE, EMAIL_FROM …); default: test defaults. */
   env?: Record<string, string>;
 }
 
@@ -130,6 +133,7 @@ export async function createJourneyHarness(options: HarnessOptions): Promise<Jou
     options.templates === undefined || Array.isArray(options.templates)
       ? createTemplateRegistry((options.templates ?? []) as readonly AnyEmailTemplate[], {
           source: "the harness's templates",
+          frequencyCaps: options.frequencyCaps,
         })
       : (options.templates as TemplateRegistry);
   assertJourneyTemplatesExist(options.journeys, templates);
@@ -146,6 +150,7 @@ export async function createJourneyHarness(options: HarnessOptions): Promise<Jou
   const registry = createJourneyRegistry(options.journeys);
   const logger = createLogger({ level: "silent", pretty: false });
   const email = emailForJourneys(templates);
+  const config = loadConfig({ NODE_ENV: "test", ...options.env });
   const executor = new RunDispatcher({
     db,
     clock,
@@ -157,12 +162,13 @@ export async function createJourneyHarness(options: HarnessOptions): Promise<Jou
     committer: createBatchingCommitter(db),
     services: email.services,
     readers: email.readers,
+    defaultTimeZone: config.defaultTimeZone,
   });
 
   const delivery = options.emailProvider
     ? createDueEmailDelivery({
         db,
-        config: loadConfig({ NODE_ENV: "test", ...options.env }),
+        config,
         templates,
         provider: options.emailProvider,
         clock,

@@ -1,5 +1,6 @@
 import { ErrorCodes, HogsendError } from "../../errors.js";
 import { EMAIL_CATEGORIES, type EmailTemplate } from "./email-template.js";
+import { parseFrequencyCaps, type ResolvedFrequencyCaps } from "./frequency-caps.js";
 
 /**
  * The templates one process sends, built from the project's config by the composition root and handed to
@@ -12,11 +13,15 @@ export interface TemplateRegistry {
   list(): readonly EmailTemplate[];
   /** The categories templates may use: the built-in three plus the config's own. */
   readonly categories: readonly string[];
+  /** The config's `frequencyCaps`, validated, by category (empty: nothing is capped). */
+  readonly frequencyCaps: ResolvedFrequencyCaps;
 }
 
 export interface TemplateRegistryOptions {
   /** Extra categories beyond transactional/product/marketing. */
   categories?: readonly string[] | undefined;
+  /** `defineConfig({ frequencyCaps })`: per-category caps, checked against the categories. */
+  frequencyCaps?: unknown;
   /** Where the templates came from (the config file), named in errors. */
   source?: string | undefined;
 }
@@ -59,8 +64,10 @@ export function createTemplateRegistry(
     }
     byKey.set(key, candidate);
   }
+  const frequencyCaps = parseFrequencyCaps(options.frequencyCaps, categories, options.source);
   return {
     categories,
+    frequencyCaps,
     has: (key) => byKey.has(key),
     list: () => [...byKey.values()],
     get(key) {
@@ -107,6 +114,7 @@ export function withBuiltInTemplates(
   }
   return {
     categories: base.categories,
+    frequencyCaps: base.frequencyCaps,
     has: (key) => own.has(key) || base.has(key),
     list: () => [...base.list(), ...own.values()],
     get: (key) => own.get(key) ?? base.get(key),
