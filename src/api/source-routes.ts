@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { ErrorCodes, HogsendError } from "../errors.js";
 import type { Clock } from "../lib/clock.js";
 import { safeText } from "../lib/input-guard/index.js";
@@ -59,7 +59,7 @@ const sourceRoute = createRoute({
   },
 });
 
-const segmentRoute = (call: SegmentCall) =>
+const segmentRoute = (call: SegmentCall, checkWriteKey: MiddlewareHandler<ApiEnv>) =>
   createRoute({
     method: "post",
     path: `/v1/${call}`,
@@ -69,6 +69,7 @@ const segmentRoute = (call: SegmentCall) =>
       "Segment's HTTP tracking API shape; the write key (SEGMENT_WRITE_KEY) is the basic-auth username. " +
       (call === "batch" ? "`{ batch: [track|identify|page|screen|alias|group…] }`." : ""),
     security: [{ segmentWriteKey: [] }],
+    middleware: [checkWriteKey] as const,
     request: { body: payload(`A Segment ${call} call`) },
     responses: {
       200: json(SegmentAnswerSchema, "Stored (committed), or a duplicate"),
@@ -80,6 +81,15 @@ const segmentRoute = (call: SegmentCall) =>
 export function createSourceRoutes({ db }: RouteContext, options: SourceRouteOptions) {
   const byId = new Map(options.sources.map((s) => [s.id, s]));
   const deps = { db, clock: options.clock };
+  // The write key is a header: a caller without it is refused before a byte of the body is read (or waited for).
+  const checkWriteKey =
+    (call: SegmentCall): MiddlewareHandler<ApiEnv> =>
+    async (c, next) => {
+      if (!(await options.segment[call].verify({ rawBody: "", headers: headersOf(c) }))) {
+        throw unauthorized("Missing or invalid write key");
+      }
+      await next();
+    };
   const segment = (call: SegmentCall) => async (c: Context<ApiEnv>) => {
     const answer = await receiveSourceDelivery(deps, options.segment[call], await requestOf(c), {
       keepRejected: false,
@@ -99,17 +109,21 @@ export function createSourceRoutes({ db }: RouteContext, options: SourceRouteOpt
       if (answer.status === "unauthorized") throw unauthorized(`Missing or invalid ${id} signature`);
       return c.json(answer, 200);
     })
-    .openapi(segmentRoute("track"), segment("track"))
-    .openapi(segmentRoute("identify"), segment("identify"))
-    .openapi(segmentRoute("batch"), segment("batch"));
+    .openapi(segmentRoute("track", checkWriteKey("track")), segment("track"))
+    .openapi(segmentRoute("identify", checkWriteKey("identify")), segment("identify"))
+    .openapi(segmentRoute("batch", checkWriteKey("batch")), segment("batch"));
 }
 
-async function requestOf(c: Context<ApiEnv>): Promise<WebhookRequest> {
+function headersOf(c: Context<ApiEnv>): Record<string, string> {
   const headers: Record<string, string> = {};
   c.req.raw.headers.forEach((value, name) => {
     headers[name.toLowerCase()] = value;
   });
-  return { rawBody: await c.req.text(), headers };
+  return headers;
+}
+
+async function requestOf(c: Context<ApiEnv>): Promise<WebhookRequest> {
+  return { rawBody: await c.req.text(), headers: headersOf(c) };
 }
 
 function unauthorized(message: string): HogsendError {

@@ -1,3 +1,4 @@
+import { bodyLimit } from "hono/body-limit";
 import { auditedUserAction, handleAuditedUserChange } from "../auth/studio/audited-user-admin.js";
 import { CLIENT_IP_HEADER, STUDIO_AUTH_BASE_PATH } from "../auth/studio/studio-auth.js";
 import { ErrorCodes, HogsendError } from "../errors.js";
@@ -19,6 +20,20 @@ export function createStudioAuthRoutes(context: RouteContext) {
   const router = createRouter();
   const studio = context.studio;
   if (!studio) return router;
+  // Sign-in cannot be authenticated before its body is read, so its bodies are capped small: an oversized one is
+  // refused from its Content-Length at once, without reading (or waiting for) a byte of it.
+  router.use(
+    `${STUDIO_AUTH_BASE_PATH}/*`,
+    bodyLimit({
+      maxSize: GUARD.maxChars,
+      onError: () => {
+        throw new HogsendError(
+          ErrorCodes.PAYLOAD_TOO_LARGE,
+          `Studio auth bodies are limited to ${GUARD.maxChars} bytes`,
+        );
+      },
+    }),
+  );
   router.on(["GET", "POST"], `${STUDIO_AUTH_BASE_PATH}/*`, async (c) => {
     const headers = new Headers(c.req.raw.headers);
     headers.delete(CLIENT_IP_HEADER);
