@@ -1,6 +1,7 @@
 import type { Queryable } from "../db/database.js";
 import type { Clock } from "../lib/clock.js";
 import type { Logger } from "../lib/logger.js";
+import { type RetentionLoop, startRetentionLoop } from "../lib/retention-loop.js";
 import { pruneAuditLog } from "./audit-store.js";
 
 /**
@@ -13,29 +14,13 @@ export function startAuditPruning(options: {
   logger: Logger;
   retentionDays: number | undefined;
   intervalMs?: number;
-}): { stop(): Promise<void> } {
-  const retentionDays = options.retentionDays;
-  if (retentionDays === undefined) return { stop: async () => {} };
-  let running: Promise<void> | undefined;
-  const tick = () => {
-    if (running) return;
-    const olderThan = new Date(options.clock.now().getTime() - retentionDays * 86_400_000);
-    running = pruneAuditLog(options.db, olderThan)
-      .then((deleted) => {
-        if (deleted > 0) options.logger.info({ deleted, olderThan }, "pruned audit entries past retention");
-      })
-      .catch((error) => options.logger.warn({ err: error }, "audit pruning failed; retrying next interval"))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  tick();
-  const timer = setInterval(tick, options.intervalMs ?? 3_600_000);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+}): RetentionLoop {
+  return startRetentionLoop({
+    what: "audit entries",
+    clock: options.clock,
+    logger: options.logger,
+    retentionDays: options.retentionDays,
+    intervalMs: options.intervalMs,
+    prune: (olderThan) => pruneAuditLog(options.db, olderThan),
+  });
 }

@@ -1,6 +1,7 @@
 import type { Queryable } from "../db/database.js";
 import type { Clock } from "../lib/clock.js";
 import type { Logger } from "../lib/logger.js";
+import { startRetentionLoop } from "../lib/retention-loop.js";
 import { pruneEvents } from "./event-store.js";
 
 export interface EventPruning {
@@ -20,28 +21,12 @@ export function startEventPruning(options: {
   retentionDays: number | undefined;
   intervalMs?: number;
 }): EventPruning {
-  const retentionDays = options.retentionDays;
-  if (retentionDays === undefined) return { stop: async () => {} };
-  let running: Promise<void> | undefined;
-  const tick = () => {
-    if (running) return;
-    const olderThan = new Date(options.clock.now().getTime() - retentionDays * 86_400_000);
-    running = pruneEvents(options.db, { olderThan })
-      .then((deleted) => {
-        if (deleted > 0) options.logger.info({ deleted, olderThan }, "pruned events past retention");
-      })
-      .catch((error) => options.logger.warn({ err: error }, "event pruning failed; retrying next interval"))
-      .finally(() => {
-        running = undefined;
-      });
-  };
-  tick();
-  const timer = setInterval(tick, options.intervalMs ?? 3_600_000);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startRetentionLoop({
+    what: "events",
+    clock: options.clock,
+    logger: options.logger,
+    retentionDays: options.retentionDays,
+    intervalMs: options.intervalMs,
+    prune: (olderThan) => pruneEvents(options.db, { olderThan }),
+  });
 }
