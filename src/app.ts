@@ -367,8 +367,7 @@ export function buildApi(app: App, options: { authenticate?: Authenticator } = {
           clock: app.clock,
         }),
     ],
-    admin: (context) =>
-      createAdminApi(context, { clock: app.clock, registry, leaseMs: app.config.worker.leaseMs }),
+    admin: (context) => createAdminApi(context, { clock: app.clock, registry }),
   });
 }
 

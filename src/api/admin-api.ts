@@ -16,10 +16,7 @@ import { createSuppressionImportRoutes } from "./suppression-import-routes.js";
 import { createSuppressionRoutes } from "./suppression-routes.js";
 import { createSyncAdminRoutes } from "./sync-admin-routes.js";
 
-export type AdminApiOptions = JourneyAdminOptions & {
-  /** Workers' lease length: a heartbeat older than this shows as not live on the overview (default 30 s). */
-  leaseMs?: number | undefined;
-};
+export type AdminApiOptions = JourneyAdminOptions;
 
 /**
  * The admin API: one sub-app, mounted at `/v1/admin`, authenticated once for all of its routes (an `admin` key or a Studio session; viewers read only).
@@ -40,10 +37,7 @@ export function createAdminApi(context: RouteContext, options: AdminApiOptions) 
     .route("/", createAlertRoutes(context, options))
     .route("/", createSourceAdminRoutes(context))
     .route("/", createSyncAdminRoutes(context, { clock: options.clock }))
-    .route(
-      "/",
-      createStudioOverviewRoutes(context, { clock: options.clock, leaseMs: options.leaseMs ?? 30_000 }),
-    )
+    .route("/", createStudioOverviewRoutes(context, { clock: options.clock }))
     .route("/", createContactPreferenceRoutes(context, { clock: options.clock }))
     .route("/", createSuppressionImportRoutes(context));
 }

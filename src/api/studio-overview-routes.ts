@@ -2,12 +2,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { countContacts } from "../contacts/contact-store.js";
 import { migrationStatus } from "../db/migrate.js";
 import { emailOverview } from "../email/outbox/email-overview.js";
-import { outboxLagSeconds } from "../email/outbox/message-store.js";
-import { routingQueueLag } from "../events/event-store.js";
-import { countRoutingFailures } from "../events/routing-dead-letters.js";
 import { runTotals } from "../journeys/journey-insights.js";
-import { listWorkerHeartbeats } from "../journeys/routing-partitions.js";
 import type { Clock } from "../lib/clock.js";
+import { readSystemStatus } from "../operations/system-status.js";
 import type { RouteContext } from "./create-api.js";
 import { API_KEY_SECURITY, createRouter, dataOf, errors, json } from "./openapi-router.js";
 
@@ -66,8 +63,6 @@ const overviewRoute = createRoute({
 
 export interface OverviewOptions {
   clock: Clock;
-  /** A worker whose heartbeat is older than this is shown as not live (the lease length). */
-  leaseMs: number;
 }
 
 /** GET /overview. */
@@ -78,10 +73,8 @@ export function createStudioOverviewRoutes({ db }: RouteContext, options: Overvi
     const runs = await runTotals(db);
     const contacts = await countContacts(db);
     const schema = await migrationStatus(db);
-    const workers = await listWorkerHeartbeats(db);
-    const routingDeadLetters = await countRoutingFailures(db);
-    const routingQueue = await routingQueueLag(db, now);
-    const outboxLag = await outboxLagSeconds(db, now);
+    // The same workers and queues /v1/health reports (one reader, operations/system-status.ts).
+    const status = await readSystemStatus(db, now);
     return c.json(
       {
         data: {
@@ -90,14 +83,10 @@ export function createStudioOverviewRoutes({ db }: RouteContext, options: Overvi
           contacts,
           health: {
             schema: { current: schema.pending.length === 0, pending: schema.pending },
-            workers: workers.map((w) => ({
-              id: w.id,
-              seenAt: w.seenAt.toISOString(),
-              live: now.getTime() - w.seenAt.getTime() <= options.leaseMs,
-            })),
-            routingDeadLetters,
-            routingQueue,
-            outboxLagSeconds: outboxLag,
+            workers: status.workers.list.map((w) => ({ id: w.id, seenAt: w.lastSeenAt, live: w.live })),
+            routingDeadLetters: status.queues.routingDeadLetters,
+            routingQueue: { depth: status.queues.routingQueued, lagSeconds: status.queues.routingLagSeconds },
+            outboxLagSeconds: status.queues.outboxLagSeconds,
           },
         },
       },

@@ -294,24 +294,3 @@ export async function deleteUserEvents(q: Queryable, userId: string): Promise<nu
   );
   return result.rows[0]?.deleted ?? 0;
 }
-
-/**
- * The routing queue's depth (counted up to 100,000: past that the number is a backlog either way) and how long
- * its oldest event has waited since it was received (0 when empty).
- */
-export async function routingQueueLag(
-  q: Queryable,
-  now: Date,
-): Promise<{ depth: number; lagSeconds: number }> {
-  const result = await q.query<{ depth: number; oldest: Date | null }>(
-    `SELECT (SELECT count(*)::int FROM (SELECT 1 FROM event_routing_queue LIMIT 100000) d) AS depth,
-            (SELECT received_at FROM events WHERE id = (SELECT min(event_id) FROM event_routing_queue)
-              LIMIT 1) AS oldest`,
-  );
-  const row = result.rows[0];
-  const oldest = row?.oldest ?? null;
-  return {
-    depth: row?.depth ?? 0,
-    lagSeconds: oldest ? Math.max(0, (now.getTime() - oldest.getTime()) / 1000) : 0,
-  };
-}

@@ -120,9 +120,3 @@ export async function routingQueueStats(q: Queryable): Promise<RoutingQueueStats
   const row = rows[0];
   return { queued: row?.queued ?? 0, oldestReceivedAt: row?.oldest ?? null, deadLetters: row?.dead ?? 0 };
 }
-
-/** How many events are in the routing dead letters. */
-export async function countRoutingFailures(q: Queryable): Promise<number> {
-  const result = await q.query<{ n: string }>("SELECT count(*)::text AS n FROM event_routing_failures");
-  return Number(result.rows[0]?.n ?? 0);
-}

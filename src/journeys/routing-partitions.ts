@@ -62,11 +62,3 @@ export async function releasePartitions(q: Queryable, owner: string): Promise<vo
   );
   await q.query("DELETE FROM journey_workers WHERE id = $1", [owner]);
 }
-
-/** Workers' heartbeats (journey_workers, renewed with their partition leases), newest first. */
-export async function listWorkerHeartbeats(q: Queryable): Promise<Array<{ id: string; seenAt: Date }>> {
-  const result = await q.query<{ id: string; seen_at: Date }>(
-    "SELECT id, seen_at FROM journey_workers ORDER BY seen_at DESC LIMIT 100",
-  );
-  return result.rows.map((row) => ({ id: row.id, seenAt: row.seen_at }));
-}

@@ -342,13 +342,3 @@ export async function outboxStats(
   const row = rows[0];
   return { queued: row?.queued ?? 0, sending: row?.sending ?? 0, oldestDueAt: row?.oldest ?? null };
 }
-
-/** How long the oldest due queued email has waited past its due time, in seconds (0 when none). */
-export async function outboxLagSeconds(q: Queryable, now: Date): Promise<number> {
-  const result = await q.query<{ due: Date | null }>(
-    "SELECT min(next_attempt_at) AS due FROM messages WHERE status = 'queued' AND next_attempt_at <= $1",
-    [now.toISOString()],
-  );
-  const due = result.rows[0]?.due ?? null;
-  return due ? Math.max(0, (now.getTime() - due.getTime()) / 1000) : 0;
-}
