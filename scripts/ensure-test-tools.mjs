@@ -24,13 +24,39 @@ const TOOLS_CACHE = path.join(
 );
 // Prometheus v3.16's module version (Prometheus tags its Go module v0.<minor>.<patch>).
 const PROMTOOL_PACKAGE = "github.com/prometheus/prometheus/cmd/promtool@v0.316.0";
+// The Hatchet engine (HOGSEND_ENGINE=hatchet's tests run against a real one): hatchet-lite, hatchet-admin and
+// hatchet-migrate, built from tools/hatchet/go.mod (the pin; see tools/hatchet/tools.go for why not `go install`).
+// src/journeys/hatchet/local-hatchet.ts names the same version; test/helpers/local-hatchet.ts the same folder.
+const HATCHET_VERSION = "v0.104.0";
+const HATCHET_DIR =
+  process.env.HOGSEND_HATCHET_BIN_DIR ?? path.join(TOOLS_CACHE, `hatchet@${HATCHET_VERSION}`);
 const GO_TOOLS = [
   {
     name: "promtool",
     path: process.env.PROMTOOL_PATH ?? path.join(TOOLS_CACHE, "promtool@v0.316.0", "promtool"),
     goPackage: PROMTOOL_PACKAGE,
+    command: ["install", PROMTOOL_PACKAGE],
+  },
+  {
+    name: "hatchet",
+    path: path.join(HATCHET_DIR, "hatchet-migrate"),
+    paths: ["hatchet-lite", "hatchet-admin", "hatchet-migrate"].map((name) => path.join(HATCHET_DIR, name)),
+    goPackage: `github.com/hatchet-dev/hatchet@${HATCHET_VERSION}`,
+    cwd: path.join(import.meta.dirname, "..", "tools", "hatchet"),
+    // The engine reports this version to the SDK, which enables durable eviction from v0.80.0 on.
+    command: [
+      "build",
+      "-trimpath",
+      `-ldflags=-s -w -X main.Version=${HATCHET_VERSION}`,
+      "-o",
+      `${HATCHET_DIR}${path.sep}`,
+      "github.com/hatchet-dev/hatchet/cmd/hatchet-lite",
+      "github.com/hatchet-dev/hatchet/cmd/hatchet-admin",
+      "github.com/hatchet-dev/hatchet/cmd/hatchet-migrate",
+    ],
   },
 ];
+const isBuilt = (tool) => (tool.paths ?? [tool.path]).every((file) => existsSync(file));
 const GO_INSTALL_TIMEOUT_MS = 25 * 60_000;
 
 const TOOLS = [
@@ -41,6 +67,11 @@ const TOOLS = [
     aptPackage: "redis-server",
   },
 ];
+
+if (process.argv.includes("--hatchet-only")) {
+  installGoTools(GO_TOOLS.filter((tool) => tool.name === "hatchet"));
+  process.exit(isBuilt(GO_TOOLS[1]) ? 0 : 1);
+}
 
 if (process.env.HOGSEND_SKIP_TOOL_INSTALL === "1" || process.env.HOGSEND_SKIP_BROWSER_INSTALL === "1")
   process.exit(0);
@@ -89,8 +120,8 @@ for (const tool of missing) {
   }
 }
 
-function installGoTools() {
-  const missingGo = GO_TOOLS.filter((tool) => !existsSync(tool.path));
+function installGoTools(tools = GO_TOOLS) {
+  const missingGo = tools.filter((tool) => !isBuilt(tool));
   if (missingGo.length === 0) return;
   if (spawnSync("sh", ["-c", "command -v go"], { stdio: "ignore" }).status !== 0) {
     console.warn(
@@ -102,14 +133,15 @@ function installGoTools() {
   for (const tool of missingGo) {
     mkdirSync(path.dirname(tool.path), { recursive: true });
     const started = Date.now();
-    console.log(`[pretest] go install ${tool.goPackage} (one time, a few minutes)…`);
-    const result = spawnSync("go", ["install", tool.goPackage], {
+    console.log(`[pretest] go ${tool.command[0]} ${tool.goPackage} (one time, a few minutes)…`);
+    const result = spawnSync("go", tool.command, {
       stdio: ["ignore", "inherit", "inherit"],
+      cwd: tool.cwd,
       env: { ...process.env, GOBIN: path.dirname(tool.path), GOFLAGS: "-mod=mod" },
       timeout: GO_INSTALL_TIMEOUT_MS,
     });
     const seconds = Math.round((Date.now() - started) / 1000);
-    if (result.status === 0 && existsSync(tool.path)) {
+    if (result.status === 0 && isBuilt(tool)) {
       console.log(`[pretest] built ${tool.name} in ${seconds} s`);
     } else {
       console.error(

@@ -44,9 +44,12 @@ import {
 } from "./email/templates/template-registry.js";
 import { ErrorCodes, HogsendError } from "./errors.js";
 import { startEventPruning } from "./events/event-retention.js";
+import { createHatchetClient } from "./journeys/hatchet/create-hatchet-client.js";
+import type { HatchetSettings } from "./journeys/hatchet/hatchet-settings.js";
+import { startHatchetEngine } from "./journeys/hatchet/start-hatchet-engine.js";
 import { createJourneyRegistry, lazyJourneyRegistry, loadJourneys } from "./journeys/journey-registry.js";
 import type { DefinedJourney } from "./journeys/journey-types.js";
-import { startJourneyWorker } from "./journeys/journey-worker.js";
+import { DEFAULT_RETRY, startJourneyWorker } from "./journeys/journey-worker.js";
 import { startWorkerHeartbeat } from "./journeys/worker-heartbeats.js";
 import { type Clock, systemClock } from "./lib/clock.js";
 import { createLogger, type Logger } from "./lib/logger.js";
@@ -450,7 +453,27 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     readers: email.readers,
     metrics: app.metrics,
     defaultTimeZone: app.config.defaultTimeZone,
+    execute: app.config.engine.kind === "postgres",
   });
+  const engine = app.config.engine;
+  const hatchet =
+    engine.kind === "hatchet"
+      ? await startHatchetEngine({
+          hatchet: createHatchetClient(requireHatchetSettings(engine.hatchet), app.logger),
+          db: app.db,
+          clock: app.clock,
+          logger: app.logger,
+          registry,
+          concurrency: app.config.worker.concurrency,
+          leaseMs: app.config.worker.leaseMs,
+          pollIntervalMs: app.config.worker.pollIntervalMs,
+          retry: DEFAULT_RETRY,
+          services: email.services,
+          readers: email.readers,
+          metrics: app.metrics,
+          defaultTimeZone: app.config.defaultTimeZone,
+        })
+      : undefined;
   const delivery = await startEmailDelivery({
     db: app.db,
     clock: app.clock,
@@ -497,7 +520,6 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     pollIntervalMs: app.config.worker.pollIntervalMs,
     leaseMs: app.config.worker.leaseMs,
   });
-  app.logger.info({ journeys: registry.journeys.map((j) => j.meta.id) }, "worker started");
   const heartbeat = startWorkerHeartbeat({
     db: app.db,
     clock: app.clock,
@@ -505,12 +527,16 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     workerId,
     engine: `hogsend@${VERSION}`,
   });
-  app.logger.info({ workerId, journeys: registry.journeys.map((j) => j.meta.id) }, "worker started");
+  app.logger.info(
+    { workerId, engine: engine.kind, journeys: registry.journeys.map((j) => j.meta.id) },
+    `worker started (engine: ${engine.kind})`,
+  );
   return {
     workerId,
     async stop(graceMs) {
       await Promise.all([
         journeys.stop(graceMs),
+        hatchet?.stop(),
         delivery.stop(graceMs),
         pruning.stop(),
         auditPruning.stop(),
@@ -522,6 +548,17 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
       app.logger.debug("worker stopped");
     },
   };
+}
+
+/** HOGSEND_ENGINE=hatchet without HATCHET_CLIENT_TOKEN: `hogsend dev` starts a local engine; nothing else can. */
+function requireHatchetSettings(settings: HatchetSettings | undefined): HatchetSettings {
+  if (settings) return settings;
+  throw new HogsendError(
+    ErrorCodes.CONFIG_INVALID,
+    "HOGSEND_ENGINE=hatchet needs HATCHET_CLIENT_TOKEN (an API token of your Hatchet tenant; `hogsend dev` starts a " +
+      "local Hatchet when it is unset). See README: Running journeys on Hatchet.",
+    { details: [{ variable: "HATCHET_CLIENT_TOKEN", reason: "is required when HOGSEND_ENGINE=hatchet" }] },
+  );
 }
 
 function memo<T>(build: () => T): () => Promise<T> {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ErrorCodes, HogsendError } from "./errors.js";
+import type { HatchetSettings } from "./journeys/hatchet/hatchet-settings.js";
 import { isValidTimeZone } from "./lib/zoned-time.js";
 
 /**
@@ -147,6 +148,17 @@ const envSchema = z.object({
   HOGSEND_WORKER_CONCURRENCY: positiveInt(1000),
   HOGSEND_LEASE_SECONDS: positiveInt(30),
   HOGSEND_POLL_INTERVAL_MS: positiveInt(1000),
+  HOGSEND_ENGINE: z.preprocess(emptyToUndefined, z.enum(["postgres", "hatchet"]).default("postgres")),
+  HATCHET_CLIENT_TOKEN: optionalString,
+  HATCHET_CLIENT_HOST_PORT: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[^\s:/]+:\d{1,5}$/, "must be host:port (the engine's gRPC address)")
+      .optional(),
+  ),
+  HATCHET_CLIENT_TLS_STRATEGY: z.preprocess(emptyToUndefined, z.enum(["tls", "mtls", "none"]).default("tls")),
+  HATCHET_CLIENT_NAMESPACE: optionalString,
   HOGSEND_SHUTDOWN_GRACE_SECONDS: positiveInt(25),
   // Per API key token bucket on POST /v1/ingest, in events per second; 0 turns the limit off.
   HOGSEND_INGEST_RATE_LIMIT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(50_000)),
@@ -284,6 +296,12 @@ export interface Config {
     pollIntervalMs: number;
     shutdownGraceMs: number;
   };
+  /**
+   * HOGSEND_ENGINE: what executes journey runs. `postgres` (default): this process, with Postgres as the queue.
+   * `hatchet`: Hatchet durable tasks; `hatchet` is undefined until HATCHET_CLIENT_TOKEN is set (`hogsend dev` then
+   * starts a local Hatchet; other modes refuse to start).
+   */
+  engine: { kind: "postgres" } | { kind: "hatchet"; hatchet: HatchetSettings | undefined };
   /** Inbound sources; a source with no secret is open outside production and refused (401) in production. */
   sources: {
     posthogWebhookSecret: string | undefined;
@@ -372,6 +390,12 @@ function crossFieldProblems(env: Env): Problem[] {
     problems.push({
       variable: "HOGSEND_ALERTS_EMAIL",
       reason: "must be a comma-separated list of email addresses",
+    });
+  }
+  if (env.HOGSEND_ENGINE === "hatchet" && env.NODE_ENV === "production" && !env.HATCHET_CLIENT_TOKEN) {
+    problems.push({
+      variable: "HATCHET_CLIENT_TOKEN",
+      reason: "is required in production when HOGSEND_ENGINE=hatchet (an API token of your Hatchet tenant)",
     });
   }
   const journeys = env.ENABLED_JOURNEYS.trim();
@@ -508,6 +532,20 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       pollIntervalMs: env.HOGSEND_POLL_INTERVAL_MS,
       shutdownGraceMs: env.HOGSEND_SHUTDOWN_GRACE_SECONDS * 1000,
     },
+    engine:
+      env.HOGSEND_ENGINE === "hatchet"
+        ? {
+            kind: "hatchet",
+            hatchet: env.HATCHET_CLIENT_TOKEN
+              ? {
+                  token: env.HATCHET_CLIENT_TOKEN,
+                  hostPort: env.HATCHET_CLIENT_HOST_PORT,
+                  tlsStrategy: env.HATCHET_CLIENT_TLS_STRATEGY,
+                  namespace: env.HATCHET_CLIENT_NAMESPACE,
+                }
+              : undefined,
+          }
+        : { kind: "postgres" },
     sources: {
       posthogWebhookSecret: env.POSTHOG_WEBHOOK_SECRET,
       stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET,

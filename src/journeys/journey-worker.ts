@@ -38,6 +38,11 @@ export interface JourneyWorkerOptions {
   metrics?: HogsendMetrics;
   /** HOGSEND_DEFAULT_TIMEZONE: the zone for contacts without a valid `timezone` property. */
   defaultTimeZone?: string;
+  /**
+   * Executes due runs here (default). False when another engine executes them (HOGSEND_ENGINE=hatchet): this worker
+   * then only routes events, and the runs it creates or resumes are handed to that engine.
+   */
+  execute?: boolean;
 }
 
 export interface JourneyWorker {
@@ -207,7 +212,7 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
 
   async function executorLoop(): Promise<void> {
     const ids = dispatcher.journeyIds;
-    if (ids.length === 0) return;
+    if (ids.length === 0 || options.execute === false) return;
     while (!stopping) {
       let waitMs = options.pollIntervalMs;
       try {

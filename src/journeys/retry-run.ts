@@ -39,7 +39,7 @@ export async function retryRun(
     }
     const result = await tx.query<RunRow>(
       `UPDATE journey_runs SET status = 'active', due_at = $2, attempts = 0, error = NULL, completed_at = NULL,
-              lease_owner = NULL, lease_expires_at = NULL, updated_at = $2
+              lease_owner = NULL, lease_expires_at = NULL, engine_wakes_at = NULL, updated_at = $2
         WHERE id = $1 AND status = 'failed'
         RETURNING ${RUN_COLUMNS}`,
       [runId, now.toISOString()],

@@ -90,7 +90,10 @@ export async function loadUserJourneyState(
   return state;
 }
 
-/** Makes waiting runs due now and writes the event each was waiting for into its journal entry. */
+/**
+ * Makes waiting runs due now and writes the event each was waiting for into its journal entry. (An external engine
+ * parked on its own sleep is told by `engine_wakes_at = NULL` that this run must now be woken.)
+ */
 export async function resumeWaitingRuns(
   q: Queryable,
   resumes: ReadonlyArray<{ run: LiveRun; event: StoredEvent }>,
@@ -111,7 +114,7 @@ export async function resumeWaitingRuns(
   const resumed = await q.query(
     `WITH runs AS (
        UPDATE journey_runs r SET status = 'active', due_at = $2, wait_event = NULL, wait_where = NULL,
-              wait_position = NULL, updated_at = $2
+              wait_position = NULL, engine_wakes_at = NULL, updated_at = $2
         WHERE r.id = ANY($1::uuid[]) AND r.status = 'waiting'
         RETURNING r.id)
      UPDATE journey_journal j

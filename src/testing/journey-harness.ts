@@ -11,6 +11,9 @@ import { createTemplateRegistry, type TemplateRegistry } from "../email/template
 import { EVENT_COLUMNS, insertEvents, toStoredEvent } from "../events/event-store.js";
 import type { StoredEvent } from "../events/event-types.js";
 import { routeBatch } from "../journeys/event-router.js";
+import { createHatchetClient } from "../journeys/hatchet/create-hatchet-client.js";
+import type { HatchetSettings } from "../journeys/hatchet/hatchet-settings.js";
+import { type HatchetEngine, startHatchetEngine } from "../journeys/hatchet/start-hatchet-engine.js";
 import { createJourneyRegistry, type JourneyRegistry } from "../journeys/journey-registry.js";
 import {
   type JournalEntry,
@@ -64,6 +67,14 @@ export interface HarnessOptions {
   frequencyCaps?: FrequencyCaps;
   /** Environment for engine and delivery settings (HOGSEND_DEFAULT_TIMEZONE, EMAIL_FROM …); default: test defaults. */
   env?: Record<string, string>;
+  /**
+   * Which engine executes the runs: the Postgres engine in this process (default), or Hatchet durable tasks on the
+   * engine these settings reach (a worker in this process; each harness gets a namespace of its own). Time is still
+   * virtual: `advance` wakes what comes due with Hatchet wake events instead of waiting for Hatchet's sleeps.
+   */
+  engine?: { kind: "postgres" } | { kind: "hatchet"; hatchet: HatchetSettings; evictAfter?: `${number}s` };
+  /** How long `drain` waits for a Hatchet-executed run to settle before it fails (default 60 s). */
+  drainTimeoutMs?: number;
 }
 
 /** A journey test harness: the real engine on a real Postgres, with a virtual clock. */
@@ -165,6 +176,35 @@ export async function createJourneyHarness(options: HarnessOptions): Promise<Jou
     defaultTimeZone: config.defaultTimeZone,
   });
 
+  const hatchet =
+    options.engine?.kind === "hatchet"
+      ? await startHatchetEngine({
+          hatchet: createHatchetClient(
+            {
+              ...options.engine.hatchet,
+              namespace: `${options.engine.hatchet.namespace ?? ""}harness_${randomUUID().slice(0, 8)}_`,
+            },
+            logger,
+          ),
+          db,
+          clock,
+          logger,
+          registry,
+          concurrency: 200,
+          leaseMs: 60_000,
+          pollIntervalMs: 1_000,
+          retry: options.retry ?? { attempts: 3, backoffMs: 10_000 },
+          services: email.services,
+          readers: email.readers,
+          defaultTimeZone: config.defaultTimeZone,
+          loops: false,
+          wakeParked: true,
+          handoffMs: 10_000,
+          workerName: "hogsend-harness",
+          ...(options.engine.evictAfter ? { evictAfter: options.engine.evictAfter } : {}),
+        })
+      : undefined;
+
   const delivery = options.emailProvider
     ? createDueEmailDelivery({
         db,
@@ -177,6 +217,7 @@ export async function createJourneyHarness(options: HarnessOptions): Promise<Jou
     : undefined;
 
   async function drain(): Promise<void> {
+    if (hatchet) return drainOnHatchet(hatchet);
     for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
       const routed = await routeBatch({ db, clock, registry }, ALL_PARTITIONS, 1000);
       const claimed = await executor.claimAndStart(1000);
@@ -187,6 +228,33 @@ export async function createJourneyHarness(options: HarnessOptions): Promise<Jou
     throw new Error(
       `harness: still busy after ${MAX_DRAIN_ROUNDS} rounds (a journey triggering itself forever?)`,
     );
+  }
+
+  /**
+   * Hatchet executes asynchronously: hand over what is due, then poll until no live run is due on the virtual clock
+   * (every execution has committed), and only then route again — events a run fired commit with its journal.
+   */
+  async function drainOnHatchet(engine: HatchetEngine): Promise<void> {
+    const deadline = Date.now() + (options.drainTimeoutMs ?? 60_000);
+    while (Date.now() < deadline) {
+      const due = await db.query<{ due: number }>(
+        "SELECT count(*)::int AS due FROM journey_runs WHERE status IN ('active', 'waiting') AND due_at <= $1",
+        [clock.now().toISOString()],
+      );
+      const busy = (due.rows[0]?.due ?? 0) > 0;
+      const routed = await routeBatch({ db, clock, registry }, ALL_PARTITIONS, 1000);
+      const handed = await engine.handOff(1000);
+      await engine.cancelEnded(1000);
+      const delivered = (await delivery?.deliverDue()) ?? 0;
+      if (!busy && routed.events === 0 && handed === 0 && delivered === 0) return;
+      if (routed.events === 0 && handed === 0 && delivered === 0) await new Promise((r) => setTimeout(r, 15));
+    }
+    const stuck = await db.query(
+      `SELECT id, journey_id, status, due_at, lease_owner, engine_ref FROM journey_runs
+        WHERE status IN ('active', 'waiting') AND due_at <= $1 LIMIT 5`,
+      [clock.now().toISOString()],
+    );
+    throw new Error(`harness: runs on Hatchet did not settle in time: ${JSON.stringify(stuck.rows)}`);
   }
 
   return {
@@ -303,6 +371,7 @@ export async function createJourneyHarness(options: HarnessOptions): Promise<Jou
       return Object.fromEntries(result.rows.map((row) => [row.reason, row.count]));
     },
     async close() {
+      await hatchet?.stop();
       await executor.settle();
       await db.close();
       await owned?.drop();

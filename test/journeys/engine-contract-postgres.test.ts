@@ -1,0 +1,3 @@
+import { defineEngineContract } from "./engine-contract.js";
+
+defineEngineContract({ engine: async () => ({ kind: "postgres" }), lostDatabase: true });
