@@ -46,7 +46,6 @@ const GO_TOOLS = [
     // The engine reports this version to the SDK, which enables durable eviction from v0.80.0 on.
     command: [
       "build",
-      "-trimpath",
       `-ldflags=-s -w -X main.Version=${HATCHET_VERSION}`,
       "-o",
       `${HATCHET_DIR}${path.sep}`,

@@ -137,7 +137,9 @@ async function step(
   const wait = await recordEngineWait(db, {
     engineRef,
     runId,
-    wait: { seq: at.seq, sleepFor: `${seconds}s`, eventsSince: new Date(now.getTime() - WAKE_LOOKBACK_MS) },
+    // Hatchet's clock, not the journey's (the harness runs journeys on virtual time): the lookback is about events
+    // Hatchet has received.
+    wait: { seq: at.seq, sleepFor: `${seconds}s`, eventsSince: new Date(Date.now() - WAKE_LOOKBACK_MS) },
   });
   await parkRunOnEngine(db, { runId, engineRef, dueAt, wakesAt: new Date(now.getTime() + seconds * 1000) });
   return { done: false, wait };

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -61,6 +61,12 @@ export async function startLocalHatchet(options: LocalHatchetOptions): Promise<L
   const staticDir = path.join(options.stateDir, "static");
   mkdirSync(configDir, { recursive: true });
   mkdirSync(staticDir, { recursive: true });
+  // hatchet-lite serves Hatchet's dashboard from here; it is not built (no Node front-end build of Hatchet's), so a
+  // page saying so stands in for it. The REST API and gRPC are what Hogsend uses.
+  writeFileSync(
+    path.join(staticDir, "index.html"),
+    "<!doctype html><title>Hatchet</title><p>The local Hatchet engine runs without its dashboard.</p>",
+  );
   const env: NodeJS.ProcessEnv = {
     DATABASE_URL: databaseUrl,
     DATABASE_MAX_CONNS: "10",
