@@ -24,6 +24,8 @@ export interface EmailSoakOptions {
   /** Give up waiting for the outbox to drain after this long. */
   drainTimeoutMs: number;
   concurrency?: number;
+  /** More environment for the workers (HOGSEND_ENGINE=hatchet and its HATCHET_CLIENT_* settings). */
+  env?: Record<string, string>;
   log?: (line: string) => void;
 }
 
@@ -70,6 +72,7 @@ export async function runEmailSoak(options: EmailSoakOptions): Promise<EmailSoak
         HOGSEND_POLL_INTERVAL_MS: "200",
         HOGSEND_WORKER_CONCURRENCY: "40",
         HOGSEND_DB_POOL_SIZE: "8",
+        ...options.env,
       },
       stdio: ["ignore", "pipe", "inherit"],
     });

@@ -35,11 +35,6 @@ export interface JourneyTaskDeps extends Omit<ReplayDeps, "owner"> {
   onOutcome?: (journeyId: string, outcome: ReplayOutcome, seconds: number) => void;
 }
 
-/**
- * Wake events pushed this long before a wait was recorded still count: an event that resumed the run while this
- * engine run was parking it would otherwise be missed until the sleep ends. (A stale one only costs a replay.)
- */
-const WAKE_LOOKBACK_MS = 2_000;
 /** A previous invocation's lease is waited out in steps of at most this (it is renewed while alive). */
 const LEASE_POLL_MS = 1_000;
 
@@ -100,6 +95,10 @@ async function step(
 ): Promise<Step> {
   const { db, clock } = deps;
   const { runId, engineRef, owner } = at;
+  // Wake events Hatchet receives from now on count for the wait this step ends with: one pushed while this step
+  // executes or parks is not lost, and the one that woke this step (received before) does not wake it again.
+  // Hatchet's clock, not the journey's (the harness runs journeys on virtual time).
+  const startedAt = new Date();
   let dueAt: Date;
   for (;;) {
     const claim = await claimRunForEngine(db, {
@@ -137,9 +136,7 @@ async function step(
   const wait = await recordEngineWait(db, {
     engineRef,
     runId,
-    // Hatchet's clock, not the journey's (the harness runs journeys on virtual time): the lookback is about events
-    // Hatchet has received.
-    wait: { seq: at.seq, sleepFor: `${seconds}s`, eventsSince: new Date(Date.now() - WAKE_LOOKBACK_MS) },
+    wait: { seq: at.seq, sleepFor: `${seconds}s`, eventsSince: startedAt },
   });
   await parkRunOnEngine(db, { runId, engineRef, dueAt, wakesAt: new Date(now.getTime() + seconds * 1000) });
   return { done: false, wait };
