@@ -488,12 +488,14 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     logger: app.logger,
     intervalMs: Math.max(app.config.worker.pollIntervalMs, 5_000),
   });
-  const { posthogApiKey, posthogHost } = app.config.sync;
+  const { posthogApiKey, posthogHost, posthogSyncEmail } = app.config.sync;
   const sync = await startSyncDelivery({
     db: app.db,
     clock: app.clock,
     logger: app.logger,
-    posthog: posthogApiKey ? { apiKey: posthogApiKey, host: posthogHost } : undefined,
+    posthog: posthogApiKey
+      ? { apiKey: posthogApiKey, host: posthogHost, syncEmail: posthogSyncEmail }
+      : undefined,
     pollIntervalMs: app.config.worker.pollIntervalMs,
     leaseMs: app.config.worker.leaseMs,
   });

@@ -181,6 +181,8 @@ const envSchema = z.object({
   // Engagement out: the PostHog destination of the sync outbox (project API key, phc_...).
   POSTHOG_API_KEY: optionalString,
   POSTHOG_HOST: z.preprocess(emptyToUndefined, httpUrl.default("https://us.i.posthog.com")),
+  // Off by default: the PostHog destination `$set`s the contact's email address on the person only when "true".
+  POSTHOG_SYNC_EMAIL: z.preprocess(emptyToUndefined, z.enum(["true", "false"]).default("false")),
   // Days the audit log keeps an entry (the worker prunes older ones); 0 keeps them forever.
   HOGSEND_AUDIT_RETENTION_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(365)),
 });
@@ -293,7 +295,12 @@ export interface Config {
     segmentWriteKey: string | undefined;
   };
   /** Engagement out; the PostHog destination is enabled when `posthogApiKey` is set. */
-  sync: { posthogApiKey: string | undefined; posthogHost: string };
+  sync: {
+    posthogApiKey: string | undefined;
+    posthogHost: string;
+    /** POSTHOG_SYNC_EMAIL: `$set` the email address on the PostHog person (default false: never sent). */
+    posthogSyncEmail: boolean;
+  };
 }
 
 interface Problem {
@@ -515,7 +522,11 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       stripeApiBase: env.STRIPE_API_BASE,
       segmentWriteKey: env.SEGMENT_WRITE_KEY,
     },
-    sync: { posthogApiKey: env.POSTHOG_API_KEY, posthogHost: env.POSTHOG_HOST.replace(/\/+$/, "") },
+    sync: {
+      posthogApiKey: env.POSTHOG_API_KEY,
+      posthogHost: env.POSTHOG_HOST.replace(/\/+$/, ""),
+      posthogSyncEmail: env.POSTHOG_SYNC_EMAIL === "true",
+    },
   };
 }
 
