@@ -47,6 +47,7 @@ import { startEventPruning } from "./events/event-retention.js";
 import { createJourneyRegistry, lazyJourneyRegistry, loadJourneys } from "./journeys/journey-registry.js";
 import type { DefinedJourney } from "./journeys/journey-types.js";
 import { startJourneyWorker } from "./journeys/journey-worker.js";
+import type { PersonPropertyLookup } from "./journeys/person-property-lookup.js";
 import { startWorkerHeartbeat } from "./journeys/worker-heartbeats.js";
 import { type Clock, systemClock } from "./lib/clock.js";
 import { createLogger, type Logger } from "./lib/logger.js";
@@ -56,6 +57,7 @@ import { databaseGaugeSample } from "./operations/sample-database-gauges.js";
 import type { AnyEmailTemplate } from "./project/define-config.js";
 import { createRedisClient, type RedisClient } from "./redis/redis-client.js";
 import { buildSources } from "./sources/build-sources.js";
+import { createPostHogPersonLookup } from "./sources/posthog-person-lookup.js";
 import type { ProjectSources } from "./sources/project-sources.js";
 import { startReceiptResolution } from "./sources/resolve-pending-receipts.js";
 import { startSyncDelivery } from "./sync/sync-delivery.js";
@@ -90,6 +92,11 @@ export interface App {
   readonly alerts: AlertSettings;
   /** The Redis connection when REDIS_URL is set (shared rate limits); undefined otherwise. */
   readonly redis: RedisClient | undefined;
+  /**
+   * PostHog person properties for journeys with `meta.personLookup` (POSTHOG_PERSONAL_API_KEY and
+   * POSTHOG_PROJECT_ID), cached in Redis when REDIS_URL is set; undefined without the key. Built on first use.
+   */
+  readonly personLookup: PersonPropertyLookup | undefined;
   /** The project's own webhook sources and the built-ins' options (its config's `sources`, `posthog`, `stripe`). */
   readonly sources: ProjectSources | undefined;
   /** Studio's logins (Better Auth on this database, and on Redis when REDIS_URL is set), built on first use. */
@@ -146,12 +153,25 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ...(options.metricsSampleIntervalMs === undefined ? {} : { intervalMs: options.metricsSampleIntervalMs }),
   });
   let closed = false;
-  // Connected on first use (the api's shared rate limits and Studio's sessions need it; a worker never opens it).
+  // Connected on first use (the api's shared rate limits, Studio's sessions, a worker's person-lookup cache).
   let redis: RedisClient | undefined;
   const redisUrl = config.redisUrl;
   const sharedRedis = () => {
     if (redisUrl !== undefined && !closed) redis ??= createRedisClient(redisUrl, logger);
     return redis;
+  };
+  const persons = config.sources.posthogPersons;
+  let personLookup: PersonPropertyLookup | undefined;
+  const sharedPersonLookup = () => {
+    if (persons === undefined) return undefined;
+    personLookup ??= createPostHogPersonLookup({
+      ...persons,
+      // Read per call: the connection is opened on the first lookup, not at boot.
+      redis: sharedRedis,
+      logger: logger.child({ component: "person-lookup" }),
+      counter: metrics.personLookups,
+    });
+    return personLookup;
   };
   let studio: StudioAuth | undefined;
   const studioAuth = () => {
@@ -190,6 +210,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     alerts: resolveAlertSettings(options.alerts, config.alerts.minVolume),
     get redis() {
       return sharedRedis();
+    },
+    get personLookup() {
+      return sharedPersonLookup();
     },
     studioAuth,
     async close() {
@@ -450,7 +473,15 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     readers: email.readers,
     metrics: app.metrics,
     defaultTimeZone: app.config.defaultTimeZone,
+    personLookup: app.personLookup,
   });
+  const optedIn = registry.journeys.filter((j) => j.meta.personLookup !== undefined).map((j) => j.meta.id);
+  if (optedIn.length > 0 && app.personLookup === undefined) {
+    app.logger.warn(
+      { journeys: optedIn },
+      "journeys set meta.personLookup but POSTHOG_PERSONAL_API_KEY is unset: their conditions read stored contact properties only",
+    );
+  }
   const delivery = await startEmailDelivery({
     db: app.db,
     clock: app.clock,

@@ -48,6 +48,8 @@ export interface HogsendMetrics {
   readonly sync: {
     outboxMessages: Gauge<"status">;
   };
+  /** PostHog person lookups for journey conditions (workers with POSTHOG_PERSONAL_API_KEY). */
+  readonly personLookups: Counter<"outcome">;
   readonly workers: {
     live: Gauge;
   };
@@ -228,6 +230,12 @@ export function createMetrics(version: string, registry: Registry = new Registry
         registers,
       }),
     },
+    personLookups: new Counter({
+      name: "hogsend_person_lookups_total",
+      help: "Users whose PostHog person properties a routing batch needed, by outcome (cached, found, not_found, failed, timeout, rate_limited)",
+      labelNames: ["outcome"] as const,
+      registers,
+    }),
     workers: {
       live: new Gauge({
         name: "hogsend_workers_live",
