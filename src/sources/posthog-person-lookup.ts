@@ -1,6 +1,7 @@
 import type { Counter } from "prom-client";
 import type { Logger } from "../lib/logger.js";
 import { LruCache } from "../lib/lru-cache.js";
+import type { PERSON_LOOKUP_OUTCOMES } from "../metrics/hogsend-metrics.js";
 import type { RedisClient } from "../redis/redis-client.js";
 
 export interface PostHogPersonLookupOptions {
@@ -24,7 +25,7 @@ export interface PostHogPersonLookupOptions {
   concurrency?: number;
 }
 
-export type PersonLookupOutcome = "cached" | "found" | "not_found" | "failed" | "timeout" | "rate_limited";
+export type PersonLookupOutcome = (typeof PERSON_LOOKUP_OUTCOMES)[number];
 
 interface CachedPerson {
   /** When PostHog answered (epoch ms): entries expire `ttlMs` after it wherever they are copied. */
