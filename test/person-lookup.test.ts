@@ -1,8 +1,9 @@
 import { defineJourney, hours } from "hogsend";
 import { createJourneyHarness, type JourneyHarness } from "hogsend/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type App, createApp } from "../src/app.js";
+import { type App, createApp, startWorker } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
+import { insertEvents } from "../src/events/event-store.js";
 import { validateJourney } from "../src/journeys/journey-meta-schema.js";
 import type { PropertyCondition } from "../src/journeys/journey-types.js";
 import { createLogger } from "../src/lib/logger.js";
@@ -147,6 +148,45 @@ describe("journeys with meta.personLookup", () => {
     await h.send({ event: "feature.used", userId: "ph-nobody" });
     expect(await h.runs({ userId: "ph-nobody" })).toHaveLength(0);
     expect(posthog.personLookups).toEqual(["ph-nobody"]);
+  });
+});
+
+describe("the worker", () => {
+  it("routes with the app's PostHog lookup: the opted-in journey enrolls on the PostHog property", async () => {
+    const app = await createApp(
+      loadConfig({
+        NODE_ENV: "test",
+        POSTHOG_HOST: posthog.baseUrl,
+        POSTHOG_PERSONAL_API_KEY: posthog.personalApiKey,
+        POSTHOG_PROJECT_ID: posthog.projectId,
+        HOGSEND_POLL_INTERVAL_MS: "100",
+      }),
+      { databaseUrl: database.url, logger: silent, journeys: [withLookup, withoutLookup] },
+    );
+    const worker = await startWorker(app);
+    try {
+      posthog.persons.set("ph-worker-1", { plan: "pro" });
+      await insertEvents(app.db, [
+        {
+          messageId: "ph-worker-1-used",
+          event: "feature.used",
+          userId: "ph-worker-1",
+          occurredAt: new Date(),
+        },
+      ]);
+      const runs = async () =>
+        (
+          await app.db.query<{ journey_id: string }>(
+            "SELECT journey_id FROM journey_runs WHERE user_id = $1",
+            ["ph-worker-1"],
+          )
+        ).rows.map((r) => r.journey_id);
+      await expect.poll(runs, { timeout: 10_000 }).toEqual(["pro-tips-lookup"]);
+      expect(posthog.personLookups).toEqual(["ph-worker-1"]);
+    } finally {
+      await worker.stop(1_000);
+      await app.close();
+    }
   });
 });
 
