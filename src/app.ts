@@ -50,6 +50,7 @@ import { startHatchetEngine } from "./journeys/hatchet/start-hatchet-engine.js";
 import { createJourneyRegistry, lazyJourneyRegistry, loadJourneys } from "./journeys/journey-registry.js";
 import type { DefinedJourney } from "./journeys/journey-types.js";
 import { DEFAULT_RETRY, startJourneyWorker } from "./journeys/journey-worker.js";
+import type { PersonPropertyLookup } from "./journeys/person-property-lookup.js";
 import { startWorkerHeartbeat } from "./journeys/worker-heartbeats.js";
 import { type Clock, systemClock } from "./lib/clock.js";
 import { createLogger, type Logger } from "./lib/logger.js";
@@ -59,6 +60,7 @@ import { databaseGaugeSample } from "./operations/sample-database-gauges.js";
 import type { AnyEmailTemplate } from "./project/define-config.js";
 import { createRedisClient, type RedisClient } from "./redis/redis-client.js";
 import { buildSources } from "./sources/build-sources.js";
+import { createPostHogPersonLookup } from "./sources/posthog-person-lookup.js";
 import type { ProjectSources } from "./sources/project-sources.js";
 import { startReceiptResolution } from "./sources/resolve-pending-receipts.js";
 import { startSyncDelivery } from "./sync/sync-delivery.js";
@@ -93,6 +95,11 @@ export interface App {
   readonly alerts: AlertSettings;
   /** The Redis connection when REDIS_URL is set (shared rate limits); undefined otherwise. */
   readonly redis: RedisClient | undefined;
+  /**
+   * PostHog person properties for journeys with `meta.personLookup` (POSTHOG_PERSONAL_API_KEY and
+   * POSTHOG_PROJECT_ID), cached in Redis when REDIS_URL is set; undefined without the key. Built on first use.
+   */
+  readonly personLookup: PersonPropertyLookup | undefined;
   /** The project's own webhook sources and the built-ins' options (its config's `sources`, `posthog`, `stripe`). */
   readonly sources: ProjectSources | undefined;
   /** Studio's logins (Better Auth on this database, and on Redis when REDIS_URL is set), built on first use. */
@@ -149,12 +156,25 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ...(options.metricsSampleIntervalMs === undefined ? {} : { intervalMs: options.metricsSampleIntervalMs }),
   });
   let closed = false;
-  // Connected on first use (the api's shared rate limits and Studio's sessions need it; a worker never opens it).
+  // Connected on first use (the api's shared rate limits, Studio's sessions, a worker's person-lookup cache).
   let redis: RedisClient | undefined;
   const redisUrl = config.redisUrl;
   const sharedRedis = () => {
     if (redisUrl !== undefined && !closed) redis ??= createRedisClient(redisUrl, logger);
     return redis;
+  };
+  const persons = config.sources.posthogPersons;
+  let personLookup: PersonPropertyLookup | undefined;
+  const sharedPersonLookup = () => {
+    if (persons === undefined) return undefined;
+    personLookup ??= createPostHogPersonLookup({
+      ...persons,
+      // Read per call: the connection is opened on the first lookup, not at boot.
+      redis: sharedRedis,
+      logger: logger.child({ component: "person-lookup" }),
+      counter: metrics.personLookups,
+    });
+    return personLookup;
   };
   let studio: StudioAuth | undefined;
   const studioAuth = () => {
@@ -193,6 +213,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     alerts: resolveAlertSettings(options.alerts, config.alerts.minVolume),
     get redis() {
       return sharedRedis();
+    },
+    get personLookup() {
+      return sharedPersonLookup();
     },
     studioAuth,
     async close() {
@@ -454,6 +477,7 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     metrics: app.metrics,
     defaultTimeZone: app.config.defaultTimeZone,
     execute: app.config.engine.kind === "postgres",
+    personLookup: app.personLookup,
   });
   const engine = app.config.engine;
   const hatchet =
@@ -474,6 +498,13 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
           defaultTimeZone: app.config.defaultTimeZone,
         })
       : undefined;
+  const optedIn = registry.journeys.filter((j) => j.meta.personLookup !== undefined).map((j) => j.meta.id);
+  if (optedIn.length > 0 && app.personLookup === undefined) {
+    app.logger.warn(
+      { journeys: optedIn },
+      "journeys set meta.personLookup but POSTHOG_PERSONAL_API_KEY is unset: their conditions read stored contact properties only",
+    );
+  }
   const delivery = await startEmailDelivery({
     db: app.db,
     clock: app.clock,
@@ -511,12 +542,14 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     logger: app.logger,
     intervalMs: Math.max(app.config.worker.pollIntervalMs, 5_000),
   });
-  const { posthogApiKey, posthogHost } = app.config.sync;
+  const { posthogApiKey, posthogHost, posthogSyncEmail } = app.config.sync;
   const sync = await startSyncDelivery({
     db: app.db,
     clock: app.clock,
     logger: app.logger,
-    posthog: posthogApiKey ? { apiKey: posthogApiKey, host: posthogHost } : undefined,
+    posthog: posthogApiKey
+      ? { apiKey: posthogApiKey, host: posthogHost, syncEmail: posthogSyncEmail }
+      : undefined,
     pollIntervalMs: app.config.worker.pollIntervalMs,
     leaseMs: app.config.worker.leaseMs,
   });

@@ -193,6 +193,19 @@ const envSchema = z.object({
   // Engagement out: the PostHog destination of the sync outbox (project API key, phc_...).
   POSTHOG_API_KEY: optionalString,
   POSTHOG_HOST: z.preprocess(emptyToUndefined, httpUrl.default("https://us.i.posthog.com")),
+  // Person properties for the conditions of journeys with meta.personLookup: "posthog" (the persons API).
+  POSTHOG_PERSONAL_API_KEY: optionalString,
+  POSTHOG_PROJECT_ID: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be the project's id (Project settings → Project ID)")
+      .optional(),
+  ),
+  POSTHOG_PERSON_CACHE_SECONDS: positiveInt(600),
+  POSTHOG_PERSON_LOOKUP_TIMEOUT_MS: positiveInt(2000),
+  // Off by default: the PostHog destination `$set`s the contact's email address on the person only when "true".
+  POSTHOG_SYNC_EMAIL: z.preprocess(emptyToUndefined, z.enum(["true", "false"]).default("false")),
   // Days the audit log keeps an entry (the worker prunes older ones); 0 keeps them forever.
   HOGSEND_AUDIT_RETENTION_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(365)),
 });
@@ -309,9 +322,18 @@ export interface Config {
     stripeSecretKey: string | undefined;
     stripeApiBase: string | undefined;
     segmentWriteKey: string | undefined;
+    /** Set when POSTHOG_PERSONAL_API_KEY is: person properties for journeys with `meta.personLookup`. */
+    posthogPersons:
+      | { personalApiKey: string; projectId: string; apiHost: string; ttlMs: number; timeoutMs: number }
+      | undefined;
   };
   /** Engagement out; the PostHog destination is enabled when `posthogApiKey` is set. */
-  sync: { posthogApiKey: string | undefined; posthogHost: string };
+  sync: {
+    posthogApiKey: string | undefined;
+    posthogHost: string;
+    /** POSTHOG_SYNC_EMAIL: `$set` the email address on the PostHog person (default false: never sent). */
+    posthogSyncEmail: boolean;
+  };
 }
 
 interface Problem {
@@ -397,6 +419,9 @@ function crossFieldProblems(env: Env): Problem[] {
       variable: "HATCHET_CLIENT_TOKEN",
       reason: "is required in production when HOGSEND_ENGINE=hatchet (an API token of your Hatchet tenant)",
     });
+  }
+  if (env.POSTHOG_PERSONAL_API_KEY !== undefined) {
+    require("POSTHOG_PROJECT_ID", "is required with POSTHOG_PERSONAL_API_KEY (the persons API is per project)");
   }
   const journeys = env.ENABLED_JOURNEYS.trim();
   if (journeys !== "*" && parseJourneyList(journeys).length === 0) {
@@ -552,9 +577,31 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       stripeSecretKey: env.STRIPE_SECRET_KEY,
       stripeApiBase: env.STRIPE_API_BASE,
       segmentWriteKey: env.SEGMENT_WRITE_KEY,
+      posthogPersons:
+        env.POSTHOG_PERSONAL_API_KEY && env.POSTHOG_PROJECT_ID
+          ? {
+              personalApiKey: env.POSTHOG_PERSONAL_API_KEY,
+              projectId: env.POSTHOG_PROJECT_ID,
+              apiHost: posthogApiHost(env.POSTHOG_HOST.replace(/\/+$/, "")),
+              ttlMs: env.POSTHOG_PERSON_CACHE_SECONDS * 1000,
+              timeoutMs: env.POSTHOG_PERSON_LOOKUP_TIMEOUT_MS,
+            }
+          : undefined,
     },
-    sync: { posthogApiKey: env.POSTHOG_API_KEY, posthogHost: env.POSTHOG_HOST.replace(/\/+$/, "") },
+    sync: {
+      posthogApiKey: env.POSTHOG_API_KEY,
+      posthogHost: env.POSTHOG_HOST.replace(/\/+$/, ""),
+      posthogSyncEmail: env.POSTHOG_SYNC_EMAIL === "true",
+    },
   };
+}
+
+/**
+ * PostHog Cloud serves ingestion at `us.i.posthog.com` / `eu.i.posthog.com` (POSTHOG_HOST) and the private API
+ * (persons) at `us.posthog.com` / `eu.posthog.com`; a self-hosted PostHog serves both on one host.
+ */
+function posthogApiHost(ingestionHost: string): string {
+  return ingestionHost.replace(/^(https?:\/\/)(us|eu)\.i\.posthog\.com/i, "$1$2.posthog.com");
 }
 
 function unreachable(): never {

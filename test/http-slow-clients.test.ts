@@ -103,6 +103,17 @@ describe("refused before the body is read", () => {
     expect((await answerWithoutBody("/v1/webhooks/postmark", wrong))?.status).toBe(401);
   });
 
+  it("posthog and stripe sources without their signature headers: 401 while the client is still sending", async () => {
+    expect((await answerWithoutBody("/v1/sources/posthog", json))?.status).toBe(401);
+    const wrong = { ...json, "x-posthog-webhook-secret": "posthog-shared-secret-slow-client" };
+    expect((await answerWithoutBody("/v1/sources/posthog", wrong))?.status).toBe(401);
+    expect((await answerWithoutBody("/v1/sources/stripe", json))?.status).toBe(401);
+    const malformed = { ...json, "stripe-signature": "v1=abc" };
+    expect((await answerWithoutBody("/v1/sources/stripe", malformed))?.status).toBe(401);
+    const stored = await app.db.query("SELECT 1 FROM source_receipts");
+    expect(stored.rowCount).toBe(0);
+  });
+
   it("every route that takes a body refuses an unauthenticated request before reading it", async () => {
     const routes = buildApi(app)
       .routes.filter((route) => route.method !== "GET" && route.method !== "ALL")

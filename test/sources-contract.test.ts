@@ -247,6 +247,53 @@ describe.each(kits)("source contract: $name", (kit) => {
   });
 });
 
+describe("refused from the headers alone, before the body is read", () => {
+  /** A request whose body (declared 100 KB, as a raw client would) never ends: a route that reads it never answers. */
+  const endless = (path: string, sent: Record<string, string>) => {
+    const headers = { ...sent, "content-length": "100000" };
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"event":'));
+      },
+    });
+    const answered = Promise.resolve(
+      api.request(path, { method: "POST", body, headers, duplex: "half" } as RequestInit),
+    );
+    const stalled = new Promise<"stalled">((resolve) => setTimeout(() => resolve("stalled"), 2_000));
+    return Promise.race([answered.then((res) => res.status), stalled]);
+  };
+  const json = { "content-type": "application/json" };
+  const stale = (headers: Record<string, string>) => ({
+    ...headers,
+    "webhook-timestamp": String(Math.floor(Date.now() / 1000) - 3_600),
+  });
+
+  it("PostHog (Standard Webhooks): missing, partial or stale signature headers are 401 at once", async () => {
+    const signed = standard(POSTHOG_SECRET)("{}");
+    const { "webhook-signature": _signature, ...partial } = signed;
+    for (const headers of [json, partial, stale(signed), { ...signed, "webhook-signature": "v0,abc" }]) {
+      expect(await endless("/v1/sources/posthog", headers)).toBe(401);
+    }
+    // Well-formed headers pass the header check, so the route waits for the body (and verifies it then).
+    expect(await endless("/v1/sources/posthog", signed)).toBe("stalled");
+  });
+
+  it("Stripe: a missing, malformed or expired stripe-signature is 401 at once", async () => {
+    const expired = stripe.webhooks.generateTestHeaderString({
+      payload: "{}",
+      secret: STRIPE_SECRET,
+      timestamp: Math.floor(Date.now() / 1000) - 3_600,
+    });
+    for (const signature of [undefined, "garbage", "t=now,v1=abc", "t=1700000000", expired]) {
+      const headers = signature === undefined ? json : { ...json, "stripe-signature": signature };
+      expect(await endless("/v1/sources/stripe", headers)).toBe(401);
+    }
+    const fresh = stripe.webhooks.generateTestHeaderString({ payload: "{}", secret: STRIPE_SECRET });
+    expect(await endless("/v1/sources/stripe", { ...json, "stripe-signature": fresh })).toBe("stalled");
+    expect(await counts()).toEqual({ receipts: 0, events: 0, queued: 0 });
+  });
+});
+
 describe("sources", () => {
   it("answers 404 for a source nobody defined", async () => {
     const res = await post("/v1/sources/nope", "{}", { "content-type": "application/json" });

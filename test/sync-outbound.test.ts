@@ -5,6 +5,7 @@ import { sendEmail } from "hogsend/email";
 import { createJourneyHarness, type JourneyHarness } from "hogsend/testing";
 import { Webhook } from "svix";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.js";
 import type { EmailProvider } from "../src/email/providers/email-provider.js";
 import { createLogger } from "../src/lib/logger.js";
 import { createSyncDelivery } from "../src/sync/sync-delivery.js";
@@ -88,12 +89,12 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const delivery = () =>
+const delivery = (options: { syncEmail?: boolean } = {}) =>
   createSyncDelivery({
     db: h.db,
     clock: h.clock,
     logger: createLogger({ level: "silent", pretty: false }),
-    posthog: { apiKey: posthog.apiKey, host: posthog.baseUrl },
+    posthog: { apiKey: posthog.apiKey, host: posthog.baseUrl, ...options },
     maxAttempts: 2,
     retryBaseMs: 1,
   });
@@ -195,5 +196,29 @@ describe("engagement out", () => {
       [endpoint.id],
     );
     expect(rows.rows).toEqual([{ type: "email.sent" }]);
+  });
+
+  it("$sets the email address on the person only when POSTHOG_SYNC_EMAIL is true", async () => {
+    expect(loadConfig({ NODE_ENV: "test" }).sync.posthogSyncEmail).toBe(false);
+    expect(() => loadConfig({ NODE_ENV: "test", POSTHOG_SYNC_EMAIL: "yes" })).toThrow(/POSTHOG_SYNC_EMAIL/);
+    const { sync } = loadConfig({ NODE_ENV: "test", POSTHOG_SYNC_EMAIL: "true" });
+    await h.db.query("DELETE FROM sync_destinations WHERE kind = 'webhook'");
+    await h.db.query("DELETE FROM sync_outbox");
+    posthog.received.length = 0;
+    await h.send({ event: "user.created", userId: "sync-4", userEmail: "sync4@example.com" });
+    await h.drain();
+    expect(await delivery({ syncEmail: sync.posthogSyncEmail }).deliverDue()).toBe(4);
+    const byType = new Map(posthog.received.map((e) => [e.event, e]));
+    for (const type of ["email.queued", "email.sent"]) {
+      const event = byType.get(type);
+      expect(event?.properties.$set).toMatchObject({ email: "sync4@example.com" });
+      // On the person only: the event's own properties still carry no address.
+      expect({ ...event?.properties, $set: undefined }).not.toHaveProperty("email");
+    }
+    expect(byType.get("email.sent")?.properties.$set).toMatchObject({
+      hogsend_last_email_at: expect.any(String),
+    });
+    // Facts without an address (journey events) set nothing.
+    expect(byType.get("journey.entered")?.properties.$set).toBeUndefined();
   });
 });

@@ -43,7 +43,7 @@ const sourceRoute = createRoute({
   summary: "Receive a webhook from a source (posthog, stripe, or one defined in hogsend.config.ts)",
   description:
     "Verified on the raw body (PostHog: Standard Webhooks headers or x-posthog-webhook-secret; Stripe: " +
-    "stripe-signature), stored as a receipt, deduplicated on the sender's id, mapped to events and appended like " +
+    "stripe-signature; a delivery whose headers could never verify is refused before its body is read), stored as a receipt, deduplicated on the sender's id, mapped to events and appended like " +
     "`POST /v1/ingest`; answered after the commit. A forged or unsigned delivery is 401 and stores nothing; a " +
     "verified one that cannot be used is 200 `rejected` and kept (GET /v1/admin/sources/receipts).",
   security: [{ sourceSignature: [] }],
@@ -105,6 +105,10 @@ export function createSourceRoutes({ db }: RouteContext, options: SourceRouteOpt
       const { source: id } = c.req.valid("param");
       const source = byId.get(id);
       if (!source) throw new HogsendError(ErrorCodes.NOT_FOUND, `No source "${id}"`);
+      // Before the body: a delivery whose headers could never verify is refused without buffering it.
+      if (source.verifyHeaders && !(await source.verifyHeaders(headersOf(c)))) {
+        throw unauthorized(`Missing or invalid ${id} signature`);
+      }
       const answer: SourceAnswer = await receiveSourceDelivery(deps, source, await requestOf(c));
       if (answer.status === "unauthorized") throw unauthorized(`Missing or invalid ${id} signature`);
       return c.json(answer, 200);

@@ -14,7 +14,12 @@ import { effectiveEnabled, loadEnabledOverrides } from "./journey-override-store
 import type { JourneyRegistry } from "./journey-registry.js";
 import { endRuns } from "./journey-store.js";
 import type { DefinedJourney } from "./journey-types.js";
-import { matchesConditions } from "./property-conditions.js";
+import {
+  looksUpPersons,
+  type PersonPropertyLookup,
+  usersNeedingPersonLookup,
+} from "./person-property-lookup.js";
+import { type ConditionSources, matchesConditions } from "./property-conditions.js";
 import {
   addSkipCounts,
   claimOnceEntries,
@@ -45,6 +50,11 @@ export interface RouterDeps {
    * the batch reads them in its own transaction (the harness: exact, one small query per batch).
    */
   overrides?: ReadonlyMap<string, boolean> | undefined;
+  /**
+   * Person properties for the contact conditions of journeys with `meta.personLookup` (PostHog's persons API when
+   * POSTHOG_PERSONAL_API_KEY is set). Called inside the batch's transaction, bounded by its own timeout.
+   */
+  personLookup?: PersonPropertyLookup | undefined;
 }
 
 export interface RouteResult {
@@ -88,6 +98,17 @@ async function applyEvents(deps: RouterDeps, tx: pg.PoolClient, events: StoredEv
       registry.journeys.map((j) => j.meta.id),
     )),
   };
+  const persons = deps.personLookup
+    ? await deps.personLookup.lookup(
+        usersNeedingPersonLookup({
+          registry,
+          events,
+          contactProperties: (userId) => state.contacts.get(userId)?.properties ?? {},
+          hasLiveRun: (userId, journeyId) => state.live.get(userId)?.has(journeyId) ?? false,
+          isEnabled: (journey) => effectiveEnabled(journey.meta.enabled, overrides.get(journey.meta.id)),
+        }),
+      )
+    : undefined;
   const exits = new Map<string, number>();
   const resumes: Array<{ run: LiveRun; event: StoredEvent }> = [];
   const newRuns: NewRun[] = [];
@@ -99,7 +120,11 @@ async function applyEvents(deps: RouterDeps, tx: pg.PoolClient, events: StoredEv
 
   for (const event of events) {
     const contact = state.contacts.get(event.userId);
-    const sources = { context: event.properties, contact: contact?.properties ?? {} };
+    const sources: ConditionSources = { context: event.properties, contact: contact?.properties ?? {} };
+    // Opted-in journeys also see the person's properties the contact lacks (stored properties win).
+    const person = persons?.get(event.userId);
+    const withPerson = person ? { ...sources, contact: { ...person, ...sources.contact } } : sources;
+    const sourcesFor = (journey: DefinedJourney) => (looksUpPersons(journey) ? withPerson : sources);
     const live = state.live.get(event.userId) ?? new Map<string, LiveRun>();
     state.live.set(event.userId, live);
 
@@ -108,7 +133,7 @@ async function applyEvents(deps: RouterDeps, tx: pg.PoolClient, events: StoredEv
       const run = live.get(journey.meta.id);
       if (!run) continue;
       const rules = (journey.meta.exitOn ?? []).filter((rule) => rule.event === event.event);
-      if (!rules.some((rule) => matchesConditions(rule.where, sources))) continue;
+      if (!rules.some((rule) => matchesConditions(rule.where, sourcesFor(journey)))) continue;
       live.delete(journey.meta.id);
       if (run.isNew) {
         const created = newRuns.find((r) => r.id === run.id);
@@ -129,7 +154,7 @@ async function applyEvents(deps: RouterDeps, tx: pg.PoolClient, events: StoredEv
 
     // 3. Enrollment, through the guards in the documented order.
     for (const journey of registry.triggeredBy(event.event)) {
-      const reason = enrollmentBlocker(journey, overrides, event, sources, state, live, now);
+      const reason = enrollmentBlocker(journey, overrides, event, sourcesFor(journey), state, live, now);
       if (reason) {
         skip(journey.meta.id, reason);
         continue;
@@ -170,7 +195,7 @@ function enrollmentBlocker(
   journey: DefinedJourney,
   overrides: ReadonlyMap<string, boolean>,
   event: StoredEvent,
-  sources: { context: Record<string, unknown>; contact: Record<string, unknown> },
+  sources: ConditionSources,
   state: UserState,
   live: Map<string, LiveRun>,
   now: Date,

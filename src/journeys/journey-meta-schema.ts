@@ -34,6 +34,7 @@ export const journeyMetaSchema = z
     suppress: duration,
     retry: z.object({ attempts: z.number().int().min(1).max(100), backoff: duration.optional() }).optional(),
     sendWindow: sendWindowSchema.optional(),
+    personLookup: z.literal("posthog").optional(),
   })
   .superRefine((meta, issues) => {
     if (meta.entryLimit === "once_per_period" && meta.entryPeriod === undefined) {

@@ -87,6 +87,16 @@ export interface JourneyMeta {
    * A send's own `sendWindow` overrides it (`sendWindow: false` sends at once).
    */
   sendWindow?: SendWindow;
+  /**
+   * Opt-in: `"posthog"` lets this journey's trigger and exit conditions on contact properties (`source: "contact"`)
+   * read a property the contact lacks from the user's PostHog person (the persons API, with
+   * POSTHOG_PERSONAL_API_KEY and POSTHOG_PROJECT_ID; without them only stored properties are read). Stored contact
+   * properties win over PostHog's. A lookup costs one HTTP call per user not in the cache (Redis when REDIS_URL is
+   * set, else in-process; POSTHOG_PERSON_CACHE_SECONDS), and PostHog limits that API (about 240 calls a minute and
+   * 1,200 an hour per team). A lookup that fails or times out (POSTHOG_PERSON_LOOKUP_TIMEOUT_MS) counts as
+   * missing, so routing never waits on PostHog longer than that. `waitForEvent` conditions never look up.
+   */
+  personLookup?: "posthog";
 }
 
 /** The enrolled user, as `run` receives it. */

@@ -15,6 +15,7 @@ import { foldJourneyCounters } from "./journey-counter-store.js";
 import { JOURNEY_OVERRIDES_CHANNEL, loadEnabledOverrides } from "./journey-override-store.js";
 import type { JourneyRegistry } from "./journey-registry.js";
 import { nextDueAt, RUNS_CHANNEL } from "./journey-store.js";
+import type { PersonPropertyLookup } from "./person-property-lookup.js";
 import { PoisonEventPolicy } from "./poison-event-policy.js";
 import { rebalancePartitions, releasePartitions } from "./routing-partitions.js";
 import { createBatchingCommitter } from "./run-committer.js";
@@ -43,6 +44,8 @@ export interface JourneyWorkerOptions {
    * then only routes events, and the runs it creates or resumes are handed to that engine.
    */
   execute?: boolean;
+  /** Person properties for journeys with `meta.personLookup` (PostHog's persons API), from app.ts. */
+  personLookup?: PersonPropertyLookup | undefined;
 }
 
 export interface JourneyWorker {
@@ -165,7 +168,11 @@ export async function startJourneyWorker(options: JourneyWorkerOptions): Promise
           overrides = generation === overridesGeneration ? read : undefined;
         }
         const limit = poison.batchLimit(batchSize);
-        const routed = await routeBatch({ db, clock, registry: options.registry, overrides }, owned, limit);
+        const routed = await routeBatch(
+          { db, clock, registry: options.registry, overrides, personLookup: options.personLookup },
+          owned,
+          limit,
+        );
         poison.routed(routed.events);
         if (routed.events > 0) options.metrics?.events.routed.inc(routed.events);
         if (routed.events >= limit) continue;

@@ -16,7 +16,8 @@ export function matchesConditions(
   return conditions.every((condition) => matchesCondition(condition, sources));
 }
 
-function readPath(source: Record<string, unknown>, path: string): unknown {
+/** A property by name, or by dotted path (`plan.tier`) when no property has the whole name. */
+export function readProperty(source: Record<string, unknown>, path: string): unknown {
   if (path in source) return source[path];
   let value: unknown = source;
   for (const part of path.split(".")) {
@@ -27,7 +28,7 @@ function readPath(source: Record<string, unknown>, path: string): unknown {
 }
 
 export function matchesCondition(condition: PropertyCondition, sources: ConditionSources): boolean {
-  const actual = readPath(sources[condition.source], condition.property);
+  const actual = readProperty(sources[condition.source], condition.property);
   const expected = condition.value;
   switch (condition.operator) {
     case "exists":

@@ -51,6 +51,24 @@ export function verifyStandardWebhook(
   }
 }
 
+/** Standard Webhooks (svix) refuse a timestamp more than five minutes from now. */
+const TOLERANCE_SECONDS = 5 * 60;
+
+/**
+ * Whether a delivery's headers could verify at all: the three headers are there, the timestamp is within the
+ * five-minute window and the signature header carries a `v1` signature. Checked before the body is read; the
+ * signature itself covers the body (`verifyStandardWebhook`).
+ */
+export function standardWebhookHeadersCanVerify(
+  headers: { id: string | undefined; timestamp: string | undefined; signature: string | undefined },
+  nowMs: number,
+): boolean {
+  if (!headers.id || !headers.timestamp || !headers.signature) return false;
+  if (!/^\d{1,12}$/.test(headers.timestamp)) return false;
+  if (Math.abs(nowMs / 1000 - Number(headers.timestamp)) > TOLERANCE_SECONDS) return false;
+  return headers.signature.split(" ").some((entry) => entry.startsWith("v1,") && entry.length > 3);
+}
+
 /** A fresh `whsec_` secret (24 random bytes), as endpoints are given when registered. */
 export function newStandardWebhookSecret(randomBytes: (size: number) => Buffer): string {
   return `whsec_${randomBytes(24).toString("base64")}`;

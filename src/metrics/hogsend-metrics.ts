@@ -48,6 +48,8 @@ export interface HogsendMetrics {
   readonly sync: {
     outboxMessages: Gauge<"status">;
   };
+  /** PostHog person lookups for journey conditions (workers with POSTHOG_PERSONAL_API_KEY). */
+  readonly personLookups: Counter<"outcome">;
   readonly workers: {
     live: Gauge;
   };
@@ -81,6 +83,16 @@ const MISNAMED_DEFAULTS = [
   "nodejs_active_resources_total",
 ];
 
+/** The outcomes of `hogsend_person_lookups_total`, one per user a routing batch needed a PostHog person for. */
+export const PERSON_LOOKUP_OUTCOMES = [
+  "cached",
+  "found",
+  "not_found",
+  "failed",
+  "timeout",
+  "rate_limited",
+] as const;
+
 export function createMetrics(version: string, registry: Registry = new Registry()): HogsendMetrics {
   collectDefaultMetrics({ register: registry });
   for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
@@ -92,6 +104,14 @@ export function createMetrics(version: string, registry: Registry = new Registry
     registers,
   });
   buildInfo.set({ version }, 1);
+  const personLookups = new Counter({
+    name: "hogsend_person_lookups_total",
+    help: "Users whose PostHog person properties a routing batch needed, by outcome (cached, found, not_found, failed, timeout, rate_limited)",
+    labelNames: ["outcome"] as const,
+    registers,
+  });
+  // Every outcome from the start (0 until POSTHOG_PERSONAL_API_KEY and a journey's meta.personLookup use it).
+  for (const outcome of PERSON_LOOKUP_OUTCOMES) personLookups.inc({ outcome }, 0);
   return {
     registry,
     buildInfo,
@@ -228,6 +248,7 @@ export function createMetrics(version: string, registry: Registry = new Registry
         registers,
       }),
     },
+    personLookups,
     workers: {
       live: new Gauge({
         name: "hogsend_workers_live",

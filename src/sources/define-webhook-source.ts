@@ -60,6 +60,12 @@ export interface WebhookSource {
    * Runs on the raw body before it is parsed.
    */
   verify(request: WebhookRequest): boolean | Promise<boolean>;
+  /**
+   * Optional: a check on the headers alone, run before the body is read (or waited for). False answers 401 at
+   * once and stores nothing, so a delivery that could never verify (its signature header missing, a shared-secret
+   * header wrong) cannot make Hogsend buffer its body. True decides nothing: `verify` still runs on the raw body.
+   */
+  verifyHeaders?(headers: WebhookRequest["headers"]): boolean | Promise<boolean>;
   /** The parsed JSON body (already checked for depth, size and unsafe keys) to events. */
   map(
     payload: unknown,

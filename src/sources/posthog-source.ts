@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { isPlainObject } from "../lib/input-guard/index.js";
-import { verifyStandardWebhook } from "../lib/standard-webhook-signature.js";
+import { standardWebhookHeadersCanVerify, verifyStandardWebhook } from "../lib/standard-webhook-signature.js";
 import {
   defineWebhookSource,
   type PostHogSourceOptions,
@@ -24,18 +24,42 @@ export function verifySharedOrStandard(
   options: { allowUnsigned: boolean; header: string },
 ): boolean {
   if (!secret) return options.allowUnsigned;
-  const shared = request.headers[options.header];
-  if (shared !== undefined) {
-    const a = Buffer.from(shared, "utf8");
-    const b = Buffer.from(secret, "utf8");
-    if (a.length === b.length && timingSafeEqual(a, b)) return true;
-  }
+  if (sharedSecretMatches(secret, request.headers[options.header])) return true;
   if (!secret.startsWith("whsec_")) return false;
   return verifyStandardWebhook(secret, request.rawBody, {
     id: request.headers["webhook-id"],
     timestamp: request.headers["webhook-timestamp"],
     signature: request.headers["webhook-signature"],
   });
+}
+
+/**
+ * `verifySharedOrStandard` on the headers alone, before the body is read: the shared secret decides completely; a
+ * Standard Webhooks delivery must carry its three headers with a fresh timestamp (the signature needs the body).
+ */
+export function sharedOrStandardHeadersCanVerify(
+  secret: string | undefined,
+  headers: WebhookRequest["headers"],
+  options: { allowUnsigned: boolean; header: string },
+): boolean {
+  if (!secret) return options.allowUnsigned;
+  if (sharedSecretMatches(secret, headers[options.header])) return true;
+  if (!secret.startsWith("whsec_")) return false;
+  return standardWebhookHeadersCanVerify(
+    {
+      id: headers["webhook-id"],
+      timestamp: headers["webhook-timestamp"],
+      signature: headers["webhook-signature"],
+    },
+    Date.now(),
+  );
+}
+
+function sharedSecretMatches(secret: string, presented: string | undefined): boolean {
+  if (presented === undefined) return false;
+  const a = Buffer.from(presented, "utf8");
+  const b = Buffer.from(secret, "utf8");
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /**
@@ -50,13 +74,11 @@ export function createPostHogSource(config: {
   production: boolean;
   options?: PostHogSourceOptions | undefined;
 }): WebhookSource {
+  const mode = { allowUnsigned: !config.production, header: POSTHOG_SECRET_HEADER };
   return defineWebhookSource({
     id: "posthog",
-    verify: (request) =>
-      verifySharedOrStandard(config.secret, request, {
-        allowUnsigned: !config.production,
-        header: POSTHOG_SECRET_HEADER,
-      }),
+    verifyHeaders: (headers) => sharedOrStandardHeadersCanVerify(config.secret, headers, mode),
+    verify: (request) => verifySharedOrStandard(config.secret, request, mode),
     map: (payload) => mapPostHogDelivery(payload, config.options ?? {}),
   });
 }

@@ -53,6 +53,8 @@ export async function receiveSourceDelivery(
    */
   options: { keepRejected?: boolean } = {},
 ): Promise<SourceAnswer> {
+  if (source.verifyHeaders && !(await source.verifyHeaders(request.headers)))
+    return { status: "unauthorized" };
   if (!(await source.verify(request))) return { status: "unauthorized" };
   const now = deps.clock.now();
   const fallbackId = request.headers["webhook-id"] ?? `sha256:${sha256(request.rawBody)}`;

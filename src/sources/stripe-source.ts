@@ -35,6 +35,16 @@ export interface StripeSourceConfig {
 
 type Obj = Record<string, unknown>;
 
+/** A `stripe-signature` header (`t=<unix>,v1=<hex>[,v1=…][,v0=…]`) with a v1 signature and a timestamp Stripe's
+ * `constructEvent` would not refuse as too old. */
+function stripeHeaderCanVerify(header: string, toleranceSeconds: number, nowMs: number): boolean {
+  const parts = header.split(",").map((part) => part.trim());
+  const t = parts.find((part) => part.startsWith("t="))?.slice(2);
+  if (t === undefined || !/^\d{1,12}$/.test(t)) return false;
+  if (toleranceSeconds > 0 && nowMs / 1000 - Number(t) > toleranceSeconds) return false;
+  return parts.some((part) => part.startsWith("v1=") && part.length > 3);
+}
+
 /**
  * Stripe webhooks: verified by `stripe.webhooks.constructEvent` on the raw body (`stripe-signature`), deduped on
  * `event.id`, mapped to payment/subscription/trial/checkout events with the useful properties, and resolved to a
@@ -59,6 +69,12 @@ export function createStripeSource(config: StripeSourceConfig): WebhookSource {
   const tolerance = config.toleranceSeconds ?? 300;
   return defineWebhookSource({
     id: "stripe",
+    // Before the body: a delivery without a well-formed, fresh `stripe-signature` (t=…,v1=…) could never verify.
+    verifyHeaders: (headers) => {
+      const header = headers["stripe-signature"];
+      if (!config.webhookSecret) return !config.production && header === undefined;
+      return header !== undefined && stripeHeaderCanVerify(header, tolerance, Date.now());
+    },
     verify: ({ rawBody, headers }) => {
       if (!config.webhookSecret) return !config.production && headers["stripe-signature"] === undefined;
       const header = headers["stripe-signature"];

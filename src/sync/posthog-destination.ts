@@ -5,6 +5,8 @@ export interface PostHogDestinationConfig {
   apiKey: string;
   /** https://us.i.posthog.com, https://eu.i.posthog.com, or a self-hosted/test host. */
   host: string;
+  /** POSTHOG_SYNC_EMAIL: also `$set` the fact's email address on the person. Off unless configured. */
+  syncEmail?: boolean;
 }
 
 /**
@@ -12,7 +14,8 @@ export interface PostHogDestinationConfig {
  * queue would lose events on a crash, so nothing is left in it), every event captured with its fact id as `uuid`
  * (PostHog dedupes on it), then one flush; resolves only once PostHog accepted the batch, and rejects otherwise,
  * so rows are marked sent only after the capture endpoint answered 2xx. Email state goes on the person as `$set`
- * (subscribed, suppressed, last email at); the address itself is never sent.
+ * (subscribed, suppressed, last email at); the address itself is sent only with `syncEmail` (POSTHOG_SYNC_EMAIL),
+ * and then only as the person's `email` property, never in the event's own properties.
  * Returns the ids of rows that needed no call (facts without a user: an address with no contact).
  */
 export async function sendToPostHog(
@@ -37,7 +40,9 @@ export async function sendToPostHog(
       continue;
     }
     const { email: _address, ...data } = event.data;
-    const set = personProperties(event.type, event.data, event.occurredAt);
+    const state = personProperties(event.type, event.data, event.occurredAt);
+    const address = config.syncEmail && typeof event.data.email === "string" ? event.data.email : undefined;
+    const set = address === undefined ? state : { ...state, email: address };
     client.capture({
       distinctId: event.userId,
       event: event.type,

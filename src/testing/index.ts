@@ -5,6 +5,7 @@
  */
 
 export type { EmailProvider, OutgoingEmail, SendResult } from "../email/providers/email-provider.js";
+export type { PersonPropertyLookup } from "../journeys/person-property-lookup.js";
 export {
   createJourneyHarness,
   type HarnessEmail,

@@ -23,6 +23,7 @@ import {
   toRunRecord,
 } from "../journeys/journey-store.js";
 import type { DefinedJourney } from "../journeys/journey-types.js";
+import type { PersonPropertyLookup } from "../journeys/person-property-lookup.js";
 import { PARTITION_COUNT } from "../journeys/routing-partitions.js";
 import { createBatchingCommitter } from "../journeys/run-committer.js";
 import { RunDispatcher } from "../journeys/run-dispatcher.js";
@@ -65,6 +66,12 @@ export interface HarnessOptions {
   emailProvider?: EmailProvider;
   /** Your config's `frequencyCaps` (when `templates` is a list; a registry carries its own). */
   frequencyCaps?: FrequencyCaps;
+  /**
+   * Person properties for journeys with `meta.personLookup` (in production PostHog's persons API): a stub such as
+   * `{ lookup: async (ids) => new Map(ids.map((id) => [id, { plan: "pro" }])) }`. Without it they read stored
+   * contact properties only.
+   */
+  personLookup?: PersonPropertyLookup;
   /** Environment for engine and delivery settings (HOGSEND_DEFAULT_TIMEZONE, EMAIL_FROM …); default: test defaults. */
   env?: Record<string, string>;
   /**
@@ -219,7 +226,11 @@ export async function createJourneyHarness(options: HarnessOptions): Promise<Jou
   async function drain(): Promise<void> {
     if (hatchet) return drainOnHatchet(hatchet);
     for (let round = 0; round < MAX_DRAIN_ROUNDS; round++) {
-      const routed = await routeBatch({ db, clock, registry }, ALL_PARTITIONS, 1000);
+      const routed = await routeBatch(
+        { db, clock, registry, personLookup: options.personLookup },
+        ALL_PARTITIONS,
+        1000,
+      );
       const claimed = await executor.claimAndStart(1000);
       await executor.settle();
       const delivered = (await delivery?.deliverDue()) ?? 0;
@@ -242,7 +253,11 @@ export async function createJourneyHarness(options: HarnessOptions): Promise<Jou
         [clock.now().toISOString()],
       );
       const busy = (due.rows[0]?.due ?? 0) > 0;
-      const routed = await routeBatch({ db, clock, registry }, ALL_PARTITIONS, 1000);
+      const routed = await routeBatch(
+        { db, clock, registry, personLookup: options.personLookup },
+        ALL_PARTITIONS,
+        1000,
+      );
       const handed = await engine.handOff(1000);
       await engine.cancelEnded(1000);
       const delivered = (await delivery?.deliverDue()) ?? 0;

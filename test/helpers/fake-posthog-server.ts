@@ -15,12 +15,23 @@ export interface CapturedEvent {
  * `{ api_key, batch: [...] }`, gzip-compressed (`Content-Encoding: gzip`) or plain, and the single-event `/i/v0/e/`
  * and `/capture/`. It records every event received (duplicates included) so a test can count by uuid; `latencyMs`
  * delays each answer; `failNext` answers the next requests with a status.
+ *
+ * It also speaks the private persons API the person lookup calls: `GET /api/projects/{projectId}/persons/
+ * ?distinct_id=…` with `Authorization: Bearer {personalApiKey}`, answering `{ results: [{ distinct_ids,
+ * properties }] }` from `persons` (empty `results` for an unknown id). `personLookups` records each distinct id
+ * asked for; `personsStatus` answers every persons request with that status instead; `personsLatencyMs` delays them.
  */
 export class FakePostHogServer {
   readonly apiKey = "phc_test_0123456789";
   readonly received: CapturedEvent[] = [];
   readonly requests: Array<{ path: string; gzip: boolean; events: number; status: number }> = [];
   latencyMs: number;
+  readonly personalApiKey = "phx_test_personal_0123456789";
+  readonly projectId = "4242";
+  readonly persons = new Map<string, Record<string, unknown>>();
+  readonly personLookups: string[] = [];
+  personsStatus: number | undefined;
+  personsLatencyMs = 0;
   #fail: number[] = [];
   #server = http.createServer((req, res) => void this.#handle(req, res));
   #port = 0;
@@ -56,6 +67,8 @@ export class FakePostHogServer {
   }
 
   async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (req.method === "GET" && url.pathname.startsWith("/api/")) return this.#persons(req, res, url);
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks);
@@ -87,5 +100,26 @@ export class FakePostHogServer {
       return answer(200, { status: "Ok" }, 1);
     }
     return answer(404, { type: "not_found" });
+  }
+
+  async #persons(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    const answer = (status: number, body: unknown) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
+    if (url.pathname !== `/api/projects/${this.projectId}/persons/`)
+      return answer(404, { type: "not_found" });
+    if (req.headers.authorization !== `Bearer ${this.personalApiKey}`) {
+      return answer(401, { type: "authentication_error", detail: "Invalid personal API key" });
+    }
+    const distinctId = url.searchParams.get("distinct_id") ?? "";
+    this.personLookups.push(distinctId);
+    if (this.personsLatencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.personsLatencyMs));
+    if (this.personsStatus !== undefined) return answer(this.personsStatus, { type: "scripted" });
+    const properties = this.persons.get(distinctId);
+    const results = properties
+      ? [{ id: 1, uuid: "0190a6d2-0000-7000-8000-000000000001", distinct_ids: [distinctId], properties }]
+      : [];
+    return answer(200, { next: null, previous: null, results });
   }
 }
