@@ -240,3 +240,33 @@ describe("meta.holdout", () => {
     expect(ids.filter((u) => holdoutBucket("split", u) < 0.1)).toHaveLength(held);
   });
 });
+
+describe("sync facts", () => {
+  it("reports journey.held_out instead of journey.entered, and journey.converted once per run", async () => {
+    await h.db.query("INSERT INTO sync_destinations (id, kind) VALUES ('posthog', 'posthog')");
+    const held = Array.from({ length: 40 }, (_, i) => `s${i}`).find((u) => isHeldOut("onboarding", u, 0.5))!;
+    const treated = Array.from({ length: 40 }, (_, i) => `s${i}`).find(
+      (u) => !isHeldOut("onboarding", u, 0.5),
+    )!;
+    for (const u of [held, treated]) {
+      await h.send({ event: "signed.up", userId: u, userEmail: email(u) });
+      await h.send({ event: "activated", userId: u });
+      await h.send({ event: "activated", userId: u });
+    }
+    const facts = async (userId: string) =>
+      (
+        await h.db.query<{ type: string; payload: Record<string, unknown> }>(
+          "SELECT type, payload FROM sync_outbox WHERE user_id = $1 AND type LIKE 'journey.%' ORDER BY id",
+          [userId],
+        )
+      ).rows;
+    expect((await facts(held)).map((f) => f.type)).toEqual(["journey.held_out", "journey.converted"]);
+    expect((await facts(held))[1]?.payload).toMatchObject({ heldOut: true, goalEvent: "activated" });
+    const treatedFacts = await facts(treated);
+    expect(treatedFacts.map((f) => f.type)).toEqual(["journey.entered", "journey.converted"]);
+    expect(treatedFacts[1]?.payload).toMatchObject({
+      heldOut: false,
+      variants: { subject: expect.any(String) },
+    });
+  });
+});
