@@ -278,6 +278,7 @@ async function measureTriggerCost(db: Database): Promise<void> {
         properties: {},
         triggerEventId: 1,
         exitEventId: null,
+        heldOut: false,
         once: false,
       }));
       let t0 = performance.now();

@@ -12,6 +12,7 @@ export type {
   DefinedJourney,
   EventRule,
   JourneyContext,
+  JourneyGoal,
   JourneyMeta,
   JourneyRunFunction,
   JourneyUser,

@@ -455,6 +455,10 @@ const CASES: Record<string, Case> = {
       expect: [400],
     }),
   },
+  "get /v1/admin/journeys/{journeyId}/lift": {
+    valid: () => ({ path: "/v1/admin/journeys/contract/lift", expect: [200] }),
+    invalid: () => ({ path: "/v1/admin/journeys/no-such-journey/lift", expect: [404] }),
+  },
   "get /v1/admin/journeys/{journeyId}/funnel": {
     valid: () => ({ path: "/v1/admin/journeys/contract/funnel", expect: [200] }),
     invalid: () => ({ path: "/v1/admin/journeys/no-such-journey/funnel", expect: [404] }),

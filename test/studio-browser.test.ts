@@ -230,6 +230,8 @@ describe.skipIf(!HAVE_CHROMIUM)("Studio in a real browser", { timeout: 60_000 },
     await shot(page, "02-journeys");
     await open(page, "/journeys/checkout-recovery", "await-purchase");
     await page.getByRole("link", { name: "user_ada" }).waitFor();
+    // The example journeys set no goal: the lift card says how to add one.
+    await page.getByText("No goal set").waitFor();
     await shot(page, "03-journey-detail");
     await open(page, "/contacts", "user_grace");
     await shot(page, "04-contacts");

@@ -8,6 +8,7 @@ import { createContactRoutes } from "./contact-routes.js";
 import type { RouteContext } from "./create-api.js";
 import { createEventRoutes } from "./event-routes.js";
 import { createJourneyAdminRoutes, type JourneyAdminOptions } from "./journey-admin-routes.js";
+import { createJourneyLiftRoutes } from "./journey-lift-routes.js";
 import { createRouter } from "./openapi-router.js";
 import { requireAdminPrincipal } from "./require-admin-principal.js";
 import { createSourceAdminRoutes } from "./source-admin-routes.js";
@@ -29,6 +30,7 @@ export function createAdminApi(context: RouteContext, options: AdminApiOptions) 
     .route("/", createContactRoutes(context))
     .route("/", createEventRoutes(context))
     .route("/", createJourneyAdminRoutes(context, options))
+    .route("/", createJourneyLiftRoutes(context, options))
     .route("/", createAdminMessageRoutes(context))
     .route("/", createAdminTemplateRoutes(context))
     .route("/", createSuppressionRoutes(context))

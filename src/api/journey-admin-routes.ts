@@ -10,6 +10,7 @@ import {
 } from "../journeys/journey-admin-store.js";
 import { journeyActivity, journeyFunnel, journeyHasHistory } from "../journeys/journey-insights.js";
 import type { JourneyRegistry } from "../journeys/journey-registry.js";
+import { RUN_STATUSES } from "../journeys/journey-store.js";
 import { retryRun } from "../journeys/retry-run.js";
 import { setJourneyEnabled } from "../journeys/set-journey-enabled.js";
 import type { Clock } from "../lib/clock.js";
@@ -27,15 +28,13 @@ import {
   pageOf,
 } from "./openapi-router.js";
 
-const STATUSES = ["active", "waiting", "completed", "failed", "exited", "cancelled"] as const;
-
 const RunSchema = z
   .object({
     runId: z.string().openapi({ description: "The run's id; journey authors see it as `user.stateId`" }),
     journeyId: z.string(),
     userId: z.string(),
     userEmail: z.string().nullable(),
-    status: z.string(),
+    status: z.string().openapi({ description: RUN_STATUSES.join(" | ") }),
     currentNodeId: z.string().nullable(),
     properties: z.record(z.string(), z.unknown()),
     attempts: z.number().int(),
@@ -54,6 +53,19 @@ const RunSchema = z
     createdAt: z.string(),
     updatedAt: z.string(),
     completedAt: z.string().nullable(),
+    exitReason: z.enum(["goal", "exit_on"]).nullable().openapi({
+      description:
+        "Why an exited run ended: its goal (meta.goal.exitOnGoal) or an exitOn rule; null otherwise",
+    }),
+    convertedAt: z
+      .string()
+      .nullable()
+      .openapi({ description: "When the run met meta.goal (the goal event's occurredAt); null until then" }),
+    goalEventId: z.number().int().nullable(),
+    goalEvent: z.string().nullable(),
+    variants: z
+      .record(z.string(), z.string())
+      .openapi({ description: "The arms ctx.variant drew for this run, by experiment name" }),
   })
   .openapi("JourneyRun");
 
@@ -136,7 +148,7 @@ const listJourneyRunsRoute = createRoute({
     params: journeyIdParam,
     query: z.strictObject({
       userId: safeText(500).optional(),
-      status: z.enum(STATUSES).optional(),
+      status: z.enum(RUN_STATUSES).optional(),
       step: safeText(500)
         .optional()
         .openapi({ description: "Only live runs at this step now (a sleep, wait or checkpoint label)" }),

@@ -10,6 +10,8 @@ import { takeQueuedEvents } from "../events/event-store.js";
 import type { StoredEvent } from "../events/event-types.js";
 import type { Clock } from "../lib/clock.js";
 import { durationToMs } from "../lib/duration.js";
+import { type GoalHit, recordConversions } from "./goal-store.js";
+import { isHeldOut } from "./holdout-assignment.js";
 import { effectiveEnabled, loadEnabledOverrides } from "./journey-override-store.js";
 import type { JourneyRegistry } from "./journey-registry.js";
 import { endRuns } from "./journey-store.js";
@@ -59,10 +61,13 @@ export interface RouterDeps {
 
 export interface RouteResult {
   events: number;
+  /** Runs created, held-out ones included. */
   enrolled: number;
   exited: number;
   resumed: number;
   skipped: number;
+  /** Runs that met their journey's goal in this batch. */
+  converted: number;
 }
 
 /**
@@ -75,7 +80,7 @@ export async function routeBatch(
   partitions: readonly number[],
   limit: number,
 ): Promise<RouteResult> {
-  const empty: RouteResult = { events: 0, enrolled: 0, exited: 0, resumed: 0, skipped: 0 };
+  const empty: RouteResult = { events: 0, enrolled: 0, exited: 0, resumed: 0, skipped: 0, converted: 0 };
   if (partitions.length === 0) return empty;
   return deps.db.transaction(async (tx) => {
     const events = await takeQueuedEvents(tx, partitions, limit);
@@ -112,10 +117,21 @@ async function applyEvents(deps: RouterDeps, tx: pg.PoolClient, events: StoredEv
   const exits = new Map<string, number>();
   const resumes: Array<{ run: LiveRun; event: StoredEvent }> = [];
   const newRuns: NewRun[] = [];
+  const goals: GoalHit[] = [];
   const skips = new Map<string, number>();
   const skip = (journeyId: string, reason: SkipReason) => {
     const key = `${journeyId}\u0000${reason}`;
     skips.set(key, (skips.get(key) ?? 0) + 1);
+  };
+
+  const exit = (live: Map<string, LiveRun>, run: LiveRun, eventId: number) => {
+    live.delete(run.journeyId);
+    if (run.isNew) {
+      const created = newRuns.find((r) => r.id === run.id);
+      if (created) created.exitEventId = eventId;
+    } else {
+      exits.set(run.id, eventId);
+    }
   };
 
   for (const event of events) {
@@ -133,13 +149,26 @@ async function applyEvents(deps: RouterDeps, tx: pg.PoolClient, events: StoredEv
       const run = live.get(journey.meta.id);
       if (!run) continue;
       const rules = (journey.meta.exitOn ?? []).filter((rule) => rule.event === event.event);
-      if (!rules.some((rule) => matchesConditions(rule.where, sourcesFor(journey)))) continue;
-      live.delete(journey.meta.id);
-      if (run.isNew) {
-        const created = newRuns.find((r) => r.id === run.id);
-        if (created) created.exitEventId = event.id;
-      } else {
-        exits.set(run.id, event.id);
+      if (rules.some((rule) => matchesConditions(rule.where, sourcesFor(journey)))) exit(live, run, event.id);
+    }
+
+    // 1b. Goals: every run of the user may convert (recorded below, in one statement for the batch); a live run
+    // of an exitOnGoal journey that converts now also ends, by the same rule the statement applies.
+    for (const journey of registry.convertedBy(event.event)) {
+      const goal = journey.meta.goal;
+      if (!goal || !matchesConditions(goal.where, sources)) continue;
+      const withinMs = durationToMs(goal.within);
+      goals.push({
+        journeyId: journey.meta.id,
+        userId: event.userId,
+        eventId: event.id,
+        event: event.event,
+        occurredAt: event.occurredAt,
+        withinMs,
+      });
+      const run = live.get(journey.meta.id);
+      if (goal.exitOnGoal && run && event.occurredAt.getTime() - run.createdAt.getTime() <= withinMs) {
+        exit(live, run, event.id);
       }
     }
 
@@ -161,6 +190,8 @@ async function applyEvents(deps: RouterDeps, tx: pg.PoolClient, events: StoredEv
       }
       const id = randomUUID();
       const once = journey.meta.entryLimit === "once";
+      // After every guard, so control and treatment are drawn from the same eligible users.
+      const heldOut = isHeldOut(journey.meta.id, event.userId, journey.meta.holdout);
       newRuns.push({
         id,
         journeyId: journey.meta.id,
@@ -170,7 +201,12 @@ async function applyEvents(deps: RouterDeps, tx: pg.PoolClient, events: StoredEv
         triggerEventId: event.id,
         exitEventId: null,
         once,
+        heldOut,
       });
+      if (once) state.once.add(pairKey(journey.meta.id, event.userId));
+      state.lastEntry.set(pairKey(journey.meta.id, event.userId), now);
+      // A held-out run is not live: it holds no place against already_active and nothing resumes or exits it.
+      if (heldOut) continue;
       live.set(journey.meta.id, {
         id,
         journeyId: journey.meta.id,
@@ -179,14 +215,13 @@ async function applyEvents(deps: RouterDeps, tx: pg.PoolClient, events: StoredEv
         waitEvent: null,
         waitWhere: null,
         waitPosition: null,
+        createdAt: now,
         isNew: true,
       });
-      if (once) state.once.add(pairKey(journey.meta.id, event.userId));
-      state.lastEntry.set(pairKey(journey.meta.id, event.userId), now);
     }
   }
 
-  const result = await writeRouting(tx, now, { exits, resumes, newRuns, skips });
+  const result = await writeRouting(tx, now, { exits, resumes, newRuns, goals, skips });
   result.events = events.length;
   return result;
 }
@@ -226,10 +261,11 @@ async function writeRouting(
     exits: Map<string, number>;
     resumes: Array<{ run: LiveRun; event: StoredEvent }>;
     newRuns: NewRun[];
+    goals: GoalHit[];
     skips: Map<string, number>;
   },
 ): Promise<RouteResult> {
-  const result: RouteResult = { events: 0, enrolled: 0, exited: 0, resumed: 0, skipped: 0 };
+  const result: RouteResult = { events: 0, enrolled: 0, exited: 0, resumed: 0, skipped: 0, converted: 0 };
   const exits = [...work.exits].map(([id, exitEventId]) => ({ id, exitEventId }));
   result.exited = (await endRuns(tx, "exited", exits, now)).length;
   result.resumed = await resumeWaitingRuns(tx, work.resumes, now);
@@ -248,6 +284,8 @@ async function writeRouting(
     for (const run of runs) if (!created.has(run.id)) bump(work.skips, run.journeyId, "already_active");
     result.enrolled = created.size;
   }
+  // After the inserts, so runs entered earlier in this batch convert on later events of it.
+  result.converted = (await recordConversions(tx, work.goals, now)).length;
   const counts = [...work.skips.entries()].map(([key, count]) => {
     const [journeyId = "", reason = ""] = key.split("\u0000");
     return { journeyId, reason, count };

@@ -33,6 +33,19 @@ export interface RunView {
   createdAt: string;
   updatedAt: string;
   completedAt: string | null;
+  /** Why an `exited` run ended: `goal` (meta.goal with exitOnGoal) or `exit_on` (an exitOn rule); else null. */
+  exitReason: "goal" | "exit_on" | null;
+  /** When the run met its journey's goal; null until it does. */
+  convertedAt: string | null;
+  goalEventId: number | null;
+  goalEvent: string | null;
+  /** The arms `ctx.variant` drew, by experiment name. */
+  variants: Record<string, string>;
+}
+
+function exitReasonOf(run: RunRecord): RunView["exitReason"] {
+  if (run.status !== "exited") return null;
+  return run.exitEventId !== null && run.exitEventId === run.goalEventId ? "goal" : "exit_on";
 }
 
 export function toRunView(run: RunRecord): RunView {
@@ -54,6 +67,11 @@ export function toRunView(run: RunRecord): RunView {
     createdAt: run.createdAt.toISOString(),
     updatedAt: run.updatedAt.toISOString(),
     completedAt: run.completedAt?.toISOString() ?? null,
+    exitReason: exitReasonOf(run),
+    convertedAt: run.convertedAt?.toISOString() ?? null,
+    goalEventId: run.goalEventId,
+    goalEvent: run.goalEvent,
+    variants: run.variants,
   };
 }
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ErrorCodes, HogsendError } from "../errors.js";
-import { isDurationObject } from "../lib/duration.js";
+import { durationToMs, isDurationObject } from "../lib/duration.js";
 import type { DefinedJourney, JourneyMeta } from "./journey-types.js";
 import { sendWindowSchema } from "./send-window-schema.js";
 
@@ -35,6 +35,8 @@ export const journeyMetaSchema = z
     retry: z.object({ attempts: z.number().int().min(1).max(100), backoff: duration.optional() }).optional(),
     sendWindow: sendWindowSchema.optional(),
     personLookup: z.literal("posthog").optional(),
+    goal: eventRule.extend({ within: duration, exitOnGoal: z.boolean().optional() }).strict().optional(),
+    holdout: z.number().min(0).lt(1, "must be below 1 (a fraction of users held out)").optional(),
   })
   .superRefine((meta, issues) => {
     if (meta.entryLimit === "once_per_period" && meta.entryPeriod === undefined) {
@@ -43,6 +45,9 @@ export const journeyMetaSchema = z
         path: ["entryPeriod"],
         message: 'is required when entryLimit is "once_per_period"',
       });
+    }
+    if (meta.goal && durationToMs(meta.goal.within) <= 0) {
+      issues.addIssue({ code: "custom", path: ["goal", "within"], message: "must be longer than zero" });
     }
   });
 

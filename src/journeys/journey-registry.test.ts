@@ -61,6 +61,28 @@ describe("defineJourney validation", () => {
   });
 });
 
+describe("goal and holdout validation", () => {
+  it("refuses a holdout outside [0, 1) and a goal without a positive window, naming each field", () => {
+    const error = caught(() =>
+      journey("x", { holdout: 1, goal: { event: "paid", within: hours(0), exitOnGoal: true } }),
+    );
+    expect(error.message).toContain("meta.holdout: must be below 1");
+    expect(error.message).toContain("meta.goal.within: must be longer than zero");
+    expect(caught(() => journey("y", { holdout: -0.1 })).message).toContain("meta.holdout");
+    const extra = { event: "paid", within: hours(1), exitOnGoal: "yes" as unknown as boolean };
+    expect(caught(() => journey("z", { goal: extra })).message).toContain("meta.goal.exitOnGoal");
+  });
+
+  it("indexes journeys by their goal event", () => {
+    const registry = createJourneyRegistry([
+      journey("a", { holdout: 0.1, goal: { event: "paid", within: hours(24) } }),
+      journey("b"),
+    ]);
+    expect(registry.convertedBy("paid").map((j) => j.meta.id)).toEqual(["a"]);
+    expect(registry.convertedBy("go")).toEqual([]);
+  });
+});
+
 describe("registry", () => {
   it("rejects duplicate ids", () => {
     const error = caught(() => createJourneyRegistry([journey("a"), journey("a")]));

@@ -13,6 +13,8 @@ export interface JourneyRegistry {
   triggeredBy(event: string): readonly DefinedJourney[];
   /** Journeys with an exitOn rule for this event. */
   exitedBy(event: string): readonly DefinedJourney[];
+  /** Journeys whose meta.goal is this event. */
+  convertedBy(event: string): readonly DefinedJourney[];
 }
 
 /**
@@ -47,8 +49,10 @@ export function createJourneyRegistry(
   const selected = [...byId.values()];
   const triggers = new Map<string, DefinedJourney[]>();
   const exits = new Map<string, DefinedJourney[]>();
+  const goals = new Map<string, DefinedJourney[]>();
   for (const journey of selected) {
     push(triggers, journey.meta.trigger.event, journey);
+    if (journey.meta.goal) push(goals, journey.meta.goal.event, journey);
     for (const rule of journey.meta.exitOn ?? []) {
       const list = exits.get(rule.event) ?? [];
       if (!list.includes(journey)) list.push(journey);
@@ -60,6 +64,7 @@ export function createJourneyRegistry(
     get: (id) => byId.get(id),
     triggeredBy: (event) => triggers.get(event) ?? [],
     exitedBy: (event) => exits.get(event) ?? [],
+    convertedBy: (event) => goals.get(event) ?? [],
   };
 }
 

@@ -4,7 +4,19 @@ import type { PropertyCondition } from "./journey-types.js";
 /** The run channel: notified when a run becomes due now, so idle executors claim it at once. */
 export const RUNS_CHANNEL = "hogsend_runs";
 
-export type RunStatus = "active" | "waiting" | "completed" | "failed" | "exited" | "cancelled";
+/** `held_out`: in the journey's control group (meta.holdout), terminal from the start; it runs nothing. */
+export type RunStatus = "active" | "waiting" | "completed" | "failed" | "exited" | "cancelled" | "held_out";
+
+/** Every status, for the API's enums and Studio's filters. */
+export const RUN_STATUSES = [
+  "active",
+  "waiting",
+  "completed",
+  "failed",
+  "exited",
+  "cancelled",
+  "held_out",
+] as const satisfies readonly RunStatus[];
 
 export interface RunRecord {
   id: string;
@@ -27,6 +39,12 @@ export interface RunRecord {
   createdAt: Date;
   updatedAt: Date;
   completedAt: Date | null;
+  /** When the run met its journey's goal (meta.goal); null until it does. */
+  convertedAt: Date | null;
+  goalEventId: number | null;
+  goalEvent: string | null;
+  /** The arms `ctx.variant` drew for this run, by experiment name. */
+  variants: Record<string, string>;
 }
 
 export interface JournalEntry {
@@ -38,7 +56,7 @@ export interface JournalEntry {
 
 export const RUN_COLUMNS = `id, journey_id, user_id, user_email, properties, trigger_event_id, status, current_node_id,
   due_at, wait_event, wait_where, wait_position, attempts, lease_owner, lease_expires_at, error, exit_event_id,
-  created_at, updated_at, completed_at`;
+  created_at, updated_at, completed_at, converted_at, goal_event_id, goal_event, variants`;
 
 export interface RunRow {
   id: string;
@@ -61,6 +79,10 @@ export interface RunRow {
   created_at: Date;
   updated_at: Date;
   completed_at: Date | null;
+  converted_at: Date | null;
+  goal_event_id: number | null;
+  goal_event: string | null;
+  variants: Record<string, string>;
 }
 
 export function toRunRecord(row: RunRow): RunRecord {
@@ -85,6 +107,10 @@ export function toRunRecord(row: RunRow): RunRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     completedAt: row.completed_at,
+    convertedAt: row.converted_at,
+    goalEventId: row.goal_event_id,
+    goalEvent: row.goal_event,
+    variants: row.variants ?? {},
   };
 }
 

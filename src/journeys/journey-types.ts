@@ -62,6 +62,21 @@ export interface RetryPolicy {
   backoff?: DurationObject;
 }
 
+/**
+ * What counts as this journey working: the user's `event` (matching `where`) within `within` of entering. The
+ * first such event records a conversion on the run (`convertedAt`, the event's id and name) whatever the run's
+ * status by then (completed, exited and held-out runs convert too). The event's own `occurredAt` is measured
+ * against the run's entry, and only events routed after the entry event count.
+ *
+ * @example
+ * goal: { event: "plan.upgraded", within: days(14), exitOnGoal: true }
+ */
+export interface JourneyGoal extends EventRule {
+  within: DurationObject;
+  /** Also end a live run when it converts (status `exited`, `exitReason: "goal"` in the admin API). */
+  exitOnGoal?: boolean;
+}
+
 /** What a journey is and when users enter and leave it. Validated when the journey is defined and loaded. */
 export interface JourneyMeta {
   /** Unique id: used in the database, the registry and `ENABLED_JOURNEYS`. */
@@ -97,6 +112,15 @@ export interface JourneyMeta {
    * missing, so routing never waits on PostHog longer than that. `waitForEvent` conditions never look up.
    */
   personLookup?: "posthog";
+  /** The outcome this journey is for; conversions feed the lift report (`GET /v1/admin/journeys/{id}/lift`). */
+  goal?: JourneyGoal;
+  /**
+   * The control group's share, 0 ≤ holdout < 1 (e.g. `0.1`). After every entry guard passes, a hash of
+   * (journey id, user id) puts the user in control or not — the same answer every time for that pair. A held-out
+   * run is recorded with status `held_out`: it runs no code and sends nothing, but its goal conversions count, so
+   * the lift report can compare the journey against doing nothing.
+   */
+  holdout?: number;
 }
 
 /** The enrolled user, as `run` receives it. */

@@ -16,6 +16,8 @@ export interface LiveRun {
   waitEvent: string | null;
   waitWhere: PropertyCondition[] | null;
   waitPosition: number | null;
+  /** When the run entered: a goal counts within `goal.within` of it. */
+  createdAt: Date;
   isNew: boolean;
 }
 
@@ -28,6 +30,8 @@ export interface NewRun {
   triggerEventId: number;
   exitEventId: number | null;
   once: boolean;
+  /** In the journey's control group (meta.holdout): inserted as `held_out`, never due, never executed. */
+  heldOut: boolean;
 }
 
 /** `${journeyId}\u0000${userId}`: one key per (journey, user) pair. */
@@ -57,8 +61,9 @@ export async function loadUserJourneyState(
     wait_event: string | null;
     wait_where: PropertyCondition[] | null;
     wait_position: number | null;
+    created_at: Date;
   }>(
-    `SELECT id, journey_id, user_id, status, wait_event, wait_where, wait_position FROM journey_runs
+    `SELECT id, journey_id, user_id, status, wait_event, wait_where, wait_position, created_at FROM journey_runs
       WHERE user_id = ANY($1::text[]) AND status IN ('active', 'waiting') ORDER BY id FOR UPDATE`,
     [userIds],
   );
@@ -81,6 +86,7 @@ export async function loadUserJourneyState(
       waitEvent: row.wait_event,
       waitWhere: row.wait_where,
       waitPosition: row.wait_position,
+      createdAt: row.created_at,
       isNew: false,
     });
     state.live.set(row.user_id, byJourney);
@@ -146,8 +152,8 @@ export async function claimOnceEntries(
 }
 
 /**
- * Inserts new runs (due now, or already exited when their exit event came in the same batch); returns the ids
- * created. The partial unique index on live runs turns a concurrent duplicate into "not created".
+ * Inserts new runs (due now; already exited when their exit event came in the same batch; or held out, which is
+ * terminal at once); returns the ids created. The partial unique index on live runs turns a concurrent duplicate into "not created".
  */
 export async function insertNewRuns(q: Queryable, runs: readonly NewRun[], at: Date): Promise<Set<string>> {
   if (runs.length === 0) return new Set();
@@ -155,13 +161,14 @@ export async function insertNewRuns(q: Queryable, runs: readonly NewRun[], at: D
     `INSERT INTO journey_runs (id, journey_id, user_id, user_email, properties, trigger_event_id, status,
                                due_at, exit_event_id, completed_at, created_at, updated_at)
      SELECT t.id, t.journey_id, t.user_id, t.user_email, t.properties, t.trigger_event_id,
-            CASE WHEN t.exit_event_id IS NULL THEN 'active' ELSE 'exited' END,
-            CASE WHEN t.exit_event_id IS NULL THEN $8::timestamptz END,
+            CASE WHEN t.held_out THEN 'held_out' WHEN t.exit_event_id IS NULL THEN 'active' ELSE 'exited' END,
+            CASE WHEN t.exit_event_id IS NULL AND NOT t.held_out THEN $8::timestamptz END,
             t.exit_event_id,
-            CASE WHEN t.exit_event_id IS NULL THEN NULL ELSE $8::timestamptz END,
+            CASE WHEN t.exit_event_id IS NULL AND NOT t.held_out THEN NULL ELSE $8::timestamptz END,
             $8, $8
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::bigint[], $7::bigint[])
-         AS t(id, journey_id, user_id, user_email, properties, trigger_event_id, exit_event_id)
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::bigint[], $7::bigint[],
+                   $9::bool[])
+         AS t(id, journey_id, user_id, user_email, properties, trigger_event_id, exit_event_id, held_out)
      ON CONFLICT (journey_id, user_id) WHERE status IN ('active', 'waiting') DO NOTHING
      RETURNING id`,
     [
@@ -173,6 +180,7 @@ export async function insertNewRuns(q: Queryable, runs: readonly NewRun[], at: D
       runs.map((r) => r.triggerEventId),
       runs.map((r) => r.exitEventId),
       at.toISOString(),
+      runs.map((r) => r.heldOut),
     ],
   );
   return new Set(inserted.rows.map((row) => row.id));

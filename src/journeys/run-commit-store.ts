@@ -145,9 +145,9 @@ export async function commitRunsProgress(q: Queryable, commits: readonly RunComm
     `WITH input AS (
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::bool[],
                             $7::timestamptz[], $8::bool[], $9::text[], $10::text[], $11::jsonb[], $12::int[],
-                            $13::int[], $14::bool[], $15::text[], $16::bool[])
+                            $13::int[], $14::bool[], $15::text[], $16::bool[], $23::jsonb[])
          AS t(id, owner, now, node, status, set_due, due_at, release, wait_mode, wait_event, wait_where,
-              wait_position, attempts_inc, set_error, error, completed)
+              wait_position, attempts_inc, set_error, error, completed, variants)
      ),
      locked AS (
        SELECT r.id FROM journey_runs r WHERE r.id = ANY($1::uuid[]) ORDER BY r.id FOR UPDATE
@@ -166,7 +166,8 @@ export async function commitRunsProgress(q: Queryable, commits: readonly RunComm
                            ELSE r.wait_position END,
          attempts = r.attempts + i.attempts_inc,
          error = CASE WHEN i.set_error THEN i.error ELSE r.error END,
-         completed_at = CASE WHEN i.completed THEN i.now ELSE r.completed_at END
+         completed_at = CASE WHEN i.completed THEN i.now ELSE r.completed_at END,
+         variants = CASE WHEN i.variants IS NULL THEN r.variants ELSE r.variants || i.variants END
        FROM input i
        WHERE r.id = ANY($1::uuid[]) AND r.id = i.id AND r.status = 'active' AND r.lease_owner = i.owner
          AND (SELECT count(*) FROM locked) >= 0
@@ -204,8 +205,22 @@ export async function commitRunsProgress(q: Queryable, commits: readonly RunComm
       entries.map((x) => x.e.label),
       entries.map((x) => (x.e.result === undefined ? null : JSON.stringify(x.e.result))),
       entries.map((x) => x.at),
+      commits.map((c) => variantsOf(c.entries)),
     ],
   );
   if (manyRuns) await q.query("SET LOCAL enable_nestloop TO DEFAULT");
   return new Set(result.rows.map((row) => row.id));
+}
+
+/**
+ * The arms drawn in these entries, `{ experiment: arm }` as JSON (null when none): the run's `variants` column,
+ * which the lift report groups by. A replayed `ctx.variant` is not re-entered, so the first draw stays.
+ */
+function variantsOf(entries: readonly JournalEntry[]): string | null {
+  const arms: Record<string, string> = {};
+  for (const entry of entries) {
+    const arm = (entry.result as { arm?: unknown } | null)?.arm;
+    if (entry.kind === "variant" && typeof arm === "string") arms[entry.label] = arm;
+  }
+  return Object.keys(arms).length === 0 ? null : JSON.stringify(arms);
 }

@@ -20,6 +20,10 @@ export const OUTBOUND_EVENT_TYPES = {
   "journey.completed": "A run finished",
   "journey.exited": "A run ended on an exitOn event",
   "journey.failed": "A run failed (error)",
+  "journey.held_out":
+    "A user passed a journey's entry guards but was held out as its control group (meta.holdout); no journey.entered",
+  "journey.converted":
+    "A run met its journey's goal within goal.within (goalEvent, goalEventId, heldOut, variants); once per run",
 } as const;
 
 export type OutboundEventType = keyof typeof OUTBOUND_EVENT_TYPES;

@@ -8,10 +8,11 @@ import { Select } from "../ui/input";
 import { Mono, PageHeader } from "../ui/page";
 import { Empty, ErrorState, QueryView } from "../ui/states";
 import { Table, Td, Th, Tr } from "../ui/table";
+import { LiftCard } from "./journey-lift";
 import { EnableToggle, type JourneyRow, useJourneys } from "./journeys";
 import { RunInspector } from "./run";
 
-const STATUSES = ["active", "waiting", "completed", "failed", "exited", "cancelled"] as const;
+const STATUSES = ["active", "waiting", "completed", "failed", "exited", "cancelled", "held_out"] as const;
 
 type FunnelStep = { label: string; kind: string; reached: number; current: number };
 type Status = (typeof STATUSES)[number];
@@ -73,6 +74,7 @@ export function JourneyPage() {
             }
           </QueryView>
         </Card>
+        <LiftCard journeyId={journeyId} />
         <Card>
           <CardHeader
             title="Runs"

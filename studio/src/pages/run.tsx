@@ -108,6 +108,21 @@ export function RunInspector({ runId }: { runId: string }) {
               <dd>{formatDate(data.updatedAt)}</dd>
               <dt className="text-zinc-500">Completed</dt>
               <dd>{formatDate(data.completedAt)}</dd>
+              <dt className="text-zinc-500">Goal</dt>
+              <dd data-testid="run-goal">
+                {data.convertedAt ? `${data.goalEvent} at ${formatDate(data.convertedAt)}` : "not met"}
+                {data.exitReason === "goal" ? " (ended the run)" : ""}
+              </dd>
+              {Object.keys(data.variants).length > 0 ? (
+                <>
+                  <dt className="text-zinc-500">Variants</dt>
+                  <dd className="font-mono text-xs">
+                    {Object.entries(data.variants)
+                      .map(([name, arm]) => `${name}: ${arm}`)
+                      .join(", ")}
+                  </dd>
+                </>
+              ) : null}
             </dl>
             {data.error ? (
               <div className="rounded-md border border-red-200 bg-red-50 p-3" data-testid="run-error">

@@ -95,6 +95,7 @@ const STATUS_TONES: Record<string, Tone> = {
   dead: "bad",
   exited: "neutral",
   cancelled: "neutral",
+  held_out: "neutral",
   queued: "warn",
   sending: "warn",
   suppressed: "warn",
