@@ -3,7 +3,7 @@ import type { Logger } from "../../lib/logger.js";
 import type { HatchetSettings } from "./hatchet-settings.js";
 
 /**
- * A Hatchet client from explicit settings (not the SDK's own reading of process.env), its log lines routed into
+ * A Hatchet client from explicit settings (not the SDK's own reading of the environment), its log lines routed into
  * ours: the SDK's info chatter at debug, its warnings and errors as they are.
  */
 export function createHatchetClient(settings: HatchetSettings, logger: Logger): HatchetClient {
