@@ -371,7 +371,7 @@ export function buildApi(app: App, options: { authenticate?: Authenticator } = {
     ...(app.config.metricsToken
       ? { metricsEndpoint: { sampler: app.scrape, token: app.config.metricsToken } }
       : {}),
-    health: { clock: app.clock },
+    health: { clock: app.clock, engine: app.config.engine.kind },
     routes: [
       (context) =>
         createIngestRoutes(context, {
@@ -558,7 +558,7 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     clock: app.clock,
     logger: app.logger,
     workerId,
-    engine: `hogsend@${VERSION}`,
+    engine: `${engine.kind} (hogsend@${VERSION})`,
   });
   app.logger.info(
     { workerId, engine: engine.kind, journeys: registry.journeys.map((j) => j.meta.id) },

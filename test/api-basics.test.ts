@@ -32,7 +32,7 @@ describe("health", () => {
     const res = await api.request("/v1/health");
     expect(res.status).toBe(200);
     const body = await readJson(res);
-    expect(body).toMatchObject({ status: "healthy" });
+    expect(body).toMatchObject({ status: "healthy", engine: "postgres" });
     expect(typeof body.version).toBe("string");
   });
 

@@ -33,7 +33,7 @@ describe("worker heartbeats", () => {
       .poll(async () => (await listHeartbeats(app.db)).map((beat) => beat.workerId), { timeout: 20_000 })
       .toEqual([worker.workerId]);
     const [beat] = await listHeartbeats(app.db);
-    expect(beat).toMatchObject({ pid: process.pid, engine: `hogsend@${VERSION}` });
+    expect(beat).toMatchObject({ pid: process.pid, engine: `postgres (hogsend@${VERSION})` });
     expect(Date.now() - (beat?.lastSeenAt.getTime() ?? 0)).toBeLessThan(10_000);
     await worker.stop(1_000);
     expect(await listHeartbeats(app.db)).toEqual([]);

@@ -18,6 +18,9 @@ const HealthSchema = z
   .object({
     status: z.enum(["healthy", "migration_pending", "database_unreachable"]),
     version: z.string(),
+    engine: z
+      .enum(["postgres", "hatchet"])
+      .openapi({ description: "What executes journey runs (HOGSEND_ENGINE)" }),
     uptimeSeconds: z.number().int().optional(),
     pending: z.array(z.string()).optional().openapi({ description: "Migrations not yet applied" }),
     workers: z
@@ -90,6 +93,8 @@ const readyRoute = createRoute({
 export interface HealthOptions {
   /** The clock heartbeats are compared with (the workers write them with theirs). */
   clock?: Clock;
+  /** HOGSEND_ENGINE: what executes journey runs in this deployment. */
+  engine?: "postgres" | "hatchet";
 }
 
 /**
@@ -99,7 +104,7 @@ export interface HealthOptions {
  */
 export function createHealthRoutes(
   { db }: RouteContext,
-  { version, clock }: { version: string } & HealthOptions,
+  { version, clock, engine = "postgres" }: { version: string } & HealthOptions,
 ) {
   const schema = async (): Promise<
     | { status: "ok" }
@@ -134,16 +139,22 @@ export function createHealthRoutes(
       const extras: Partial<SystemStatus> = system ?? {};
       if (state.status === "database_unreachable") {
         c.get("logger").warn({ err: state.error }, "health check: database unreachable");
-        return c.json({ status: "database_unreachable" as const, version }, 503);
+        return c.json({ status: "database_unreachable" as const, version, engine }, 503);
       }
       if (state.status === "migration_pending") {
         return c.json(
-          { status: "migration_pending" as const, pending: state.pending, version, ...extras },
+          { status: "migration_pending" as const, pending: state.pending, version, engine, ...extras },
           503,
         );
       }
       return c.json(
-        { status: "healthy" as const, version, uptimeSeconds: Math.round(process.uptime()), ...extras },
+        {
+          status: "healthy" as const,
+          version,
+          engine,
+          uptimeSeconds: Math.round(process.uptime()),
+          ...extras,
+        },
         200,
       );
     });
