@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { type FSWatcher, watch } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createApp, mintFirstStudioAdmin, startApiServer, startMetrics, startWorker } from "../app.js";
@@ -8,6 +9,11 @@ import type { Config } from "../config.js";
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "../db/embedded-postgres.js";
 import { migrate } from "../db/migrate.js";
 import { isHogsendError } from "../errors.js";
+import {
+  HATCHET_ENGINE_VERSION,
+  type LocalHatchet,
+  startLocalHatchet,
+} from "../journeys/hatchet/local-hatchet.js";
 import { createLogger } from "../lib/logger.js";
 import { examplesConfigPath } from "../project/examples-config.js";
 import { findConfigFile, loadProject } from "../project/load-project.js";
@@ -62,13 +68,39 @@ export async function runDev(config: Config, options: ProjectFlags): Promise<voi
   const watchers: FSWatcher[] = [];
   let child: ChildProcess | undefined;
   let stopping = false;
+  let hatchet: LocalHatchet | undefined;
   try {
     await migrate(databaseUrl, { logger });
     await ensureStudioBuild(logger);
+    // HOGSEND_ENGINE=hatchet with no HATCHET_CLIENT_TOKEN: a local Hatchet engine (hatchet-lite) on the same
+    // Postgres, kept across reloads like the database.
+    if (config.engine.kind === "hatchet" && config.engine.hatchet === undefined) {
+      hatchet = await startLocalHatchet({
+        binDir: process.env.HOGSEND_HATCHET_BIN_DIR ?? defaultHatchetBinDir(),
+        postgresUrl: databaseUrl,
+        stateDir: path.join(config.dataDir, "hatchet"),
+        logger,
+      });
+    }
     const args = [CLI, "dev", ...(configPath ? ["--config", configPath] : [])];
     if (journeysModule) args.push("--journeys", journeysModule);
-    const env = { ...process.env, [CHILD_FLAG]: "1", DATABASE_URL: databaseUrl };
-    const dataNote = embedded ? `embedded Postgres, data in ${embedded.dataDir}` : "DATABASE_URL";
+    const env = {
+      ...process.env,
+      [CHILD_FLAG]: "1",
+      DATABASE_URL: databaseUrl,
+      ...(hatchet
+        ? {
+            HATCHET_CLIENT_TOKEN: hatchet.settings.token,
+            HATCHET_CLIENT_HOST_PORT: hatchet.settings.hostPort,
+            HATCHET_CLIENT_TLS_STRATEGY: hatchet.settings.tlsStrategy,
+          }
+        : {}),
+    };
+    const dataNote =
+      (embedded ? `embedded Postgres, data in ${embedded.dataDir}` : "DATABASE_URL") +
+      (config.engine.kind === "hatchet"
+        ? `\n  Engine     Hatchet (${hatchet ? `local hatchet-lite ${HATCHET_ENGINE_VERSION}, ${hatchet.apiUrl}` : "HATCHET_CLIENT_TOKEN"})`
+        : "");
 
     let generation = 0;
     const start = () => {
@@ -135,8 +167,15 @@ export async function runDev(config: Config, options: ProjectFlags): Promise<voi
     await stopChild();
   } finally {
     for (const w of watchers) w.close();
+    await hatchet?.stop();
     await embedded?.stop();
   }
+}
+
+/** Where `npm run hatchet:build` (scripts/ensure-test-tools.mjs) puts the engine's binaries. */
+function defaultHatchetBinDir(): string {
+  const cache = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache");
+  return path.join(cache, "hogsend-tools", `hatchet@${HATCHET_ENGINE_VERSION}`);
 }
 
 /** The child of `hogsend dev`: api and worker on the parent's database, with the project loaded afresh. */
