@@ -22,6 +22,7 @@ import { createSourceRoutes } from "./api/source-routes.js";
 import { createTrackingRoutes } from "./api/tracking-routes.js";
 import { createUnsubscribeRoutes } from "./api/unsubscribe-routes.js";
 import { startAuditPruning } from "./audit/audit-pruning.js";
+import { startBroadcastRunner } from "./broadcasts/broadcast-runner.js";
 import { startRevocationAwareAuthenticator } from "./auth/api-key-revocations.js";
 import type { Authenticator } from "./auth/authenticate-api-key.js";
 import { DEV_ADMIN_EMAIL, ensureFirstAdmin } from "./auth/studio/create-studio-user.js";
@@ -497,6 +498,17 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     pollIntervalMs: app.config.worker.pollIntervalMs,
     leaseMs: app.config.worker.leaseMs,
   });
+  const broadcasts = startBroadcastRunner({
+    db: app.db,
+    clock: app.clock,
+    logger: app.logger,
+    templates: app.templates,
+    owner: workerId,
+    defaultRatePerSecond: app.config.broadcastRatePerSecond,
+    defaultTimeZone: app.config.defaultTimeZone,
+    leaseMs: app.config.worker.leaseMs,
+    pollIntervalMs: app.config.worker.pollIntervalMs,
+  });
   app.logger.info({ journeys: registry.journeys.map((j) => j.meta.id) }, "worker started");
   const heartbeat = startWorkerHeartbeat({
     db: app.db,
@@ -517,6 +529,7 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
         alerts.stop(),
         receipts.stop(),
         sync.stop(),
+        broadcasts.stop(),
       ]);
       await heartbeat.stop();
       app.logger.debug("worker stopped");
