@@ -5,6 +5,8 @@ CREATE TABLE broadcasts (
   id uuid PRIMARY KEY,
   name text NOT NULL,
   template text NOT NULL,
+  -- overrides the template's subject; required when the template has none
+  subject text,
   props jsonb NOT NULL DEFAULT '{}'::jsonb,
   category text NOT NULL,
   -- the audience filter as validated (broadcasts/audience-schema.ts), compiled to SQL when it runs

@@ -11,6 +11,8 @@ export const MAX_BROADCAST_RATE = 100_000;
 export const createBroadcastSchema = z.strictObject({
   name: safeText(200),
   template: safeText(200),
+  /** Required when the template declares no subject; otherwise overrides it. */
+  subject: safeText(998).optional(),
   props: safeJsonObject(TEMPLATE_PROPS_LIMITS).optional(),
   /** Defaults to the template's category; its preferences, frequency cap and unsubscribe links apply. */
   category: safeText(100).optional(),

@@ -138,7 +138,12 @@ export function createBroadcastRunner(options: BroadcastRunnerOptions) {
       const sent = await enqueueEmailBatch(
         tx,
         options.templates,
-        { template: held.template, props: held.props, category: held.category },
+        {
+          template: held.template,
+          subject: held.subject ?? undefined,
+          props: held.props,
+          category: held.category,
+        },
         toSend,
       );
       for (const outcome of sent) {

@@ -51,7 +51,13 @@ export async function createBroadcast(
       { path: "template", message: "not a template of this project" },
     ]);
   }
-  const category = body.category ?? templates.get(body.template).category;
+  const template = templates.get(body.template);
+  if (body.subject === undefined && template.subject === undefined) {
+    throw invalid(`Template "${body.template}" declares no subject: give the broadcast one`, [
+      { path: "subject", message: "Required (the template has no subject)" },
+    ]);
+  }
+  const category = body.category ?? template.category;
   checkCategory(templates, category, "category");
   body.audience.conditions.forEach((condition, i) => {
     if (condition.type === "subscribed") {
@@ -63,6 +69,7 @@ export async function createBroadcast(
       id: randomUUID(),
       name: body.name,
       template: body.template,
+      subject: body.subject ?? null,
       props: body.props ?? {},
       category,
       audience: body.audience as Audience,
@@ -220,6 +227,7 @@ function publicView(b: Broadcast): Broadcast {
     id: b.id,
     name: b.name,
     template: b.template,
+    subject: b.subject,
     props: b.props,
     category: b.category,
     audience: b.audience,
@@ -239,6 +247,7 @@ function auditView(b: Broadcast): Record<string, unknown> {
   return {
     name: b.name,
     template: b.template,
+    subject: b.subject,
     category: b.category,
     audience: b.audience,
     sendWindow: b.sendWindow,

@@ -22,6 +22,7 @@ export interface Broadcast {
   id: string;
   name: string;
   template: string;
+  subject: string | null;
   props: Record<string, unknown>;
   category: string;
   audience: Audience;
@@ -46,6 +47,7 @@ interface BroadcastRow {
   id: string;
   name: string;
   template: string;
+  subject: string | null;
   props: Record<string, unknown>;
   category: string;
   audience: Audience;
@@ -66,6 +68,7 @@ const toBroadcast = (row: BroadcastRow): ClaimedBroadcast => ({
   id: row.id,
   name: row.name,
   template: row.template,
+  subject: row.subject,
   props: row.props,
   category: row.category,
   audience: row.audience,
@@ -86,6 +89,7 @@ export interface NewBroadcast {
   id: string;
   name: string;
   template: string;
+  subject: string | null;
   props: Record<string, unknown>;
   category: string;
   audience: Audience;
@@ -95,8 +99,8 @@ export interface NewBroadcast {
 
 export async function insertBroadcast(q: Queryable, b: NewBroadcast): Promise<Broadcast> {
   const result = await q.query<BroadcastRow>(
-    `INSERT INTO broadcasts (id, name, template, props, category, audience, send_window, rate_per_second)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+    `INSERT INTO broadcasts (id, name, template, props, category, audience, send_window, rate_per_second, subject)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
     [
       b.id,
       b.name,
@@ -106,6 +110,7 @@ export async function insertBroadcast(q: Queryable, b: NewBroadcast): Promise<Br
       JSON.stringify(b.audience),
       b.sendWindow === null ? null : JSON.stringify(b.sendWindow),
       b.ratePerSecond,
+      b.subject,
     ],
   );
   return toBroadcast(result.rows[0] as BroadcastRow);

@@ -33,7 +33,7 @@ export const INVALID_PROPS_REASON = "invalid_props";
 export async function enqueueEmailBatch(
   tx: Queryable,
   templates: TemplateRegistry,
-  send: { template: string; props: Record<string, unknown>; category: string },
+  send: { template: string; subject?: string | undefined; props: Record<string, unknown>; category: string },
   recipients: readonly BatchRecipient[],
 ): Promise<BatchOutcome[]> {
   const template = templates.get(send.template);
@@ -43,7 +43,8 @@ export async function enqueueEmailBatch(
   for (const recipient of recipients) {
     let subject: string | undefined;
     try {
-      subject = templateSubject(template, resolveTemplateProps(template, send.props, recipient.properties));
+      const resolved = resolveTemplateProps(template, send.props, recipient.properties);
+      subject = send.subject ?? templateSubject(template, resolved);
     } catch (error) {
       if (!isHogsendError(error)) throw error;
     }
