@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createBroadcast, scheduleBroadcast } from "../src/broadcasts/broadcast-service.js";
 import { CLI_AUDIT_CONTEXT } from "../src/audit/audit-entry.js";
+import { createBroadcast, scheduleBroadcast } from "../src/broadcasts/broadcast-service.js";
 import { exampleTemplates } from "./helpers/example-templates.js";
 import { type LongRunning, startCli } from "./helpers/run-cli.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/test-database.js";

@@ -89,7 +89,8 @@ async function seed(prefix: string, n: number): Promise<Set<string>> {
         [`m-${id}-up`, id],
       );
     }
-    if (pro && used && !usedLongAgo && !upgraded && !noEmail && !unsubscribed && !leftProduct) expected.add(id);
+    if (pro && used && !usedLongAgo && !upgraded && !noEmail && !unsubscribed && !leftProduct)
+      expected.add(id);
   }
   return expected;
 }
@@ -100,7 +101,8 @@ async function call(method: string, path: string, body?: unknown) {
     headers,
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  return { status: res.status, body: (await res.json()) as { data: any; error?: any } };
+  // biome-ignore lint/suspicious/noExplicitAny: the test reads whatever shape each route answers with.
+  return { status: res.status, body: (await res.json()) as { data: any; error?: unknown } };
 }
 
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 60_000) {
@@ -122,8 +124,16 @@ async function mailboxOf(prefix: string): Promise<string[]> {
 describe("broadcasts", () => {
   it("refuses a bad audience or template with a 400 and stores nothing", async () => {
     const bad = [
-      { name: "x", template: "activation/welcome", audience: { conditions: [{ type: "property", property: "plan", operator: "like", value: "p" }] } },
-      { name: "x", template: "activation/welcome", audience: { conditions: [{ type: "event", event: "a", did: true, within: { days: 0 } }] } },
+      {
+        name: "x",
+        template: "activation/welcome",
+        audience: { conditions: [{ type: "property", property: "plan", operator: "like", value: "p" }] },
+      },
+      {
+        name: "x",
+        template: "activation/welcome",
+        audience: { conditions: [{ type: "event", event: "a", did: true, within: { days: 0 } }] },
+      },
       { name: "x", template: "no/such", audience: { conditions: [] } },
       { name: "x", template: "churn-payment-failed", audience: { conditions: [] } },
       { name: "x", template: "activation/welcome", category: "nope", audience: { conditions: [] } },
@@ -174,7 +184,11 @@ describe("broadcasts", () => {
     expect(mailbox).toEqual([...expected].sort().map((uid) => `${uid}@example.com`));
     const got = (await call("GET", `/broadcasts/${id}`)).body.data;
     expect(got.status).toBe("sent");
-    expect(got.stats).toMatchObject({ recipients: expected.size, queued: expected.size, sent: expected.size });
+    expect(got.stats).toMatchObject({
+      recipients: expected.size,
+      queued: expected.size,
+      sent: expected.size,
+    });
 
     // An unsubscribe after the email counts for the broadcast once.
     const someone = [...expected][0] as string;

@@ -65,11 +65,10 @@ const subscribedCondition = z.strictObject({
 
 export const audienceConditionSchema = z.union([propertyCondition, eventCondition, subscribedCondition]);
 
-export const audienceSchema = z
-  .strictObject({
-    match: z.enum(["all", "any"]).default("all"),
-    conditions: z.array(audienceConditionSchema).max(50).default([]),
-  });
+export const audienceSchema = z.strictObject({
+  match: z.enum(["all", "any"]).default("all"),
+  conditions: z.array(audienceConditionSchema).max(50).default([]),
+});
 
 export type AudienceCondition = z.infer<typeof audienceConditionSchema>;
 export type Audience = z.infer<typeof audienceSchema>;

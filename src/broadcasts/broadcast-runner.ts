@@ -1,5 +1,5 @@
-import { CONTACT_TIME_ZONE_PROPERTY } from "../contacts/contact-time-zone.js";
 import { contactsForSend } from "../contacts/contact-store.js";
+import { CONTACT_TIME_ZONE_PROPERTY } from "../contacts/contact-time-zone.js";
 import type { Database } from "../db/database.js";
 import { enqueueEmailBatch } from "../email/send-email-batch.js";
 import type { TemplateRegistry } from "../email/templates/template-registry.js";
@@ -120,9 +120,7 @@ export function createBroadcastRunner(options: BroadcastRunnerOptions) {
         } else if (contact.unsubscribed) {
           outcomes.push(skip(userId, UNSUBSCRIBED_REASON));
         } else {
-          const opensAt = held.sendWindow
-            ? windowOpening(held.sendWindow, contact.properties, now)
-            : null;
+          const opensAt = held.sendWindow ? windowOpening(held.sendWindow, contact.properties, now) : null;
           if (opensAt) {
             outcomes.push({ userId, status: "waiting", reason: null, messageId: null, notBefore: opensAt });
           } else {
@@ -149,7 +147,13 @@ export function createBroadcastRunner(options: BroadcastRunnerOptions) {
       for (const outcome of sent) {
         outcomes.push(
           outcome.status === "queued"
-            ? { userId: outcome.userId, status: "queued", reason: null, messageId: outcome.messageId, notBefore: null }
+            ? {
+                userId: outcome.userId,
+                status: "queued",
+                reason: null,
+                messageId: outcome.messageId,
+                notBefore: null,
+              }
             : {
                 userId: outcome.userId,
                 status: "skipped",

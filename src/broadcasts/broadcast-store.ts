@@ -217,7 +217,14 @@ export async function advanceBroadcast(
     `UPDATE broadcasts SET status = $4, lease_expires_at = $6, updated_at = now(),
             completed_at = CASE WHEN $4 = 'sent' THEN $5::timestamptz ELSE completed_at END
       WHERE id = $1 AND lease_owner = $2 AND status = $3`,
-    [params.id, params.owner, params.from, params.to, params.now.toISOString(), params.leaseUntil.toISOString()],
+    [
+      params.id,
+      params.owner,
+      params.from,
+      params.to,
+      params.now.toISOString(),
+      params.leaseUntil.toISOString(),
+    ],
   );
   return (result.rowCount ?? 0) > 0;
 }

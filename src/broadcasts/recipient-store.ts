@@ -160,7 +160,12 @@ const RECIPIENT_CURSOR = createKeysetCursor("text");
 /** A broadcast's recipients by user id, keyset-paginated (optionally one status). */
 export async function listRecipients(
   q: Queryable,
-  params: { broadcastId: string; status?: RecipientStatus | undefined; cursor?: string | undefined; limit: number },
+  params: {
+    broadcastId: string;
+    status?: RecipientStatus | undefined;
+    cursor?: string | undefined;
+    limit: number;
+  },
 ): Promise<{ recipients: BroadcastRecipient[]; nextCursor: string | null }> {
   const after = params.cursor === undefined ? null : RECIPIENT_CURSOR.decode(params.cursor)[0];
   const result = await q.query<{

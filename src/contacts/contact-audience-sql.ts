@@ -89,7 +89,12 @@ export function contactsFromSql(alias: string): string {
  * primary key's order), as `alias`, with the columns the predicates read. A page costs the same at any depth and
  * whatever the filter matches, so a paged walk is linear in the contacts table.
  */
-export function contactPageSql(params: SqlParams, alias: string, after: string | null, limit: number): string {
+export function contactPageSql(
+  params: SqlParams,
+  alias: string,
+  after: string | null,
+  limit: number,
+): string {
   const cursor = params.add(after, "::text");
   return `(SELECT user_id, email, unsubscribed_at, properties FROM contacts
             WHERE (${cursor} IS NULL OR user_id > ${cursor}) ORDER BY user_id LIMIT ${params.add(limit, "::int")}) ${alias}`;

@@ -12,7 +12,8 @@ export function didEventSql(
   history: { event: string; since: Date | null },
 ): string {
   const event = params.add(history.event, "::text");
-  const since = history.since === null ? "" : ` AND e.occurred_at >= ${params.add(history.since, "::timestamptz")}`;
+  const since =
+    history.since === null ? "" : ` AND e.occurred_at >= ${params.add(history.since, "::timestamptz")}`;
   return `(EXISTS (SELECT 1 FROM events e WHERE e.user_id = ${userIdSql} AND e.event = ${event}${since})
       OR EXISTS (SELECT 1 FROM user_aliases a JOIN events e ON e.user_id = a.alias
                   WHERE a.user_id = ${userIdSql} AND e.event = ${event}${since}))`;
