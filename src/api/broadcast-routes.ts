@@ -76,6 +76,16 @@ const RecipientSchema = z
   })
   .openapi("BroadcastRecipient");
 
+// The input guard's object check is a custom schema; say what it is for the document (`.meta`, as in
+// email-send-routes.ts).
+const createBody = createBroadcastSchema.extend({
+  props: createBroadcastSchema.shape.props.meta({
+    type: "object",
+    additionalProperties: true,
+    description: "The template's props (contact properties fill the rest), checked per recipient",
+  }),
+});
+
 const idParam = z.strictObject({
   id: z
     .string()
@@ -111,7 +121,7 @@ const createRouteDef = createRoute({
   security: API_KEY_SECURITY,
   middleware: [jsonBody] as const,
   request: {
-    body: { required: true, content: { "application/json": { schema: createBroadcastSchema } } },
+    body: { required: true, content: { "application/json": { schema: createBody } } },
   },
   responses: { 201: json(dataOf(BroadcastSchema), "Created as a draft"), ...errors(400, 401, 403, 415) },
 });
