@@ -26,6 +26,7 @@ import { startRevocationAwareAuthenticator } from "./auth/api-key-revocations.js
 import type { Authenticator } from "./auth/authenticate-api-key.js";
 import { DEV_ADMIN_EMAIL, ensureFirstAdmin } from "./auth/studio/create-studio-user.js";
 import { createStudioAuth, type StudioAuth } from "./auth/studio/studio-auth.js";
+import { startBroadcastRunner } from "./broadcasts/broadcast-runner.js";
 import type { Config } from "./config.js";
 import { createDatabase, type Database, isConnectionError } from "./db/database.js";
 import { registerDatabaseMetrics } from "./db/database-metrics.js";
@@ -553,6 +554,17 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     pollIntervalMs: app.config.worker.pollIntervalMs,
     leaseMs: app.config.worker.leaseMs,
   });
+  const broadcasts = startBroadcastRunner({
+    db: app.db,
+    clock: app.clock,
+    logger: app.logger,
+    templates: app.templates,
+    owner: workerId,
+    defaultRatePerSecond: app.config.broadcastRatePerSecond,
+    defaultTimeZone: app.config.defaultTimeZone,
+    leaseMs: app.config.worker.leaseMs,
+    pollIntervalMs: app.config.worker.pollIntervalMs,
+  });
   const heartbeat = startWorkerHeartbeat({
     db: app.db,
     clock: app.clock,
@@ -576,6 +588,7 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
         alerts.stop(),
         receipts.stop(),
         sync.stop(),
+        broadcasts.stop(),
       ]);
       await heartbeat.stop();
       app.logger.debug("worker stopped");

@@ -160,6 +160,8 @@ const envSchema = z.object({
   HATCHET_CLIENT_TLS_STRATEGY: z.preprocess(emptyToUndefined, z.enum(["tls", "mtls", "none"]).default("tls")),
   HATCHET_CLIENT_NAMESPACE: optionalString,
   HOGSEND_SHUTDOWN_GRACE_SECONDS: positiveInt(25),
+  // Recipients a broadcast enqueues per second when it names no ratePerSecond of its own.
+  HOGSEND_BROADCAST_RATE_PER_SECOND: positiveInt(100),
   // Per API key token bucket on POST /v1/ingest, in events per second; 0 turns the limit off.
   HOGSEND_INGEST_RATE_LIMIT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).default(50_000)),
   // Bucket size: how far above the sustained rate a key may burst. Defaults to twice the rate.
@@ -303,6 +305,8 @@ export interface Config {
   };
   /** HOGSEND_DEFAULT_TIMEZONE: send windows and ctx.sleepUntil for contacts without a valid `timezone`. */
   defaultTimeZone: string;
+  /** HOGSEND_BROADCAST_RATE_PER_SECOND: a broadcast's enqueue rate when it names none. */
+  broadcastRatePerSecond: number;
   worker: {
     concurrency: number;
     leaseMs: number;
@@ -551,6 +555,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       },
     },
     defaultTimeZone: env.HOGSEND_DEFAULT_TIMEZONE,
+    broadcastRatePerSecond: env.HOGSEND_BROADCAST_RATE_PER_SECOND,
     worker: {
       concurrency: env.HOGSEND_WORKER_CONCURRENCY,
       leaseMs: env.HOGSEND_LEASE_SECONDS * 1000,

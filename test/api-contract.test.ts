@@ -100,6 +100,8 @@ function signedResend(body: string): Record<string, string> {
   };
 }
 
+const MISSING_BROADCAST = "00000000-0000-4000-8000-000000000000";
+
 const CASES: Record<string, Case> = {
   "get /v1/health/live": {
     valid: () => ({ path: "/v1/health/live", expect: [200] }),
@@ -318,6 +320,67 @@ const CASES: Record<string, Case> = {
       headers: { authorization: "Bearer nope" },
       expect: [401],
     }),
+  },
+  "get /v1/admin/broadcasts": {
+    valid: () => ({ path: "/v1/admin/broadcasts", expect: [200] }),
+    invalid: () => ({ path: "/v1/admin/broadcasts?status=nope", expect: [400] }),
+  },
+  "post /v1/admin/broadcasts": {
+    valid: () => ({
+      path: "/v1/admin/broadcasts",
+      body: json({
+        name: "contract",
+        template: "activation/welcome",
+        subject: "Hi",
+        audience: { conditions: [{ type: "property", property: "plan", operator: "eq", value: "pro" }] },
+      }),
+      expect: [201],
+    }),
+    invalid: () => ({
+      path: "/v1/admin/broadcasts",
+      body: json({ name: "x", template: "activation/welcome", audience: { conditions: [{ type: "nope" }] } }),
+      expect: [400],
+    }),
+  },
+  "post /v1/admin/broadcasts/preview": {
+    valid: () => ({
+      path: "/v1/admin/broadcasts/preview",
+      body: json({ audience: { conditions: [] }, category: "product" }),
+      expect: [200],
+    }),
+    invalid: () => ({ path: "/v1/admin/broadcasts/preview", body: json({ audience: {} }), expect: [400] }),
+  },
+  "get /v1/admin/broadcasts/{id}": {
+    valid: () => ({ path: `/v1/admin/broadcasts/${MISSING_BROADCAST}`, expect: [404] }),
+    invalid: () => ({ path: "/v1/admin/broadcasts/not-a-uuid", expect: [400] }),
+  },
+  "get /v1/admin/broadcasts/{id}/preview": {
+    valid: () => ({ path: `/v1/admin/broadcasts/${MISSING_BROADCAST}/preview`, expect: [404] }),
+    invalid: () => ({ path: `/v1/admin/broadcasts/${MISSING_BROADCAST}/preview?sample=1000`, expect: [400] }),
+  },
+  "get /v1/admin/broadcasts/{id}/recipients": {
+    valid: () => ({ path: `/v1/admin/broadcasts/${MISSING_BROADCAST}/recipients`, expect: [404] }),
+    invalid: () => ({ path: "/v1/admin/broadcasts/x/recipients", expect: [400] }),
+  },
+  "post /v1/admin/broadcasts/{id}/schedule": {
+    valid: () => ({
+      path: `/v1/admin/broadcasts/${MISSING_BROADCAST}/schedule`,
+      body: json({ at: "2030-01-01T00:00:00Z" }),
+      expect: [404],
+    }),
+    invalid: () => ({
+      path: `/v1/admin/broadcasts/${MISSING_BROADCAST}/schedule`,
+      body: json({ at: "tomorrow" }),
+      expect: [400],
+    }),
+  },
+  "post /v1/admin/broadcasts/{id}/send": {
+    valid: () => ({ path: `/v1/admin/broadcasts/${MISSING_BROADCAST}/send`, expect: [404] }),
+    invalid: () => ({ path: "/v1/admin/broadcasts/x/send", expect: [400] }),
+  },
+  "post /v1/admin/broadcasts/{id}/cancel": {
+    valid: () => ({ path: `/v1/admin/broadcasts/${MISSING_BROADCAST}/cancel`, expect: [404] }),
+    invalid: () => ({ path: "/v1/admin/broadcasts/x/cancel", expect: [400] }),
   },
   "post /v1/admin/webhook-endpoints": {
     valid: () => ({

@@ -3,6 +3,7 @@ import { createAdminTemplateRoutes } from "./admin-template-routes.js";
 import { createAlertRoutes } from "./alert-routes.js";
 import { createApiKeyRoutes } from "./api-key-routes.js";
 import { createAuditLogRoutes } from "./audit-log-routes.js";
+import { createBroadcastRoutes } from "./broadcast-routes.js";
 import { createContactPreferenceRoutes } from "./contact-preference-routes.js";
 import { createContactRoutes } from "./contact-routes.js";
 import type { RouteContext } from "./create-api.js";
@@ -41,7 +42,8 @@ export function createAdminApi(context: RouteContext, options: AdminApiOptions) 
     .route("/", createSyncAdminRoutes(context, { clock: options.clock }))
     .route("/", createStudioOverviewRoutes(context, { clock: options.clock }))
     .route("/", createContactPreferenceRoutes(context, { clock: options.clock }))
-    .route("/", createSuppressionImportRoutes(context));
+    .route("/", createSuppressionImportRoutes(context))
+    .route("/", createBroadcastRoutes(context, { clock: options.clock }));
 }
 
 /** The admin API's route types, for `hc<AdminApi>(…)` from `hono/client`. */

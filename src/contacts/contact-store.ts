@@ -179,6 +179,32 @@ export async function contactPropertiesByUserId(
   return new Map(result.rows.map((row) => [row.user_id, row.properties]));
 }
 
+/** Address, properties and global unsubscribe of each contact (a broadcast's chunk of recipients, one query). */
+export async function contactsForSend(
+  q: Queryable,
+  userIds: readonly string[],
+): Promise<
+  Map<string, { email: string | null; properties: Record<string, unknown>; unsubscribed: boolean }>
+> {
+  if (userIds.length === 0) return new Map();
+  const result = await q.query<{
+    user_id: string;
+    email: string | null;
+    properties: Record<string, unknown>;
+    unsubscribed: boolean;
+  }>(
+    `SELECT user_id, email, properties, unsubscribed_at IS NOT NULL AS unsubscribed
+       FROM contacts WHERE user_id = ANY($1::text[])`,
+    [[...new Set(userIds)]],
+  );
+  return new Map(
+    result.rows.map((row) => [
+      row.user_id,
+      { email: row.email, properties: row.properties, unsubscribed: row.unsubscribed },
+    ]),
+  );
+}
+
 /**
  * Who a global unsubscribe applies to: a user id, or (address-only mail) an address, which every contact holding
  * it follows. `key` is the contact row written for the subject (the user id, or the lower-cased address).

@@ -127,4 +127,52 @@ templates
   .addOption(configOption())
   .action(runCommand(() => import("../cli/template-commands.js").then((m) => m.previewTemplateCommand)));
 
+const broadcasts = program.command("broadcasts").description("One-off sends of a template to an audience");
+const broadcastCommands = () => import("../cli/broadcast-commands.js");
+broadcasts
+  .command("list")
+  .description("List broadcasts, newest first, with their stats")
+  .option("--status <status>", "only this status (draft, scheduled, materializing, sending, sent, cancelled)")
+  .option("--limit <n>", "how many (1-200, default 50)")
+  .option("--json", "one JSON array instead of lines")
+  .addOption(configOption())
+  .action(runCommand(() => broadcastCommands().then((m) => m.listBroadcastsCommand)));
+broadcasts
+  .command("create")
+  .description("Create a draft broadcast (from --file JSON, or the options)")
+  .option("--file <path>", "a JSON file with the API's body: { name, template, subject?, audience, … }")
+  .option("--name <name>", "a label")
+  .option("--template <key>", "the template key")
+  .option("--subject <subject>", "required when the template declares no subject")
+  .option("--category <category>", "default: the template's")
+  .option("--props <json>", "template props as JSON")
+  .option("--audience <json>", '{ "match": "all", "conditions": [ … ] } (default: every subscribed contact)')
+  .option("--rate <n>", "recipients enqueued per second")
+  .option("--json", "print the broadcast as JSON")
+  .addOption(configOption())
+  .action(runCommand(() => broadcastCommands().then((m) => m.createBroadcastCommand)));
+broadcasts
+  .command("preview")
+  .description("Count the broadcast's audience now and show a sample")
+  .argument("<id>", "the broadcast id")
+  .option("--sample <n>", "how many contacts to show (0-100, default 10)")
+  .option("--json", "print JSON")
+  .addOption(configOption())
+  .action(runCommand(() => broadcastCommands().then((m) => m.previewBroadcastCommand)));
+broadcasts
+  .command("send")
+  .description("Send a draft broadcast now, or --at a time")
+  .argument("<id>", "the broadcast id")
+  .option("--at <iso>", "schedule for this ISO 8601 date-time instead of now")
+  .option("--json", "print the broadcast as JSON")
+  .addOption(configOption())
+  .action(runCommand(() => broadcastCommands().then((m) => m.sendBroadcastCommand)));
+broadcasts
+  .command("cancel")
+  .description("Cancel a broadcast: what has not gone yet stops")
+  .argument("<id>", "the broadcast id")
+  .option("--json", "print the broadcast as JSON")
+  .addOption(configOption())
+  .action(runCommand(() => broadcastCommands().then((m) => m.cancelBroadcastCommand)));
+
 await program.parseAsync(process.argv);

@@ -342,3 +342,82 @@ export async function outboxStats(
   const row = rows[0];
   return { queued: row?.queued ?? 0, sending: row?.sending ?? 0, oldestDueAt: row?.oldest ?? null };
 }
+
+/** One row of a batch insert (a broadcast's chunk): always with an idempotency key. */
+export interface NewKeyedMessage {
+  toEmail: string;
+  userId: string;
+  template: string;
+  subject: string;
+  category: string;
+  props: Record<string, unknown>;
+  idempotencyKey: string;
+  status: "queued" | "skipped";
+  statusReason: string | null;
+}
+
+/**
+ * Adds a batch of messages in one statement, idempotent per row on its key: a row whose key exists (an earlier
+ * attempt at the same chunk that committed) is not inserted again, and the existing message comes back instead.
+ * Returns each key's message.
+ */
+export async function insertKeyedMessages(
+  q: Queryable,
+  rows: readonly NewKeyedMessage[],
+): Promise<Map<string, { id: string; status: MessageStatus; created: boolean }>> {
+  const found = new Map<string, { id: string; status: MessageStatus; created: boolean }>();
+  if (rows.length === 0) return found;
+  const col = <K extends keyof NewKeyedMessage>(key: K) => rows.map((row) => row[key]);
+  const inserted = await q.query<{ id: string; idempotency_key: string; status: MessageStatus }>(
+    `INSERT INTO messages (to_email, user_id, template, subject, category, props, idempotency_key, status,
+                           status_reason, next_attempt_at)
+     SELECT t.to_email, t.user_id, t.template, t.subject, t.category, t.props, t.key, t.status, t.reason, now()
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[],
+                   $9::text[]) AS t(to_email, user_id, template, subject, category, props, key, status, reason)
+     ON CONFLICT DO NOTHING
+     RETURNING id, idempotency_key, status`,
+    [
+      col("toEmail"),
+      col("userId"),
+      col("template"),
+      col("subject"),
+      col("category"),
+      rows.map((row) => JSON.stringify(row.props)),
+      col("idempotencyKey"),
+      col("status"),
+      col("statusReason"),
+    ],
+  );
+  for (const row of inserted.rows) {
+    found.set(row.idempotency_key, { id: row.id, status: row.status, created: true });
+  }
+  const missing = rows.map((row) => row.idempotencyKey).filter((key) => !found.has(key));
+  if (missing.length > 0) {
+    const existing = await q.query<{ id: string; idempotency_key: string; status: MessageStatus }>(
+      "SELECT id, idempotency_key, status FROM messages WHERE idempotency_key = ANY($1::text[])",
+      [missing],
+    );
+    for (const row of existing.rows) {
+      found.set(row.idempotency_key, { id: row.id, status: row.status, created: false });
+    }
+  }
+  return found;
+}
+
+/**
+ * Takes still-queued messages out of the queue (status `skipped` with `reason`): what was not handed to a
+ * provider yet does not go. A message already claimed (`sending`) or sent is left as it is. Returns how many.
+ */
+export async function skipQueuedMessages(
+  q: Queryable,
+  ids: readonly string[],
+  reason: string,
+): Promise<number> {
+  if (ids.length === 0) return 0;
+  const result = await q.query(
+    `UPDATE messages SET status = 'skipped', status_reason = $2, updated_at = now()
+      WHERE id = ANY($1::uuid[]) AND status = 'queued'`,
+    [ids, reason],
+  );
+  return result.rowCount ?? 0;
+}
