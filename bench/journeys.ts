@@ -29,6 +29,8 @@ import {
   type LocalHatchet,
   startLocalHatchet,
 } from "../src/journeys/hatchet/local-hatchet.js";
+import { createHatchetClient } from "../src/journeys/hatchet/create-hatchet-client.js";
+import type { HatchetSettings } from "../src/journeys/hatchet/hatchet-settings.js";
 import { freePort } from "../src/lib/free-port.js";
 import { createLogger } from "../src/lib/logger.js";
 
@@ -51,6 +53,9 @@ const ENGINES =
 type Engine = (typeof ENGINES)[number];
 /** Worker environment per engine (Hatchet's settings once its local engine is up). */
 const engineEnv: Record<Engine, Record<string, string>> = { postgres: {}, hatchet: {} };
+let hatchetSettings: HatchetSettings | undefined;
+/** Hatchet's no-op durable tasks/s, measured in this run (part a). */
+let hatchetCeiling: number | undefined;
 
 interface Row {
   measure: string;
@@ -89,6 +94,7 @@ async function main() {
         stateDir: path.join(tmp ?? os.tmpdir(), "hatchet"),
         logger: createLogger({ level: "warn", pretty: false }),
       });
+      hatchetSettings = { ...hatchet.settings, tlsStrategy: "none" };
       engineEnv.hatchet = {
         HOGSEND_ENGINE: "hatchet",
         HATCHET_CLIENT_TOKEN: hatchet.settings.token,
@@ -121,6 +127,18 @@ async function runParts(
   workers: ChildProcess[],
 ): Promise<void> {
   // (a) throughput with 1 and 2 workers.
+  if (engine === "hatchet" && ONLY.has("a") && hatchetSettings) {
+    // Hatchet's own ceiling here: the same shape of work (start, one 1 s durable sleep, complete) with no Hogsend
+    // in it, so the Hatchet rows below read as a share of what this Hatchet can do at all.
+    const perSec = await hatchetNoopRate(hatchetSettings, RUNS);
+    hatchetCeiling = perSec;
+    rows.push({
+      measure: `${tag}(a) baseline: no-op durable tasks/s (1 s sleep) on Hatchet alone`,
+      value: fmt(perSec),
+      ratio: `${(perSec / baseline).toFixed(3)}x baseline`,
+      note: `${RUNS} tasks, started by bulk runNoWait, one in-process worker (1,000 durable slots)`,
+    });
+  }
   for (const count of ONLY.has("a") ? [1, 2] : []) {
     await reset(db);
     const started = await startWorkers(url, count, workers, engine);
@@ -129,7 +147,9 @@ async function runParts(
     rows.push({
       measure: `${tag}(a) runs/s, short journey, ${count} worker${count > 1 ? "s" : ""}`,
       value: fmt(perSec),
-      ratio: `${(perSec / baseline).toFixed(3)}x baseline`,
+      ratio:
+        `${(perSec / baseline).toFixed(3)}x baseline` +
+        (engine === "hatchet" && hatchetCeiling ? `, ${(perSec / hatchetCeiling).toFixed(2)}x Hatchet alone` : ""),
       note: `${RUNS} runs, each: enroll, checkpoint, 1 s sleep, complete`,
     });
   }
@@ -322,6 +342,42 @@ async function throughput(db: Database, runs: number): Promise<number> {
 }
 
 /**
+ * Hatchet alone: N durable tasks that each sleep 1 s (a durable sleep, as a journey's), started in bulk, run by one
+ * worker in this process. Returns tasks/s, the sleep left out as in `throughput`.
+ */
+async function hatchetNoopRate(settings: HatchetSettings, n: number): Promise<number> {
+  const client = createHatchetClient(
+    { ...settings, namespace: `bench_noop_${Date.now()}_` },
+    createLogger({ level: "error", pretty: false }),
+  );
+  let done = 0;
+  const task = client.durableTask({
+    name: "bench-noop",
+    executionTimeout: "1h",
+    retries: 0,
+    fn: async (_input: Record<string, never>, ctx) => {
+      await ctx.sleepFor("1s");
+      done++;
+      return {};
+    },
+  });
+  const worker = await client.worker("bench-noop", { workflows: [task], slots: 1000, durableSlots: 1000 });
+  const running = worker.start().catch(() => {});
+  await worker.waitUntilReady(60_000);
+  const started = performance.now();
+  for (let i = 0; i < n; i += 500) {
+    await task.runNoWait(Array.from({ length: Math.min(500, n - i) }, () => ({})));
+  }
+  const deadline = started + 180_000;
+  while (done < n && performance.now() < deadline) await sleep(100);
+  const seconds = (performance.now() - started) / 1000;
+  if (done < n) log(`(a) Hatchet alone: only ${done}/${n} no-op tasks completed before the 180 s bound`);
+  await worker.stop().catch(() => {});
+  await running;
+  return done / (seconds - 1);
+}
+
+/**
  * Bulk-inserts runs due now whose journal already holds the journey's sleep, waking `wakeIn` from now (SQL, as the
  * router would have created them): the engine picks each up, replays the journal and parks it until then — a due_at
  * row on the Postgres engine, a waiting durable task on Hatchet.
@@ -410,10 +466,12 @@ async function exitLatency(db: Database, url: string, workers: ChildProcess[], e
   const parked = await untilParked(db, EXITS, 120_000);
   if (parked < EXITS) log(`(d) ${engine}: only ${parked}/${EXITS} runs asleep before the exits`);
   const t0 = performance.now();
-  // Exit events accepted at ~200/s, one per insert, as an ingest would store them.
+  // Exit events accepted at ~200/s, one per insert, as an ingest would store them. Message ids unique to this part:
+  // the ingest dedupes them across parts and engines.
+  const batch = Date.now();
   for (let i = 1; i <= EXITS && performance.now() - t0 < 60_000; i++) {
     await insertEvents(db, [
-      { messageId: `exit-${i}`, event: "bench.exit", userId: `exit-${i}`, occurredAt: new Date() },
+      { messageId: `exit-${batch}-${i}`, event: "bench.exit", userId: `exit-${i}`, occurredAt: new Date() },
     ]);
     await sleep(5);
   }
