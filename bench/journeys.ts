@@ -24,13 +24,13 @@ import { createDatabase, type Database } from "../src/db/database.js";
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "../src/db/embedded-postgres.js";
 import { migrate } from "../src/db/migrate.js";
 import { insertEvents } from "../src/events/event-store.js";
+import { createHatchetClient } from "../src/journeys/hatchet/create-hatchet-client.js";
+import type { HatchetSettings } from "../src/journeys/hatchet/hatchet-settings.js";
 import {
   HATCHET_ENGINE_VERSION,
   type LocalHatchet,
   startLocalHatchet,
 } from "../src/journeys/hatchet/local-hatchet.js";
-import { createHatchetClient } from "../src/journeys/hatchet/create-hatchet-client.js";
-import type { HatchetSettings } from "../src/journeys/hatchet/hatchet-settings.js";
 import { freePort } from "../src/lib/free-port.js";
 import { createLogger } from "../src/lib/logger.js";
 
@@ -149,7 +149,9 @@ async function runParts(
       value: fmt(perSec),
       ratio:
         `${(perSec / baseline).toFixed(3)}x baseline` +
-        (engine === "hatchet" && hatchetCeiling ? `, ${(perSec / hatchetCeiling).toFixed(2)}x Hatchet alone` : ""),
+        (engine === "hatchet" && hatchetCeiling
+          ? `, ${(perSec / hatchetCeiling).toFixed(2)}x Hatchet alone`
+          : ""),
       note: `${RUNS} runs, each: enroll, checkpoint, 1 s sleep, complete`,
     });
   }
