@@ -161,9 +161,12 @@ broadcasts
   .action(runCommand(() => broadcastCommands().then((m) => m.previewBroadcastCommand)));
 broadcasts
   .command("send")
-  .description("Send a draft broadcast now, or --at a time")
+  .description("Send a draft or scheduled broadcast now, or --at a time")
   .argument("<id>", "the broadcast id")
-  .option("--at <iso>", "schedule for this ISO 8601 date-time instead of now")
+  .option(
+    "--at <iso>",
+    "schedule for this ISO 8601 date-time with an offset (2030-01-31T09:00:00Z) instead of now",
+  )
   .option("--json", "print the broadcast as JSON")
   .addOption(configOption())
   .action(runCommand(() => broadcastCommands().then((m) => m.sendBroadcastCommand)));

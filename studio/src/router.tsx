@@ -3,6 +3,9 @@ import { createRootRouteWithContext, createRoute, createRouter, redirect } from 
 import { Layout } from "./layout";
 import { getSession, SESSION_KEY } from "./lib/auth";
 import { AuditPage } from "./pages/audit";
+import { BroadcastPage } from "./pages/broadcast";
+import { NewBroadcastPage } from "./pages/broadcast-new";
+import { BroadcastsPage } from "./pages/broadcasts";
 import { ContactPage } from "./pages/contact";
 import { ContactsPage } from "./pages/contacts";
 import { EventsPage } from "./pages/events";
@@ -97,6 +100,13 @@ export const suppressionsRoute = createRoute({
   validateSearch: searchOf("q"),
   component: SuppressionsPage,
 });
+export const broadcastsRoute = createRoute({
+  ...at("/broadcasts"),
+  validateSearch: searchOf("status"),
+  component: BroadcastsPage,
+});
+export const newBroadcastRoute = createRoute({ ...at("/broadcasts/new"), component: NewBroadcastPage });
+export const broadcastRoute = createRoute({ ...at("/broadcasts/$broadcastId"), component: BroadcastPage });
 export const inboxRoute = createRoute({
   ...at("/inbox"),
   validateSearch: searchOf("id"),
@@ -119,6 +129,9 @@ const routeTree = rootRoute.addChildren([
     contactsRoute,
     contactRoute,
     messagesRoute,
+    broadcastsRoute,
+    newBroadcastRoute,
+    broadcastRoute,
     templatesRoute,
     eventsRoute,
     suppressionsRoute,

@@ -81,6 +81,9 @@ export function Badge({ tone = "neutral", children }: { tone?: Tone; children: R
 }
 
 const STATUS_TONES: Record<string, Tone> = {
+  draft: "neutral",
+  scheduled: "info",
+  materializing: "warn",
   active: "info",
   waiting: "info",
   sleeping: "info",

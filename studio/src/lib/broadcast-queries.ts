@@ -1,0 +1,57 @@
+import { useQuery } from "@tanstack/react-query";
+import { admin, unwrap } from "./api";
+
+/** One query-key factory for broadcasts: a mutation invalidates `all`, a page reads `list` or `detail`. */
+export const broadcastKeys = {
+  all: ["broadcasts"] as const,
+  list: (status: string | undefined) => ["broadcasts", "list", status ?? "any"] as const,
+  detail: (id: string) => ["broadcasts", "detail", id] as const,
+  preview: (id: string) => ["broadcasts", "preview", id] as const,
+};
+
+export const BROADCAST_STATUSES = [
+  "draft",
+  "scheduled",
+  "materializing",
+  "sending",
+  "sent",
+  "cancelled",
+] as const;
+export type BroadcastStatus = (typeof BROADCAST_STATUSES)[number];
+
+const fetchBroadcasts = (status: BroadcastStatus | undefined) =>
+  unwrap(admin.broadcasts.$get({ query: status ? { status, limit: "100" } : { limit: "100" } }));
+const fetchBroadcast = (id: string) => unwrap(admin.broadcasts[":id"].$get({ param: { id } }));
+
+export type BroadcastRow = Awaited<ReturnType<typeof fetchBroadcast>>["data"];
+export type BroadcastStatsRow = BroadcastRow["stats"];
+
+/** Whether a worker is (or is about to be) working the broadcast, so its stats move and are worth re-reading. */
+export function isLive(b: Pick<BroadcastRow, "status" | "scheduledAt">, now = Date.now()): boolean {
+  if (b.status === "materializing" || b.status === "sending") return true;
+  return b.status === "scheduled" && b.scheduledAt !== null && new Date(b.scheduledAt).getTime() <= now;
+}
+
+/** Re-read every 1.5 s while a broadcast goes out, every 10 s while one waits for its time, else not at all. */
+export function liveInterval(
+  rows: ReadonlyArray<Pick<BroadcastRow, "status" | "scheduledAt">>,
+): number | false {
+  if (rows.some((b) => isLive(b))) return 1_500;
+  return rows.some((b) => b.status === "scheduled") ? 10_000 : false;
+}
+
+export function useBroadcasts(status: BroadcastStatus | undefined) {
+  return useQuery({
+    queryKey: broadcastKeys.list(status),
+    queryFn: () => fetchBroadcasts(status),
+    refetchInterval: (query) => liveInterval(query.state.data?.data ?? []),
+  });
+}
+
+export function useBroadcast(id: string) {
+  return useQuery({
+    queryKey: broadcastKeys.detail(id),
+    queryFn: () => fetchBroadcast(id),
+    refetchInterval: (query) => liveInterval(query.state.data ? [query.state.data.data] : []),
+  });
+}
