@@ -205,6 +205,8 @@ describe("hogsend broadcasts", { timeout: 300_000 }, () => {
     const missing = "00000000-0000-4000-8000-000000000000";
     const badFile = path.join(dir, "bad.json");
     await writeFile(badFile, "{ name: nope");
+    // One case per kind of refusal (each CLI start costs seconds): a schema error naming its field, a template
+    // rule, bad JSON in an option, an unreadable or over-specified --file, a bad enum, a bad date, a bad state.
     const cases: Array<[string[], RegExp]> = [
       [
         [
@@ -228,26 +230,18 @@ describe("hogsend broadcasts", { timeout: 300_000 }, () => {
         ["create", "--name", "x", "--template", "activation/welcome", "--props", "{oops"],
         /--props is not valid JSON/,
       ],
-      [
-        ["create", "--name", "x", "--template", "activation/welcome", "--rate", "fast"],
-        /--rate must be a whole number/,
-      ],
       [["create", "--file", path.join(dir, "missing.json")], /Cannot read .*missing\.json: ENOENT/],
-      [["create", "--file", badFile], /bad\.json is not valid JSON/],
       [["create", "--file", badFile, "--name", "x"], /--file holds the whole broadcast: leave out --name/],
       [
         ["list", "--status", "done"],
         /--status must be one of draft, scheduled, materializing, sending, sent/,
       ],
-      [["list", "--limit", "0"], /--limit must be a whole number from 1 to 200/],
-      [["preview", "not-a-uuid"], /"not-a-uuid" is not a broadcast id/],
       [["send", missing], /No broadcast 00000000-0000-4000-8000-000000000000/],
       [
         ["send", fromOptions, "--at", "2031-05-04T09:30"],
         /--at must be an ISO 8601 date-time with an offset/,
       ],
       [["send", fromFile], /is cancelled: only a draft or scheduled broadcast can be scheduled or sent/],
-      [["cancel", fromFile], /is cancelled: it has already finished/],
     ];
     // Independent and read-only when they fail: run them side by side (two at a time, as many as there are cores).
     const results: Array<Awaited<ReturnType<typeof cli>>> = [];
