@@ -271,6 +271,14 @@ describe("hostile input that reached Postgres (found by test/input-fuzz.test.ts)
         field,
       ).toContain(field);
     }
+    // A field the route does not take (a journey's sendWindow) is refused by name, not dropped.
+    const extra = await api.request("/v1/send", {
+      method: "POST",
+      headers: authed(),
+      body: JSON.stringify({ ...valid, sendWindow: { start: "09:00", end: "17:00" } }),
+    });
+    expect(extra.status).toBe(400);
+    expect(await extra.text()).toContain("sendWindow");
     expect(diffSnapshots(before, await snapshot())).toEqual([]);
   });
 

@@ -7,14 +7,17 @@ import { API_KEY_SECURITY, createRouter, errors, json, jsonBody } from "./openap
 import { requireApiKey } from "./require-api-key.js";
 
 // The input guard's object check is a custom schema; say what it is for the document. (`.meta`, not `.openapi`:
-// the schema is built before `@hono/zod-openapi` may have extended zod, so it may lack that method.)
-const sendBody = sendEmailInputSchema.extend({
-  props: sendEmailInputSchema.shape.props.meta({
-    type: "object",
-    additionalProperties: true,
-    description: "The template's props, checked against the template's own schema",
-  }),
-});
+// the schema is built before `@hono/zod-openapi` may have extended zod, so it may lack that method.) Strict: a
+// field this route does not take (a journey's `sendWindow`, a typo) is refused, not silently dropped.
+const sendBody = sendEmailInputSchema
+  .extend({
+    props: sendEmailInputSchema.shape.props.meta({
+      type: "object",
+      additionalProperties: true,
+      description: "The template's props, checked against the template's own schema",
+    }),
+  })
+  .strict();
 
 const QueuedSchema = z
   .object({ messageId: z.string(), status: z.enum(MESSAGE_STATUSES), reason: z.string().optional() })
