@@ -24,12 +24,15 @@ const TOOLS_CACHE = path.join(
 );
 // Prometheus v3.16's module version (Prometheus tags its Go module v0.<minor>.<patch>).
 const PROMTOOL_PACKAGE = "github.com/prometheus/prometheus/cmd/promtool@v0.316.0";
-// The Hatchet engine (HOGSEND_ENGINE=hatchet's tests run against a real one): hatchet-lite, hatchet-admin and
-// hatchet-migrate, built from tools/hatchet/go.mod (the pin; see tools/hatchet/tools.go for why not `go install`).
-// src/journeys/hatchet/local-hatchet.ts names the same version; test/helpers/local-hatchet.ts the same folder.
+// The Hatchet engine (HOGSEND_ENGINE=hatchet's tests run against a real one): built by the product's own
+// `hogsend hatchet build` (src/journeys/hatchet/build-local-hatchet.ts, pinned by tools/hatchet/go.mod), into the
+// folder test/helpers/local-hatchet.ts reads.
 const HATCHET_VERSION = "v0.104.0";
 const HATCHET_DIR =
   process.env.HOGSEND_HATCHET_BIN_DIR ?? path.join(TOOLS_CACHE, `hatchet@${HATCHET_VERSION}`);
+const HATCHET_BINARIES = ["hatchet-lite", "hatchet-admin", "hatchet-migrate"].map((name) =>
+  path.join(HATCHET_DIR, name),
+);
 const GO_TOOLS = [
   {
     name: "promtool",
@@ -37,25 +40,8 @@ const GO_TOOLS = [
     goPackage: PROMTOOL_PACKAGE,
     command: ["install", PROMTOOL_PACKAGE],
   },
-  {
-    name: "hatchet",
-    path: path.join(HATCHET_DIR, "hatchet-migrate"),
-    paths: ["hatchet-lite", "hatchet-admin", "hatchet-migrate"].map((name) => path.join(HATCHET_DIR, name)),
-    goPackage: `github.com/hatchet-dev/hatchet@${HATCHET_VERSION}`,
-    cwd: path.join(import.meta.dirname, "..", "tools", "hatchet"),
-    // The engine reports this version to the SDK, which enables durable eviction from v0.80.0 on.
-    command: [
-      "build",
-      `-ldflags=-s -w -X main.Version=${HATCHET_VERSION}`,
-      "-o",
-      `${HATCHET_DIR}${path.sep}`,
-      "github.com/hatchet-dev/hatchet/cmd/hatchet-lite",
-      "github.com/hatchet-dev/hatchet/cmd/hatchet-admin",
-      "github.com/hatchet-dev/hatchet/cmd/hatchet-migrate",
-    ],
-  },
 ];
-const isBuilt = (tool) => (tool.paths ?? [tool.path]).every((file) => existsSync(file));
+const isBuilt = (tool) => existsSync(tool.path);
 const GO_INSTALL_TIMEOUT_MS = 25 * 60_000;
 
 const TOOLS = [
@@ -67,15 +53,11 @@ const TOOLS = [
   },
 ];
 
-if (process.argv.includes("--hatchet-only")) {
-  installGoTools(GO_TOOLS.filter((tool) => tool.name === "hatchet"));
-  process.exit(isBuilt(GO_TOOLS[1]) ? 0 : 1);
-}
-
 if (process.env.HOGSEND_SKIP_TOOL_INSTALL === "1" || process.env.HOGSEND_SKIP_BROWSER_INSTALL === "1")
   process.exit(0);
 
 installGoTools();
+buildHatchet();
 
 const missing = TOOLS.filter((tool) => !existsSync(tool.path));
 if (missing.length === 0) process.exit(0);
@@ -119,6 +101,22 @@ for (const tool of missing) {
   }
 }
 
+function buildHatchet() {
+  if (HATCHET_BINARIES.every((file) => existsSync(file))) return;
+  const result = spawnSync(
+    process.execPath,
+    [path.join(import.meta.dirname, "..", "bin", "hogsend.mjs"), "hatchet", "build"],
+    {
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { ...process.env, HOGSEND_HATCHET_BIN_DIR: HATCHET_DIR },
+      timeout: GO_INSTALL_TIMEOUT_MS,
+    },
+  );
+  if (result.status !== 0) {
+    console.error("[pretest] could not build Hatchet; its tests will be skipped (they fail under CI=true).");
+  }
+}
+
 function installGoTools(tools = GO_TOOLS) {
   const missingGo = tools.filter((tool) => !isBuilt(tool));
   if (missingGo.length === 0) return;
@@ -135,7 +133,6 @@ function installGoTools(tools = GO_TOOLS) {
     console.log(`[pretest] go ${tool.command[0]} ${tool.goPackage} (one time, a few minutes)…`);
     const result = spawnSync("go", tool.command, {
       stdio: ["ignore", "inherit", "inherit"],
-      cwd: tool.cwd,
       env: { ...process.env, GOBIN: path.dirname(tool.path), GOFLAGS: "-mod=mod" },
       timeout: GO_INSTALL_TIMEOUT_MS,
     });

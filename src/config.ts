@@ -159,6 +159,7 @@ const envSchema = z.object({
   ),
   HATCHET_CLIENT_TLS_STRATEGY: z.preprocess(emptyToUndefined, z.enum(["tls", "mtls", "none"]).default("tls")),
   HATCHET_CLIENT_NAMESPACE: optionalString,
+  HOGSEND_HATCHET_BIN_DIR: optionalString,
   HOGSEND_SHUTDOWN_GRACE_SECONDS: positiveInt(25),
   // Recipients a broadcast enqueues per second when it names no ratePerSecond of its own.
   HOGSEND_BROADCAST_RATE_PER_SECOND: positiveInt(100),
@@ -319,6 +320,8 @@ export interface Config {
    * starts a local Hatchet; other modes refuse to start).
    */
   engine: { kind: "postgres" } | { kind: "hatchet"; hatchet: HatchetSettings | undefined };
+  /** HOGSEND_HATCHET_BIN_DIR: where `hogsend hatchet build` puts the local Hatchet engine that `hogsend dev` runs. */
+  localHatchetBinDir: string | undefined;
   /** Inbound sources; a source with no secret is open outside production and refused (401) in production. */
   sources: {
     posthogWebhookSecret: string | undefined;
@@ -576,6 +579,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
               : undefined,
           }
         : { kind: "postgres" },
+    localHatchetBinDir: env.HOGSEND_HATCHET_BIN_DIR,
     sources: {
       posthogWebhookSecret: env.POSTHOG_WEBHOOK_SECRET,
       stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET,

@@ -100,6 +100,16 @@ contacts
   .option("--out <file>", "write to this file instead of stdout")
   .action(runCommand(() => import("../cli/contacts-commands.js").then((m) => m.exportContactsCommand)));
 
+program
+  .command("hatchet")
+  .description("The local Hatchet engine (HOGSEND_ENGINE=hatchet under `hogsend dev`)")
+  .command("build")
+  .description(
+    "Build the pinned Hatchet engine with Go, once per machine (into HOGSEND_HATCHET_BIN_DIR, else ~/.cache)",
+  )
+  .option("--force", "rebuild even when it is already built")
+  .action(runCommand(() => import("../cli/hatchet-commands.js").then((m) => m.hatchetBuildCommand)));
+
 const studio = program.command("studio").description("Studio, the web admin");
 studio
   .command("admin")

@@ -1,6 +1,5 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { type FSWatcher, watch } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createApp, mintFirstStudioAdmin, startApiServer, startMetrics, startWorker } from "../app.js";
@@ -9,6 +8,7 @@ import type { Config } from "../config.js";
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "../db/embedded-postgres.js";
 import { migrate } from "../db/migrate.js";
 import { isHogsendError } from "../errors.js";
+import { defaultHatchetBinDir } from "../journeys/hatchet/build-local-hatchet.js";
 import {
   HATCHET_ENGINE_VERSION,
   type LocalHatchet,
@@ -70,18 +70,18 @@ export async function runDev(config: Config, options: ProjectFlags): Promise<voi
   let stopping = false;
   let hatchet: LocalHatchet | undefined;
   try {
-    await migrate(databaseUrl, { logger });
-    await ensureStudioBuild(logger);
     // HOGSEND_ENGINE=hatchet with no HATCHET_CLIENT_TOKEN: a local Hatchet engine (hatchet-lite) on the same
-    // Postgres, kept across reloads like the database.
+    // Postgres, kept across reloads like the database. First, so an engine not built yet is said at once.
     if (config.engine.kind === "hatchet" && config.engine.hatchet === undefined) {
       hatchet = await startLocalHatchet({
-        binDir: process.env.HOGSEND_HATCHET_BIN_DIR ?? defaultHatchetBinDir(),
+        binDir: config.localHatchetBinDir ?? defaultHatchetBinDir(),
         postgresUrl: databaseUrl,
         stateDir: path.join(config.dataDir, "hatchet"),
         logger,
       });
     }
+    await migrate(databaseUrl, { logger });
+    await ensureStudioBuild(logger);
     const args = [CLI, "dev", ...(configPath ? ["--config", configPath] : [])];
     if (journeysModule) args.push("--journeys", journeysModule);
     const env = {
@@ -170,12 +170,6 @@ export async function runDev(config: Config, options: ProjectFlags): Promise<voi
     await hatchet?.stop();
     await embedded?.stop();
   }
-}
-
-/** Where `npm run hatchet:build` (scripts/ensure-test-tools.mjs) puts the engine's binaries. */
-function defaultHatchetBinDir(): string {
-  const cache = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache");
-  return path.join(cache, "hogsend-tools", `hatchet@${HATCHET_ENGINE_VERSION}`);
 }
 
 /** The child of `hogsend dev`: api and worker on the parent's database, with the project loaded afresh. */

@@ -9,8 +9,8 @@ import { HATCHET_ENGINE_VERSION, startLocalHatchet } from "../../src/journeys/ha
 import { createLogger } from "../../src/lib/logger.js";
 import { testAdminUrl } from "./test-database.js";
 
-// The real Hatchet engine, built once per machine by `npm test`'s pretest hook (scripts/ensure-test-tools.mjs, from
-// tools/hatchet/go.mod) into the same folder. Without it the Hatchet tests skip on a developer's machine; under
+// The real Hatchet engine, built once per machine by `npm test`'s pretest hook (scripts/ensure-test-tools.mjs runs
+// `hogsend hatchet build`, pinned by tools/hatchet/go.mod) into the same folder. Without it the Hatchet tests skip on a developer's machine; under
 // CI=true they fail instead.
 export const HATCHET_BIN_DIR =
   process.env.HOGSEND_HATCHET_BIN_DIR ??

@@ -194,14 +194,19 @@ export async function releaseExpiredLeases(q: Queryable, now: Date): Promise<num
   return result.rowCount ?? 0;
 }
 
-/** Renews the lease of every message this worker is still sending. Returns how many it renewed. */
+/**
+ * Renews the lease of every message this worker is still sending. Returns how many it renewed. SKIP LOCKED: a row
+ * locked right now is having its outcome recorded (which ends its lease anyway), and waiting for it deadlocked
+ * against a batch of outcomes locking the same rows in another order (seen draining a 1M-recipient broadcast).
+ */
 export async function extendLeases(
   q: Queryable,
   params: { owner: string; leaseMs: number; now: Date },
 ): Promise<number> {
   const result = await q.query(
     `UPDATE messages SET lease_expires_at = $3::timestamptz + $2 * interval '1 millisecond'
-      WHERE lease_owner = $1 AND status = 'sending'`,
+      WHERE id IN (SELECT id FROM messages WHERE lease_owner = $1 AND status = 'sending'
+                    ORDER BY id FOR UPDATE SKIP LOCKED)`,
     [params.owner, params.leaseMs, params.now.toISOString()],
   );
   return result.rowCount ?? 0;

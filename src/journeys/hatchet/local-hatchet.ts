@@ -14,10 +14,10 @@ const run = promisify(execFile);
 export const HATCHET_ENGINE_VERSION = "v0.104.0";
 /** Hatchet's seeded tenant: the one a fresh engine creates and its tokens belong to. */
 const DEFAULT_TENANT_ID = "707d0855-80ab-4e1f-a156-f1c4546cbf52";
-const BINARIES = ["hatchet-lite", "hatchet-admin", "hatchet-migrate"] as const;
+export const HATCHET_BINARIES = ["hatchet-lite", "hatchet-admin", "hatchet-migrate"] as const;
 
 export interface LocalHatchetOptions {
-  /** The folder holding hatchet-lite, hatchet-admin and hatchet-migrate (`npm run hatchet:build` makes it). */
+  /** The folder holding hatchet-lite, hatchet-admin and hatchet-migrate (`hogsend hatchet build` makes it). */
   binDir: string;
   /** A Postgres server URL; the engine gets a database of its own there (`database`, created when missing). */
   postgresUrl: string;
@@ -45,13 +45,13 @@ export interface LocalHatchet {
  */
 export async function startLocalHatchet(options: LocalHatchetOptions): Promise<LocalHatchet> {
   const log = options.logger.child({ component: "local-hatchet" });
-  const missing = BINARIES.filter((name) => !existsSync(path.join(options.binDir, name)));
+  const missing = HATCHET_BINARIES.filter((name) => !existsSync(path.join(options.binDir, name)));
   if (missing.length > 0) {
     throw new HogsendError(
       ErrorCodes.CONFIG_INVALID,
       `The local Hatchet engine is not built (${missing.join(", ")} missing in ${options.binDir}). ` +
-        "Run `npm run hatchet:build` (Go 1.26, about 10 minutes the first time), or set HATCHET_CLIENT_TOKEN to use a " +
-        "Hatchet you run elsewhere.",
+        "Run `npx hogsend hatchet build` (Go 1.26; 10 to 20 minutes the first time), or set HATCHET_CLIENT_TOKEN to " +
+        "use a Hatchet you run elsewhere.",
     );
   }
   const database = options.database ?? "hatchet";
@@ -89,7 +89,7 @@ export async function startLocalHatchet(options: LocalHatchetOptions): Promise<L
     LITE_FRONTEND_PORT: String(frontendPort),
     LITE_RUNTIME_PORT: String(runtimePort),
   };
-  const bin = (name: (typeof BINARIES)[number]) => path.join(options.binDir, name);
+  const bin = (name: (typeof HATCHET_BINARIES)[number]) => path.join(options.binDir, name);
   const started = Date.now();
   await run(bin("hatchet-migrate"), [], { env, timeout: 600_000, maxBuffer: 64 * 1024 * 1024 }).catch(
     (error: unknown) => {
