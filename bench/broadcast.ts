@@ -179,11 +179,15 @@ async function main() {
 
     const drainStart = Date.now();
     let captured = 0;
+    // RSS against drain progress: flat means the same at a quarter as at the end.
+    const progress: Array<{ captured: number; mb: number }> = [];
     for (;;) {
       if (Date.now() > DEADLINE) throw new Error("deadline passed while draining");
       captured = Number(
         (await db.query<{ n: string }>("SELECT count(*)::text AS n FROM captured_emails")).rows[0]?.n,
       );
+      const mb = rssMb(pid);
+      if (mb !== undefined) progress.push({ captured, mb });
       const s = await state();
       if (s?.status === "sent" && captured >= recipients) break;
       await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -207,8 +211,19 @@ async function main() {
       `  worker RSS: ${rssAtBoot?.toFixed(0)} MB at boot; during the run min ${min.toFixed(0)} MB, ` +
         `max ${max.toFixed(0)} MB, last ${rss[rss.length - 1]?.toFixed(0)} MB (${rss.length} samples)`,
     );
+    const at = (share: number) =>
+      progress.find((p) => p.captured >= share * recipients)?.mb.toFixed(0) ?? "?";
+    say(
+      `  worker RSS by drain progress: 25 % ${at(0.25)} MB, 50 % ${at(0.5)} MB, 75 % ${at(0.75)} MB, ` +
+        `100 % ${at(1)} MB`,
+    );
   } finally {
-    worker?.kill("SIGTERM");
+    if (worker && worker.exitCode === null) {
+      // Let the worker stop before its database does (or it logs the database going away).
+      const exited = new Promise((resolve) => worker?.once("exit", resolve));
+      worker.kill("SIGTERM");
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    }
     await db.close().catch(() => {});
     await embedded?.stop();
     if (tmp) await rm(tmp, { recursive: true, force: true });

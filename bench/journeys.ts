@@ -441,7 +441,8 @@ function percentiles(values: number[]): { p50: number; p99: number; max: number 
 async function wakeLag(db: Database, url: string, workers: ChildProcess[], engine: Engine) {
   const started = await startWorkers(url, 2, workers, engine);
   // Runs put to sleep by the engine, all due at one moment: long enough ahead for every run to be parked.
-  const lead = engine === "hatchet" ? "90 seconds" : "20 seconds";
+  // Hatchet parks tens of runs a second here, so its lead grows with N.
+  const lead = engine === "hatchet" ? `${Math.max(90, Math.ceil(DUE / 10))} seconds` : "20 seconds";
   await insertRuns(db, { offset: 1, n: DUE, prefix: "due", wakeIn: lead });
   const parked = await untilParked(db, DUE, 120_000);
   if (parked < DUE) log(`(c) ${engine}: only ${parked}/${DUE} runs asleep before they came due`);
