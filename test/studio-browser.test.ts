@@ -125,6 +125,8 @@ describe.skipIf(!HAVE_CHROMIUM)("Studio in a real browser", { timeout: 60_000 },
       EMAIL_PROVIDER: "capture",
       STUDIO_ADMIN_EMAIL: ADMIN.email,
       STUDIO_ADMIN_PASSWORD: ADMIN.password,
+      // The worker's alert evaluator runs each second, so the Alerts test sees its verdict at once.
+      HOGSEND_ALERTS_INTERVAL_SECONDS: "1",
     });
     app = await createApp(config, {
       databaseUrl: database.url,
@@ -257,6 +259,12 @@ describe.skipIf(!HAVE_CHROMIUM)("Studio in a real browser", { timeout: 60_000 },
     await shot(page, "11-settings");
     await open(page, "/audit", "suppression.added");
     await shot(page, "12-audit");
+    // Fewer sends than the alerts' minimum volume, no failures to speak of: nothing fires.
+    await open(page, "/alerts", "No alert firing");
+    await page.getByText("No alert has fired yet").waitFor();
+    await page.getByTestId("sending-pause").getByText("Every kind of mail goes out.").waitFor();
+    expect(await page.getByTestId("alerts-firing-count").count()).toBe(0);
+    await shot(page, "27-alerts-empty");
   }, 90_000);
 
   it("opens a message drawer from its URL with the rendered HTML sandboxed", async () => {
@@ -540,6 +548,74 @@ describe.skipIf(!HAVE_CHROMIUM)("Studio in a real browser", { timeout: 60_000 },
     }
   });
 
+  it("shows the guard's pause and the firing alerts; an admin resumes sending, a viewer cannot", async () => {
+    // A complaint storm as the provider's webhooks record it: 100 marketing emails sent a minute ago, 2 reported as
+    // spam (2 %, past the 0.3 % critical band). The worker's evaluator opens complaint_rate and its guard pauses.
+    const minuteAgo = new Date(Date.now() - 60_000).toISOString();
+    await database.db.query(
+      `WITH sent AS (
+         INSERT INTO messages (to_email, template, subject, category, status, sent_at, created_at)
+         SELECT 'storm' || i || '@example.com', 'activation/welcome', 'Hi', 'marketing', 'sent', $1, $1
+           FROM generate_series(1, 100) i RETURNING id, to_email)
+       INSERT INTO message_events (message_id, email, type, source, occurred_at)
+       SELECT id, to_email, 'complained', 'resend', $1 FROM sent ORDER BY to_email LIMIT 2`,
+      [minuteAgo],
+    );
+    const current = async () => (await api("GET", "/v1/admin/alerts")).body.data;
+    const stateOf = async (rule: string) =>
+      (await current()).alerts.find((a: { rule: string }) => a.rule === rule)?.status;
+    await expect.poll(() => stateOf("reputation_guard"), { timeout: 10_000 }).toBe("firing");
+    const { alerts, sending } = await current();
+    expect(sending).toMatchObject({ paused: true, pausedBy: "rule:complaint_rate" });
+    const complaint = alerts.find((a: { rule: string }) => a.rule === "complaint_rate");
+    expect(complaint).toMatchObject({ status: "firing", severity: "critical" });
+    const firing = alerts.filter((a: { status: string }) => a.status === "firing").length;
+
+    await open(page, "/alerts", "Non-transactional sending is paused");
+    const rows = page.getByTestId("alert-rows");
+    await rows.locator('[data-rule="complaint_rate"][data-status="firing"]').waitFor();
+    await rows.locator('[data-rule="reputation_guard"][data-status="firing"]').waitFor();
+    await rows.locator('[data-rule="complaint_rate"]').getByText(complaint.summary).waitFor();
+    await page.getByTestId("sending-pause").getByText(sending.reason).waitFor();
+    await page.getByTestId("alert-history-rows").getByText("complaint_rate").first().waitFor();
+    expect(await page.getByTestId("alerts-firing-count").textContent()).toBe(String(firing));
+    await shot(page, "28-alerts-firing");
+
+    const viewerContext = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+    try {
+      const viewer = await signIn(viewerContext, VIEWER);
+      await open(viewer, "/alerts", "Non-transactional sending is paused");
+      await viewer.getByText("an admin can resume sending here").waitFor();
+      expect(await viewer.getByRole("button", { name: "Resume sending" }).count()).toBe(0);
+      await shot(viewer, "29-viewer-alerts-paused");
+    } finally {
+      await viewerContext.close();
+    }
+
+    await page.getByRole("button", { name: "Resume sending" }).click();
+    await shot(page, "30-alerts-resume-confirm");
+    await page.getByRole("dialog").getByRole("button", { name: "Resume sending" }).click();
+    await page.getByTestId("sending-pause").getByText("Every kind of mail goes out.").waitFor();
+    await page
+      .getByTestId("sending-pause")
+      .getByText(/resumed .* by you\./)
+      .waitFor();
+    const after = (await api("GET", "/v1/admin/sending")).body.data;
+    expect(after).toMatchObject({ paused: false, resumedBy: expect.stringMatching(/^user:/) });
+    const audit = await database.db.query<{ action: string; actor_label: string }>(
+      "SELECT action, actor_label FROM audit_log WHERE target_type = 'sending' ORDER BY id",
+    );
+    expect(audit.rows.map((r) => r.action)).toEqual(["sending.paused", "sending.resumed"]);
+    expect(audit.rows[1]?.actor_label).toBe(ADMIN.email);
+    // The admin's decision holds for the rest of the incident: the guard's alert resolves, the complaints still fire.
+    await expect.poll(() => stateOf("reputation_guard"), { timeout: 10_000 }).toBe("ok");
+    expect((await api("GET", "/v1/admin/sending")).body.data.paused).toBe(false);
+    expect(await stateOf("complaint_rate")).toBe("firing");
+    await open(page, "/alerts", "Every kind of mail goes out.");
+    await page.getByTestId("alert-history-rows").getByText("resolved").first().waitFor();
+    await shot(page, "31-alerts-resumed");
+  });
+
   it("shows each action in the Audit page, and raised no page errors", async () => {
     await open(page, "/audit", "run.cancelled");
     for (const action of [
@@ -549,6 +625,7 @@ describe.skipIf(!HAVE_CHROMIUM)("Studio in a real browser", { timeout: 60_000 },
       "api_key.revoked",
       "template.test_sent",
       "broadcast.send_requested",
+      "sending.resumed",
     ]) {
       await page.getByTestId("audit-rows").getByText(action).first().waitFor();
     }

@@ -3,6 +3,7 @@ import { Link, Outlet, useNavigate } from "@tanstack/react-router";
 import {
   Activity,
   Ban,
+  Bell,
   FileText,
   Gauge,
   History,
@@ -14,6 +15,7 @@ import {
   Settings,
   Users,
 } from "lucide-react";
+import { useAlerts } from "./lib/alert-queries";
 import { signOut, useSession } from "./lib/auth";
 import { Badge } from "./ui/card";
 
@@ -26,6 +28,7 @@ const NAV = [
   { to: "/templates", label: "Templates", icon: FileText },
   { to: "/events", label: "Events", icon: Activity },
   { to: "/suppressions", label: "Suppressions", icon: Ban },
+  { to: "/alerts", label: "Alerts", icon: Bell },
   { to: "/inbox", label: "Dev inbox", icon: Inbox },
   { to: "/audit", label: "Audit log", icon: History },
   { to: "/settings", label: "Settings", icon: Settings },
@@ -35,6 +38,7 @@ export function Layout() {
   const session = useSession();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
+  const firing = useAlerts().data?.data.alerts.filter((a) => a.status === "firing") ?? [];
   return (
     <div className="flex min-h-full">
       <aside className="sticky top-0 flex h-screen w-56 shrink-0 flex-col border-r border-zinc-200 bg-white">
@@ -54,6 +58,15 @@ export function Layout() {
             >
               <Icon className="size-4" aria-hidden />
               {label}
+              {to === "/alerts" && firing.length > 0 ? (
+                <span
+                  data-testid="alerts-firing-count"
+                  title={`${firing.length} alert(s) firing`}
+                  className={`ml-auto rounded-full px-1.5 text-xs font-semibold text-white tabular-nums ${firing.some((a) => a.severity === "critical") ? "bg-red-600" : "bg-amber-500"}`}
+                >
+                  {firing.length}
+                </span>
+              ) : null}
             </Link>
           ))}
         </nav>

@@ -2,6 +2,7 @@ import type { QueryClient } from "@tanstack/react-query";
 import { createRootRouteWithContext, createRoute, createRouter, redirect } from "@tanstack/react-router";
 import { Layout } from "./layout";
 import { getSession, SESSION_KEY } from "./lib/auth";
+import { AlertsPage } from "./pages/alerts";
 import { AuditPage } from "./pages/audit";
 import { BroadcastPage } from "./pages/broadcast";
 import { NewBroadcastPage } from "./pages/broadcast-new";
@@ -112,6 +113,7 @@ export const inboxRoute = createRoute({
   validateSearch: searchOf("id"),
   component: InboxPage,
 });
+export const alertsRoute = createRoute({ ...at("/alerts"), component: AlertsPage });
 export const settingsRoute = createRoute({ ...at("/settings"), component: SettingsPage });
 export const auditRoute = createRoute({
   ...at("/audit"),
@@ -136,6 +138,7 @@ const routeTree = rootRoute.addChildren([
     eventsRoute,
     suppressionsRoute,
     inboxRoute,
+    alertsRoute,
     settingsRoute,
     auditRoute,
   ]),
