@@ -616,6 +616,40 @@ describe.skipIf(!HAVE_CHROMIUM)("Studio in a real browser", { timeout: 60_000 },
     await shot(page, "31-alerts-resumed");
   });
 
+  it("pages a long list along its cursor with Load more; another filter starts at its first page", async () => {
+    // 150 contacts one search finds: more than the 100 rows of a page.
+    await database.db.query(
+      `INSERT INTO contacts (user_id, email)
+       SELECT 'pager_' || lpad(i::text, 3, '0'), 'pager' || lpad(i::text, 3, '0') || '@paging.test'
+         FROM generate_series(1, 150) i`,
+    );
+    const rows = page.getByTestId("contact-rows").locator("tr");
+    const footer = page.getByTestId("load-more");
+    await open(page, "/contacts?q=pager", "pager_001");
+    await footer.getByText("Showing 100").waitFor();
+    expect(await rows.count()).toBe(100);
+    expect(await page.getByText("pager_150").count()).toBe(0);
+    await footer.screenshot({ path: path.join(ARTIFACTS, "32-contacts-load-more.png") });
+    await footer.getByRole("button", { name: "Load more" }).click();
+    await footer.getByText("Showing all 150").waitFor();
+    expect(await rows.count()).toBe(150);
+    expect(await rows.last().textContent()).toContain("pager_150");
+    expect(await footer.getByRole("button", { name: "Load more" }).count()).toBe(0);
+    await shot(page, "33-contacts-paged");
+    // No search is another list, from its first page; coming back to the search starts it at the top again.
+    await page.getByLabel("Search contacts").fill("");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.waitForURL((url) => !url.search.includes("q="));
+    await footer.getByText("Showing 100").waitFor();
+    expect(await rows.count()).toBe(100);
+    await footer.getByRole("button", { name: "Load more" }).click();
+    await footer.getByText(/^Showing all 15\d$/).waitFor();
+    await page.goBack();
+    await page.waitForURL(/q=pager/);
+    await footer.getByText("Showing 100").waitFor();
+    expect(await rows.count()).toBe(100);
+  });
+
   it("shows each action in the Audit page, and raised no page errors", async () => {
     await open(page, "/audit", "run.cancelled");
     for (const action of [

@@ -1,5 +1,6 @@
-import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { admin, unwrap } from "./api";
+import { useCursorPages } from "./cursor-pages";
 
 /** One query-key factory for alerts: the resume invalidates `all`; the page and the nav badge share `current`. */
 export const alertKeys = {
@@ -27,10 +28,5 @@ export function useAlerts() {
 
 /** The transitions, newest first, a page at a time along the API's cursor. */
 export function useAlertHistory() {
-  return useInfiniteQuery({
-    queryKey: alertKeys.history,
-    queryFn: ({ pageParam }) => fetchHistory(pageParam),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
+  return useCursorPages({ queryKey: alertKeys.history, fetchPage: fetchHistory });
 }

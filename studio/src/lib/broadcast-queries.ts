@@ -1,5 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { admin, unwrap } from "./api";
+import { useCursorPages } from "./cursor-pages";
 
 /** One query-key factory for broadcasts: a mutation invalidates `all`, a page reads `list` or `detail`. */
 export const broadcastKeys = {
@@ -19,8 +20,12 @@ export const BROADCAST_STATUSES = [
 ] as const;
 export type BroadcastStatus = (typeof BROADCAST_STATUSES)[number];
 
-const fetchBroadcasts = (status: BroadcastStatus | undefined) =>
-  unwrap(admin.broadcasts.$get({ query: status ? { status, limit: "100" } : { limit: "100" } }));
+const fetchBroadcasts = (status: BroadcastStatus | undefined, cursor: string | undefined) => {
+  const query: { limit: string; status?: BroadcastStatus; cursor?: string } = { limit: "100" };
+  if (status) query.status = status;
+  if (cursor) query.cursor = cursor;
+  return unwrap(admin.broadcasts.$get({ query }));
+};
 const fetchBroadcast = (id: string) => unwrap(admin.broadcasts[":id"].$get({ param: { id } }));
 
 export type BroadcastRow = Awaited<ReturnType<typeof fetchBroadcast>>["data"];
@@ -40,11 +45,12 @@ export function liveInterval(
   return rows.some((b) => b.status === "scheduled") ? 10_000 : false;
 }
 
+/** The broadcasts, newest first, a page at a time; the first page re-read while one of its broadcasts is live. */
 export function useBroadcasts(status: BroadcastStatus | undefined) {
-  return useQuery({
+  return useCursorPages({
     queryKey: broadcastKeys.list(status),
-    queryFn: () => fetchBroadcasts(status),
-    refetchInterval: (query) => liveInterval(query.state.data?.data ?? []),
+    fetchPage: (cursor) => fetchBroadcasts(status, cursor),
+    refetchInterval: liveInterval,
   });
 }
 

@@ -1,8 +1,8 @@
 import { alertGuide, formatAlertValue } from "../lib/alert-guide";
 import { type AlertEventRow, useAlertHistory } from "../lib/alert-queries";
 import { formatDate } from "../lib/format";
-import { Button } from "../ui/button";
 import { Badge, Card, CardHeader, type Tone } from "../ui/card";
+import { LoadMore } from "../ui/load-more";
 import { Empty, QueryView } from "../ui/states";
 import { Table, Td, Th, Tr } from "../ui/table";
 
@@ -28,8 +28,7 @@ export function AlertHistory() {
         Each time an alert opened, escalated, was sent again or resolved, newest first, with its notifications
       </CardHeader>
       <QueryView query={history}>
-        {({ pages }) => {
-          const events = pages.flatMap((page) => page.data);
+        {(events) => {
           if (events.length === 0)
             return (
               <Empty title="No alert has fired yet">
@@ -95,18 +94,7 @@ export function AlertHistory() {
                   ))}
                 </tbody>
               </Table>
-              {history.hasNextPage ? (
-                <div className="flex justify-center px-4 py-3">
-                  <Button
-                    variant="secondary"
-                    size="sm"
-                    disabled={history.isFetchingNextPage}
-                    onClick={() => history.fetchNextPage()}
-                  >
-                    {history.isFetchingNextPage ? "Loading…" : "Load more"}
-                  </Button>
-                </div>
-              ) : null}
+              <LoadMore list={history} />
             </>
           );
         }}

@@ -1,11 +1,12 @@
-import { useQuery } from "@tanstack/react-query";
 import { useNavigate, useSearch } from "@tanstack/react-router";
 import { useState } from "react";
 import { admin, unwrap } from "../lib/api";
+import { useCursorPages } from "../lib/cursor-pages";
 import { formatDate, json } from "../lib/format";
 import { Button } from "../ui/button";
 import { Badge, Card } from "../ui/card";
 import { Field, Input } from "../ui/input";
+import { LoadMore } from "../ui/load-more";
 import { PageHeader, Pre } from "../ui/page";
 import { Empty, QueryView } from "../ui/states";
 import { Table, Td, Th, Tr } from "../ui/table";
@@ -29,10 +30,11 @@ export function AuditPage() {
     actor: search.actor ?? "",
     target: search.target ?? "",
   });
-  const log = useQuery({
+  const log = useCursorPages({
     queryKey: ["audit", search.action, search.actor, search.target],
-    queryFn: () => {
+    fetchPage: (cursor) => {
       const query: Query = { limit: "100" };
+      if (cursor) query.cursor = cursor;
       if (search.action) query.action = search.action;
       if (search.actor) query.actorId = search.actor;
       if (search.target) query.targetId = search.target;
@@ -85,55 +87,62 @@ export function AuditPage() {
       </form>
       <Card>
         <QueryView query={log}>
-          {({ data }) =>
+          {(data) =>
             data.length === 0 ? (
               <Empty title="No audit entries match" />
             ) : (
-              <Table>
-                <thead>
-                  <tr>
-                    <Th>When</Th>
-                    <Th>Actor</Th>
-                    <Th>Action</Th>
-                    <Th>Target</Th>
-                    <Th>Change</Th>
-                  </tr>
-                </thead>
-                <tbody data-testid="audit-rows">
-                  {data.map((entry) => (
-                    <Tr key={entry.id}>
-                      <Td className="text-xs whitespace-nowrap text-zinc-500">
-                        {formatDate(entry.occurredAt)}
-                      </Td>
-                      <Td className="text-sm">
-                        {actorOf(entry.actor)}
-                        {entry.ip ? <div className="font-mono text-xs text-zinc-400">{entry.ip}</div> : null}
-                      </Td>
-                      <Td>
-                        <Badge tone="info">{entry.action}</Badge>
-                      </Td>
-                      <Td className="font-mono text-xs">
-                        {entry.targetType} {entry.targetId}
-                      </Td>
-                      <Td>
-                        {entry.redactedAt ? (
-                          <Badge>personal data erased</Badge>
-                        ) : entry.before !== null || entry.after !== null ? (
-                          <details>
-                            <summary className="cursor-pointer text-xs text-zinc-600">before / after</summary>
-                            <div className="mt-1 grid gap-2 md:grid-cols-2">
-                              <Pre value={json(entry.before)} />
-                              <Pre value={json(entry.after)} />
-                            </div>
-                          </details>
-                        ) : (
-                          "—"
-                        )}
-                      </Td>
-                    </Tr>
-                  ))}
-                </tbody>
-              </Table>
+              <>
+                <Table>
+                  <thead>
+                    <tr>
+                      <Th>When</Th>
+                      <Th>Actor</Th>
+                      <Th>Action</Th>
+                      <Th>Target</Th>
+                      <Th>Change</Th>
+                    </tr>
+                  </thead>
+                  <tbody data-testid="audit-rows">
+                    {data.map((entry) => (
+                      <Tr key={entry.id}>
+                        <Td className="text-xs whitespace-nowrap text-zinc-500">
+                          {formatDate(entry.occurredAt)}
+                        </Td>
+                        <Td className="text-sm">
+                          {actorOf(entry.actor)}
+                          {entry.ip ? (
+                            <div className="font-mono text-xs text-zinc-400">{entry.ip}</div>
+                          ) : null}
+                        </Td>
+                        <Td>
+                          <Badge tone="info">{entry.action}</Badge>
+                        </Td>
+                        <Td className="font-mono text-xs">
+                          {entry.targetType} {entry.targetId}
+                        </Td>
+                        <Td>
+                          {entry.redactedAt ? (
+                            <Badge>personal data erased</Badge>
+                          ) : entry.before !== null || entry.after !== null ? (
+                            <details>
+                              <summary className="cursor-pointer text-xs text-zinc-600">
+                                before / after
+                              </summary>
+                              <div className="mt-1 grid gap-2 md:grid-cols-2">
+                                <Pre value={json(entry.before)} />
+                                <Pre value={json(entry.after)} />
+                              </div>
+                            </details>
+                          ) : (
+                            "—"
+                          )}
+                        </Td>
+                      </Tr>
+                    ))}
+                  </tbody>
+                </Table>
+                <LoadMore list={log} />
+              </>
             )
           }
         </QueryView>

@@ -11,6 +11,7 @@ import { formatDate, formatNumber } from "../lib/format";
 import { Button } from "../ui/button";
 import { Card, CardHeader, StatusBadge } from "../ui/card";
 import { Select } from "../ui/input";
+import { LoadMore } from "../ui/load-more";
 import { PageHeader } from "../ui/page";
 import { Empty, QueryView } from "../ui/states";
 import { Table, Td, Th, Tr } from "../ui/table";
@@ -87,7 +88,7 @@ export function BroadcastsPage() {
           Stats refresh every few seconds while a broadcast is sending
         </CardHeader>
         <QueryView query={list}>
-          {({ data, nextCursor }) =>
+          {(data) =>
             data.length === 0 ? (
               <Empty title={status ? `No ${status} broadcasts` : "No broadcasts yet"}>
                 {status
@@ -143,11 +144,7 @@ export function BroadcastsPage() {
                     ))}
                   </tbody>
                 </Table>
-                {nextCursor ? (
-                  <p className="px-4 py-3 text-xs text-zinc-500">
-                    The newest 100 are shown; filter by status to find older ones.
-                  </p>
-                ) : null}
+                <LoadMore list={list} />
               </>
             )
           }

@@ -3,10 +3,12 @@ import { Link, useNavigate, useParams, useSearch } from "@tanstack/react-router"
 import { useState } from "react";
 import { admin, unwrap } from "../lib/api";
 import { useCanMutate } from "../lib/auth";
+import { useCursorPages } from "../lib/cursor-pages";
 import { formatDate, json } from "../lib/format";
 import { Button } from "../ui/button";
 import { Badge, Card, CardHeader, StatusBadge } from "../ui/card";
 import { ConfirmButton } from "../ui/dialog";
+import { LoadMore } from "../ui/load-more";
 import { Mono, PageHeader, Pre } from "../ui/page";
 import { Empty, QueryView } from "../ui/states";
 import { Table, Td, Th, Tr } from "../ui/table";
@@ -241,32 +243,38 @@ function Preferences({
 }
 
 function ContactEvents({ userId }: { userId: string }) {
-  const events = useQuery({
+  const events = useCursorPages({
     queryKey: ["events", "user", userId],
-    queryFn: () => unwrap(admin.events.$get({ query: { userId, limit: "100" } })),
+    fetchPage: (cursor) =>
+      unwrap(
+        admin.events.$get({ query: cursor ? { userId, limit: "100", cursor } : { userId, limit: "100" } }),
+      ),
   });
   return (
     <QueryView query={events}>
-      {({ data }) =>
+      {(data) =>
         data.length === 0 ? (
           <Empty title="No events for this contact" />
         ) : (
-          <ol className="flex flex-col divide-y divide-zinc-100" data-testid="contact-events">
-            {data.map((event) => (
-              <li key={event.id} className="flex items-start gap-3 px-4 py-2">
-                <span className="w-40 shrink-0 text-xs text-zinc-500">{formatDate(event.occurredAt)}</span>
-                <span className="flex-1">
-                  <span className="font-medium">{event.event}</span>{" "}
-                  <span className="text-xs text-zinc-400">via {event.source}</span>
-                  {Object.keys(event.properties).length > 0 ? (
-                    <div className="truncate font-mono text-xs text-zinc-500">
-                      {JSON.stringify(event.properties)}
-                    </div>
-                  ) : null}
-                </span>
-              </li>
-            ))}
-          </ol>
+          <>
+            <ol className="flex flex-col divide-y divide-zinc-100" data-testid="contact-events">
+              {data.map((event) => (
+                <li key={event.id} className="flex items-start gap-3 px-4 py-2">
+                  <span className="w-40 shrink-0 text-xs text-zinc-500">{formatDate(event.occurredAt)}</span>
+                  <span className="flex-1">
+                    <span className="font-medium">{event.event}</span>{" "}
+                    <span className="text-xs text-zinc-400">via {event.source}</span>
+                    {Object.keys(event.properties).length > 0 ? (
+                      <div className="truncate font-mono text-xs text-zinc-500">
+                        {JSON.stringify(event.properties)}
+                      </div>
+                    ) : null}
+                  </span>
+                </li>
+              ))}
+            </ol>
+            <LoadMore list={events} />
+          </>
         )
       }
     </QueryView>
@@ -322,42 +330,48 @@ function ContactRuns({ userId }: { userId: string }) {
 }
 
 function ContactMessages({ userId }: { userId: string }) {
-  const messages = useQuery({
+  const messages = useCursorPages({
     queryKey: ["messages", "user", userId],
-    queryFn: () => unwrap(admin.messages.$get({ query: { userId, limit: "50" } })),
+    fetchPage: (cursor) =>
+      unwrap(
+        admin.messages.$get({ query: cursor ? { userId, limit: "50", cursor } : { userId, limit: "50" } }),
+      ),
   });
   return (
     <QueryView query={messages}>
-      {({ data }) =>
+      {(data) =>
         data.length === 0 ? (
           <Empty title="No messages sent to this contact" />
         ) : (
-          <Table>
-            <thead>
-              <tr>
-                <Th>Template</Th>
-                <Th>Subject</Th>
-                <Th>Status</Th>
-                <Th>Created</Th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.map((message) => (
-                <Tr key={message.id}>
-                  <Td className="font-mono text-xs">{message.template}</Td>
-                  <Td>
-                    <Link to="/messages" search={{ id: message.id }} className="hover:underline">
-                      {message.subject}
-                    </Link>
-                  </Td>
-                  <Td>
-                    <StatusBadge status={message.status} />
-                  </Td>
-                  <Td className="text-xs text-zinc-500">{formatDate(message.createdAt)}</Td>
-                </Tr>
-              ))}
-            </tbody>
-          </Table>
+          <>
+            <Table>
+              <thead>
+                <tr>
+                  <Th>Template</Th>
+                  <Th>Subject</Th>
+                  <Th>Status</Th>
+                  <Th>Created</Th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.map((message) => (
+                  <Tr key={message.id}>
+                    <Td className="font-mono text-xs">{message.template}</Td>
+                    <Td>
+                      <Link to="/messages" search={{ id: message.id }} className="hover:underline">
+                        {message.subject}
+                      </Link>
+                    </Td>
+                    <Td>
+                      <StatusBadge status={message.status} />
+                    </Td>
+                    <Td className="text-xs text-zinc-500">{formatDate(message.createdAt)}</Td>
+                  </Tr>
+                ))}
+              </tbody>
+            </Table>
+            <LoadMore list={messages} />
+          </>
         )
       }
     </QueryView>

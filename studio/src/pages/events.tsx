@@ -3,10 +3,12 @@ import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { useState } from "react";
 import { admin, unwrap } from "../lib/api";
 import { useCanMutate } from "../lib/auth";
+import { useCursorPages } from "../lib/cursor-pages";
 import { formatDate } from "../lib/format";
 import { Button } from "../ui/button";
 import { Card } from "../ui/card";
 import { Field, Input } from "../ui/input";
+import { LoadMore } from "../ui/load-more";
 import { PageHeader } from "../ui/page";
 import { Empty, QueryView } from "../ui/states";
 import { Table, Td, Th, Tr } from "../ui/table";
@@ -40,13 +42,14 @@ function Stream() {
     userId: search.userId ?? "",
     source: search.source ?? "",
   });
-  const events = useQuery({
-    queryKey: ["events", search.name, search.userId, search.source],
-    queryFn: () => {
+  const events = useCursorPages({
+    queryKey: ["events", "stream", search.name, search.userId, search.source],
+    fetchPage: (cursor) => {
       const query: Record<string, string> = { limit: "100" };
       if (search.name) query.event = search.name;
       if (search.userId) query.userId = search.userId;
       if (search.source) query.source = search.source;
+      if (cursor) query.cursor = cursor;
       return unwrap(admin.events.$get({ query: query as { limit: string } }));
     },
     refetchInterval: 10_000,
@@ -93,45 +96,48 @@ function Stream() {
         </Button>
       </form>
       <QueryView query={events}>
-        {({ data }) =>
+        {(data) =>
           data.length === 0 ? (
             <Empty title="No events match" />
           ) : (
-            <Table>
-              <thead>
-                <tr>
-                  <Th>Occurred</Th>
-                  <Th>Event</Th>
-                  <Th>User</Th>
-                  <Th>Source</Th>
-                  <Th>Properties</Th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.map((event) => (
-                  <Tr key={event.id}>
-                    <Td className="text-xs whitespace-nowrap text-zinc-500">
-                      {formatDate(event.occurredAt)}
-                    </Td>
-                    <Td className="font-medium">{event.event}</Td>
-                    <Td>
-                      <Link
-                        to="/contacts/$userId"
-                        params={{ userId: event.userId }}
-                        search={{}}
-                        className="hover:underline"
-                      >
-                        {event.userId}
-                      </Link>
-                    </Td>
-                    <Td className="text-xs">{event.source}</Td>
-                    <Td className="max-w-md truncate font-mono text-xs text-zinc-600">
-                      {JSON.stringify(event.properties)}
-                    </Td>
-                  </Tr>
-                ))}
-              </tbody>
-            </Table>
+            <>
+              <Table>
+                <thead>
+                  <tr>
+                    <Th>Occurred</Th>
+                    <Th>Event</Th>
+                    <Th>User</Th>
+                    <Th>Source</Th>
+                    <Th>Properties</Th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.map((event) => (
+                    <Tr key={event.id}>
+                      <Td className="text-xs whitespace-nowrap text-zinc-500">
+                        {formatDate(event.occurredAt)}
+                      </Td>
+                      <Td className="font-medium">{event.event}</Td>
+                      <Td>
+                        <Link
+                          to="/contacts/$userId"
+                          params={{ userId: event.userId }}
+                          search={{}}
+                          className="hover:underline"
+                        >
+                          {event.userId}
+                        </Link>
+                      </Td>
+                      <Td className="text-xs">{event.source}</Td>
+                      <Td className="max-w-md truncate font-mono text-xs text-zinc-600">
+                        {JSON.stringify(event.properties)}
+                      </Td>
+                    </Tr>
+                  ))}
+                </tbody>
+              </Table>
+              <LoadMore list={events} />
+            </>
           )
         }
       </QueryView>

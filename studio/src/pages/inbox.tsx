@@ -1,27 +1,29 @@
-import { useQuery } from "@tanstack/react-query";
 import { Link, useSearch } from "@tanstack/react-router";
 import { admin, unwrap } from "../lib/api";
+import { useCursorPages } from "../lib/cursor-pages";
 import { formatDate } from "../lib/format";
 import { Card } from "../ui/card";
 import { cn } from "../ui/cn";
+import { LoadMore } from "../ui/load-more";
 import { PageHeader } from "../ui/page";
 import { Empty, QueryView } from "../ui/states";
 
 export function InboxPage() {
   const search = useSearch({ from: "/app/inbox" });
-  const mailbox = useQuery({
+  const mailbox = useCursorPages({
     queryKey: ["mailbox"],
-    queryFn: () => unwrap(admin.mailbox.$get({ query: { limit: "100" } })),
+    fetchPage: (cursor) =>
+      unwrap(admin.mailbox.$get({ query: cursor ? { limit: "100", cursor } : { limit: "100" } })),
     refetchInterval: 5_000,
   });
   return (
     <>
       <PageHeader
         title="Dev inbox"
-        subtitle="What the capture provider received (EMAIL_PROVIDER=capture); refreshed every 5 s"
+        subtitle="What the capture provider received (EMAIL_PROVIDER=capture); refreshed every 5 s until you load more"
       />
       <QueryView query={mailbox}>
-        {({ data }) => {
+        {(data) => {
           if (data.length === 0) {
             return (
               <Card>
@@ -53,6 +55,7 @@ export function InboxPage() {
                     </li>
                   ))}
                 </ul>
+                <LoadMore list={mailbox} />
               </Card>
               {selected ? (
                 <Card className="flex flex-col overflow-hidden">

@@ -1,10 +1,12 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link, useNavigate, useParams, useSearch } from "@tanstack/react-router";
 import { admin, unwrap } from "../lib/api";
+import { useCursorPages } from "../lib/cursor-pages";
 import { formatDate, formatNumber, relative } from "../lib/format";
 import { Badge, Card, CardHeader, StatusBadge } from "../ui/card";
 import { Drawer } from "../ui/dialog";
 import { Select } from "../ui/input";
+import { LoadMore } from "../ui/load-more";
 import { Mono, PageHeader } from "../ui/page";
 import { Empty, ErrorState, QueryView } from "../ui/states";
 import { Table, Td, Th, Tr } from "../ui/table";
@@ -27,13 +29,16 @@ export function JourneyPage() {
     queryKey: ["funnel", journeyId],
     queryFn: () => unwrap(admin.journeys[":journeyId"].funnel.$get({ param: { journeyId } })),
   });
-  const query: { limit: string; status?: Status; step?: string } = { limit: "100" };
-  if (search.status && (STATUSES as readonly string[]).includes(search.status))
-    query.status = search.status as Status;
-  if (search.step) query.step = search.step;
-  const runs = useQuery({
-    queryKey: ["runs", journeyId, search.status, search.step],
-    queryFn: () => unwrap(admin.journeys[":journeyId"].runs.$get({ param: { journeyId }, query })),
+  const runs = useCursorPages({
+    queryKey: ["runs", "journey", journeyId, search.status, search.step],
+    fetchPage: (cursor) => {
+      const query: { limit: string; status?: Status; step?: string; cursor?: string } = { limit: "100" };
+      if (search.status && (STATUSES as readonly string[]).includes(search.status))
+        query.status = search.status as Status;
+      if (search.step) query.step = search.step;
+      if (cursor) query.cursor = cursor;
+      return unwrap(admin.journeys[":journeyId"].runs.$get({ param: { journeyId }, query }));
+    },
     refetchInterval: 10_000,
   });
   const steps = funnel.data?.data.steps ?? [];
@@ -112,66 +117,69 @@ export function JourneyPage() {
               </>
             }
           >
-            Newest first; refreshed every 10 s
+            Newest first; refreshed every 10 s until you load more
           </CardHeader>
           <QueryView query={runs}>
-            {({ data }) =>
+            {(data) =>
               data.length === 0 ? (
                 <Empty title="No runs match">Change the filters, or send the trigger event.</Empty>
               ) : (
-                <Table>
-                  <thead>
-                    <tr>
-                      <Th>Run</Th>
-                      <Th>User</Th>
-                      <Th>Status</Th>
-                      <Th>Step</Th>
-                      <Th>Next wake</Th>
-                      <Th>Attempts</Th>
-                      <Th>Started</Th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {data.map((run) => (
-                      <Tr key={run.runId} className="cursor-pointer">
-                        <Td>
-                          <Link
-                            from="/journeys/$journeyId"
-                            search={(s) => ({ ...s, run: run.runId })}
-                            className="font-mono text-xs text-brand-700 hover:underline"
-                          >
-                            {run.runId.slice(0, 8)}
-                          </Link>
-                        </Td>
-                        <Td>
-                          <Link
-                            to="/contacts/$userId"
-                            params={{ userId: run.userId }}
-                            search={{}}
-                            className="hover:underline"
-                          >
-                            {run.userId}
-                          </Link>
-                          {run.userEmail ? (
-                            <div className="text-xs text-zinc-500">{run.userEmail}</div>
-                          ) : null}
-                        </Td>
-                        <Td>
-                          <StatusBadge status={run.status} />
-                          {run.error ? (
-                            <div className="mt-1 max-w-xs truncate text-xs text-red-600">{run.error}</div>
-                          ) : null}
-                        </Td>
-                        <Td className="font-mono text-xs">{run.currentStep ?? "—"}</Td>
-                        <Td className="text-xs" title={formatDate(run.nextWakeAt ?? run.dueAt)}>
-                          {relative(run.nextWakeAt ?? run.dueAt)}
-                        </Td>
-                        <Td className="tabular-nums">{run.attempts}</Td>
-                        <Td className="text-xs text-zinc-500">{formatDate(run.createdAt)}</Td>
-                      </Tr>
-                    ))}
-                  </tbody>
-                </Table>
+                <>
+                  <Table>
+                    <thead>
+                      <tr>
+                        <Th>Run</Th>
+                        <Th>User</Th>
+                        <Th>Status</Th>
+                        <Th>Step</Th>
+                        <Th>Next wake</Th>
+                        <Th>Attempts</Th>
+                        <Th>Started</Th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {data.map((run) => (
+                        <Tr key={run.runId} className="cursor-pointer">
+                          <Td>
+                            <Link
+                              from="/journeys/$journeyId"
+                              search={(s) => ({ ...s, run: run.runId })}
+                              className="font-mono text-xs text-brand-700 hover:underline"
+                            >
+                              {run.runId.slice(0, 8)}
+                            </Link>
+                          </Td>
+                          <Td>
+                            <Link
+                              to="/contacts/$userId"
+                              params={{ userId: run.userId }}
+                              search={{}}
+                              className="hover:underline"
+                            >
+                              {run.userId}
+                            </Link>
+                            {run.userEmail ? (
+                              <div className="text-xs text-zinc-500">{run.userEmail}</div>
+                            ) : null}
+                          </Td>
+                          <Td>
+                            <StatusBadge status={run.status} />
+                            {run.error ? (
+                              <div className="mt-1 max-w-xs truncate text-xs text-red-600">{run.error}</div>
+                            ) : null}
+                          </Td>
+                          <Td className="font-mono text-xs">{run.currentStep ?? "—"}</Td>
+                          <Td className="text-xs" title={formatDate(run.nextWakeAt ?? run.dueAt)}>
+                            {relative(run.nextWakeAt ?? run.dueAt)}
+                          </Td>
+                          <Td className="tabular-nums">{run.attempts}</Td>
+                          <Td className="text-xs text-zinc-500">{formatDate(run.createdAt)}</Td>
+                        </Tr>
+                      ))}
+                    </tbody>
+                  </Table>
+                  <LoadMore list={runs} />
+                </>
               )
             }
           </QueryView>

@@ -3,11 +3,13 @@ import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { useState } from "react";
 import { admin, unwrap } from "../lib/api";
 import { useCanMutate } from "../lib/auth";
+import { useCursorPages } from "../lib/cursor-pages";
 import { formatDate } from "../lib/format";
 import { Button } from "../ui/button";
 import { Badge, Card, StatusBadge } from "../ui/card";
 import { ConfirmButton, Drawer } from "../ui/dialog";
 import { Field, Input, Select } from "../ui/input";
+import { LoadMore } from "../ui/load-more";
 import { Mono, PageHeader } from "../ui/page";
 import { Empty, QueryView } from "../ui/states";
 import { Table, Td, Th, Tr } from "../ui/table";
@@ -24,10 +26,11 @@ export function MessagesPage() {
     journey: search.journey ?? "",
     to: search.to ?? "",
   });
-  const messages = useQuery({
+  const messages = useCursorPages({
     queryKey: ["messages", FILTERS.map((f) => search[f])],
-    queryFn: () => {
+    fetchPage: (cursor) => {
       const query: Parameters<typeof admin.messages.$get>[0]["query"] = { limit: "100" };
+      if (cursor) query.cursor = cursor;
       if (search.status && (STATUSES as readonly string[]).includes(search.status)) {
         query.status = search.status as (typeof STATUSES)[number];
       }
@@ -110,44 +113,47 @@ export function MessagesPage() {
       </form>
       <Card>
         <QueryView query={messages}>
-          {({ data }) =>
+          {(data) =>
             data.length === 0 ? (
               <Empty title="No messages match" />
             ) : (
-              <Table>
-                <thead>
-                  <tr>
-                    <Th>To</Th>
-                    <Th>Subject</Th>
-                    <Th>Template</Th>
-                    <Th>Journey</Th>
-                    <Th>Status</Th>
-                    <Th>Created</Th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.map((message) => (
-                    <Tr key={message.id}>
-                      <Td>{message.to}</Td>
-                      <Td>
-                        <Link
-                          from="/messages"
-                          search={(s) => ({ ...s, id: message.id })}
-                          className="font-medium hover:text-brand-600"
-                        >
-                          {message.subject}
-                        </Link>
-                      </Td>
-                      <Td className="font-mono text-xs">{message.template}</Td>
-                      <Td className="text-xs">{message.journeyName ?? message.journeyId ?? "—"}</Td>
-                      <Td>
-                        <StatusBadge status={message.status} />
-                      </Td>
-                      <Td className="text-xs text-zinc-500">{formatDate(message.createdAt)}</Td>
-                    </Tr>
-                  ))}
-                </tbody>
-              </Table>
+              <>
+                <Table>
+                  <thead>
+                    <tr>
+                      <Th>To</Th>
+                      <Th>Subject</Th>
+                      <Th>Template</Th>
+                      <Th>Journey</Th>
+                      <Th>Status</Th>
+                      <Th>Created</Th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {data.map((message) => (
+                      <Tr key={message.id}>
+                        <Td>{message.to}</Td>
+                        <Td>
+                          <Link
+                            from="/messages"
+                            search={(s) => ({ ...s, id: message.id })}
+                            className="font-medium hover:text-brand-600"
+                          >
+                            {message.subject}
+                          </Link>
+                        </Td>
+                        <Td className="font-mono text-xs">{message.template}</Td>
+                        <Td className="text-xs">{message.journeyName ?? message.journeyId ?? "—"}</Td>
+                        <Td>
+                          <StatusBadge status={message.status} />
+                        </Td>
+                        <Td className="text-xs text-zinc-500">{formatDate(message.createdAt)}</Td>
+                      </Tr>
+                    ))}
+                  </tbody>
+                </Table>
+                <LoadMore list={messages} />
+              </>
             )
           }
         </QueryView>

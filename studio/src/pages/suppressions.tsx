@@ -1,13 +1,15 @@
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useNavigate, useSearch } from "@tanstack/react-router";
 import { useState } from "react";
 import { admin, unwrap } from "../lib/api";
 import { useCanMutate } from "../lib/auth";
+import { useCursorPages } from "../lib/cursor-pages";
 import { formatDate } from "../lib/format";
 import { Button } from "../ui/button";
 import { Badge, Card, CardHeader } from "../ui/card";
 import { ConfirmButton, Dialog } from "../ui/dialog";
 import { Field, Input, Select, Textarea } from "../ui/input";
+import { LoadMore } from "../ui/load-more";
 import { PageHeader } from "../ui/page";
 import { Empty, QueryView } from "../ui/states";
 import { Table, Td, Th, Tr } from "../ui/table";
@@ -20,11 +22,18 @@ export function SuppressionsPage() {
   const queryClient = useQueryClient();
   const canMutate = useCanMutate();
   const [text, setText] = useState(search.q ?? "");
-  const list = useQuery({
+  const list = useCursorPages({
     queryKey: ["suppressions", search.q],
-    queryFn: () =>
+    // An address is one entry (or none); the whole list goes a page at a time.
+    fetchPage: (cursor) =>
       unwrap(
-        admin.suppressions.$get({ query: search.q ? { email: search.q, limit: "100" } : { limit: "100" } }),
+        admin.suppressions.$get({
+          query: search.q
+            ? { email: search.q, limit: "100" }
+            : cursor
+              ? { limit: "100", cursor }
+              : { limit: "100" },
+        }),
       ),
   });
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["suppressions"] });
@@ -66,47 +75,50 @@ export function SuppressionsPage() {
       </form>
       <Card>
         <QueryView query={list}>
-          {({ data }) =>
+          {(data) =>
             data.length === 0 ? (
               <Empty title={search.q ? `${search.q} is not suppressed` : "Nothing is suppressed"} />
             ) : (
-              <Table>
-                <thead>
-                  <tr>
-                    <Th>Email</Th>
-                    <Th>Reason</Th>
-                    <Th>Source</Th>
-                    <Th>Note</Th>
-                    <Th>Since</Th>
-                    <Th />
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.map((row) => (
-                    <Tr key={row.email}>
-                      <Td className="font-medium">{row.email}</Td>
-                      <Td>
-                        <Badge tone={row.reason === "manual" ? "neutral" : "bad"}>{row.reason}</Badge>
-                      </Td>
-                      <Td className="text-xs">{row.source}</Td>
-                      <Td className="text-xs text-zinc-600">{row.note ?? "—"}</Td>
-                      <Td className="text-xs text-zinc-500">{formatDate(row.createdAt)}</Td>
-                      <Td>
-                        {canMutate ? (
-                          <ConfirmButton
-                            label="Remove"
-                            variant="secondary"
-                            title={`Remove ${row.email}?`}
-                            description="Email to this address is sent again."
-                            confirmLabel="Remove"
-                            onConfirm={() => remove.mutateAsync(row.email)}
-                          />
-                        ) : null}
-                      </Td>
-                    </Tr>
-                  ))}
-                </tbody>
-              </Table>
+              <>
+                <Table>
+                  <thead>
+                    <tr>
+                      <Th>Email</Th>
+                      <Th>Reason</Th>
+                      <Th>Source</Th>
+                      <Th>Note</Th>
+                      <Th>Since</Th>
+                      <Th />
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {data.map((row) => (
+                      <Tr key={row.email}>
+                        <Td className="font-medium">{row.email}</Td>
+                        <Td>
+                          <Badge tone={row.reason === "manual" ? "neutral" : "bad"}>{row.reason}</Badge>
+                        </Td>
+                        <Td className="text-xs">{row.source}</Td>
+                        <Td className="text-xs text-zinc-600">{row.note ?? "—"}</Td>
+                        <Td className="text-xs text-zinc-500">{formatDate(row.createdAt)}</Td>
+                        <Td>
+                          {canMutate ? (
+                            <ConfirmButton
+                              label="Remove"
+                              variant="secondary"
+                              title={`Remove ${row.email}?`}
+                              description="Email to this address is sent again."
+                              confirmLabel="Remove"
+                              onConfirm={() => remove.mutateAsync(row.email)}
+                            />
+                          ) : null}
+                        </Td>
+                      </Tr>
+                    ))}
+                  </tbody>
+                </Table>
+                <LoadMore list={list} />
+              </>
             )
           }
         </QueryView>
