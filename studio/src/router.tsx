@@ -93,7 +93,7 @@ export const templatesRoute = createRoute({
 });
 export const eventsRoute = createRoute({
   ...at("/events"),
-  validateSearch: searchOf("name", "userId", "source", "tab"),
+  validateSearch: searchOf("name", "userId", "tab"),
   component: EventsPage,
 });
 export const suppressionsRoute = createRoute({
