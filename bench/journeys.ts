@@ -94,7 +94,7 @@ async function main() {
         stateDir: path.join(tmp ?? os.tmpdir(), "hatchet"),
         logger: createLogger({ level: "warn", pretty: false }),
       });
-      hatchetSettings = { ...hatchet.settings, tlsStrategy: "none" };
+      hatchetSettings = hatchet.settings;
       engineEnv.hatchet = {
         HOGSEND_ENGINE: "hatchet",
         HATCHET_CLIENT_TOKEN: hatchet.settings.token,

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { isLocalHatchetBuilt } from "../../src/journeys/hatchet/build-local-hatchet.js";
 import type { HatchetSettings } from "../../src/journeys/hatchet/hatchet-settings.js";
 import { HATCHET_ENGINE_VERSION, startLocalHatchet } from "../../src/journeys/hatchet/local-hatchet.js";
 import { createLogger } from "../../src/lib/logger.js";
@@ -19,9 +19,7 @@ export const HATCHET_BIN_DIR =
     "hogsend-tools",
     `hatchet@${HATCHET_ENGINE_VERSION}`,
   );
-export const HAVE_HATCHET = ["hatchet-lite", "hatchet-admin", "hatchet-migrate"].every((name) =>
-  existsSync(path.join(HATCHET_BIN_DIR, name)),
-);
+export const HAVE_HATCHET = isLocalHatchetBuilt(HATCHET_BIN_DIR);
 
 export interface TestHatchet {
   settings: HatchetSettings;
